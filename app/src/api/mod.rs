@@ -1,0 +1,4 @@
+//! Server functions, one file per domain. The browser calls them over HTTP; on the server
+//! they validate again with the same domain types the forms use.
+
+pub mod channels;

@@ -1,0 +1,8 @@
+//! Server-only code: state, storage and media files. Compiled with the `ssr` feature only.
+
+pub mod channels;
+pub mod db;
+pub mod media;
+pub mod state;
+
+pub use state::{AppState, Config};

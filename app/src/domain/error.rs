@@ -1,0 +1,54 @@
+//! What is wrong with an operator's input, said so that the operator can fix it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The form field a validation error belongs to, named as the operator sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    ChannelName,
+    ChannelProfile,
+    ProfilePhoto,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::ChannelName => "Name",
+            Field::ChannelProfile => "Profile",
+            Field::ProfilePhoto => "Profile photo",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ValidationError {
+    #[error("{field} is required.")]
+    Required { field: Field },
+    #[error("{field} is {actual} bytes; the limit is {max} bytes.")]
+    TooLong { field: Field, max: usize, actual: usize },
+    #[error("{field} must not contain control characters such as line breaks or tabs.")]
+    ControlCharacter { field: Field },
+    #[error(
+        "{field}: the file is not an image a browser can show \
+         (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO or SVG)."
+    )]
+    NotAnImage { field: Field },
+    #[error("{field}: the file is larger than this server's limit of {max_mb} MB.")]
+    FileTooLarge { field: Field, max_mb: u64 },
+    #[error("{field}: the image is missing; upload it again.")]
+    UnknownMedia { field: Field },
+}
+
+impl ValidationError {
+    pub fn field(&self) -> Field {
+        match self {
+            ValidationError::Required { field }
+            | ValidationError::TooLong { field, .. }
+            | ValidationError::ControlCharacter { field }
+            | ValidationError::NotAnImage { field }
+            | ValidationError::FileTooLarge { field, .. }
+            | ValidationError::UnknownMedia { field } => *field,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Validated domain values, shared by the browser (to check as the operator types) and the
+//! server (to check again, since a request can bypass the browser). No `cfg` in here.
+
+pub mod bytes;
+pub mod channel;
+pub mod error;
+pub mod media;
+
+pub use channel::{Channel, ChannelName, ChannelPage, ChannelProfile};
+pub use error::{Field, ValidationError};
+pub use media::{media_url, thumbnail_url, MediaId, UploadedMedia};

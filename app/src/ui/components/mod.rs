@@ -1,0 +1,4 @@
+pub mod byte_counter;
+pub mod dialog;
+pub mod photo_picker;
+pub mod toast;

@@ -1,0 +1,113 @@
+//! The profile photo field: shows the chosen image at once (a local object URL, before any
+//! upload) and uploads it in the background, so Create only waits for what is left.
+
+use crate::domain::media_url;
+use crate::ui::components::toast::use_toasts;
+use leptos::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PhotoState {
+    Empty,
+    Uploading { preview: String },
+    Ready { id: String, preview: String, note: String },
+}
+
+impl PhotoState {
+    /// An already stored photo, as the edit dialog starts with.
+    pub fn stored(id: &str) -> Self {
+        PhotoState::Ready { id: id.to_owned(), preview: media_url(id), note: String::new() }
+    }
+
+    pub fn id(&self) -> Option<String> {
+        match self {
+            PhotoState::Ready { id, .. } => Some(id.clone()),
+            _ => None,
+        }
+    }
+
+    fn preview(&self) -> Option<String> {
+        match self {
+            PhotoState::Empty => None,
+            PhotoState::Uploading { preview } | PhotoState::Ready { preview, .. } => {
+                Some(preview.clone())
+            }
+        }
+    }
+}
+
+#[component]
+pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
+    let toasts = use_toasts();
+    let error = RwSignal::new(None::<String>);
+    // Object URLs are not Send; they live in this component and are revoked when replaced.
+    let object_url = StoredValue::new_local(None::<gloo_file::ObjectUrl>);
+
+    let on_change = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let before = photo.get_untracked();
+        let url = gloo_file::ObjectUrl::from(gloo_file::File::from(file.clone()));
+        let preview = url.to_string();
+        object_url.set_value(Some(url));
+        error.set(None);
+        photo.set(PhotoState::Uploading { preview: preview.clone() });
+        leptos::task::spawn_local(async move {
+            match crate::ui::upload::upload_image(file).await {
+                Ok(stored) => {
+                    let size = match (stored.width, stored.height) {
+                        (Some(w), Some(h)) => format!(", {w}×{h}"),
+                        _ => String::new(),
+                    };
+                    let note = format!(
+                        "Uploaded ({}{size}, {} KB).",
+                        stored.content_type.trim_start_matches("image/"),
+                        stored.bytes.div_ceil(1024)
+                    );
+                    photo.set(PhotoState::Ready { id: stored.id, preview, note });
+                }
+                Err(err) => {
+                    let message = err.to_string();
+                    error.set(Some(message.clone()));
+                    toasts.error(message);
+                    photo.set(before);
+                    input.set_value("");
+                }
+            }
+        });
+    };
+
+    let status = move || {
+        if let Some(err) = error.get() {
+            return err;
+        }
+        match photo.get() {
+            PhotoState::Empty => "Required. Any image a browser can show.".to_owned(),
+            PhotoState::Uploading { .. } => "Uploading…".to_owned(),
+            PhotoState::Ready { note, .. } => note,
+        }
+    };
+
+    view! {
+        <div class="field">
+            <label for="channel-photo">"Profile photo"</label>
+            <div class="photo-row">
+                {move || match photo.get().preview() {
+                    Some(src) => view! {
+                        <img class="avatar large" src=src alt="Chosen profile photo"/>
+                    }.into_any(),
+                    None => view! { <div class="avatar large placeholder" aria-hidden="true"></div> }.into_any(),
+                }}
+                <input
+                    id="channel-photo"
+                    type="file"
+                    accept="image/*"
+                    aria-describedby="channel-photo-status"
+                    on:change=on_change
+                />
+            </div>
+            <p id="channel-photo-status" class="counter" class:over=move || error.get().is_some() aria-live="polite">
+                {status}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,136 @@
+//! The create and edit dialog. The fields are checked as the operator types, with the same
+//! domain types the server functions check with again.
+
+use crate::api::channels::{create_channel, update_channel};
+use crate::domain::{Channel, ChannelName, ChannelProfile, ValidationError};
+use crate::ui::components::{
+    byte_counter::ByteCounter,
+    dialog::Dialog,
+    photo_picker::{PhotoPicker, PhotoState},
+    toast::use_toasts,
+};
+use leptos::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormMode {
+    Create,
+    Edit(Channel),
+}
+
+#[component]
+pub fn ChannelForm(
+    mode: FormMode,
+    on_close: Callback<()>,
+    on_saved: Callback<Channel>,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let (title, action, editing) = match &mode {
+        FormMode::Create => ("Create channel", "Create", None),
+        FormMode::Edit(channel) => ("Edit channel", "Save", Some(channel.id)),
+    };
+    let (name, profile, photo) = match &mode {
+        FormMode::Create => (String::new(), String::new(), PhotoState::Empty),
+        FormMode::Edit(c) => (
+            c.name.clone(),
+            c.profile.clone(),
+            c.photo.as_deref().map(PhotoState::stored).unwrap_or(PhotoState::Empty),
+        ),
+    };
+    let name = RwSignal::new(name);
+    let profile = RwSignal::new(profile);
+    let photo = RwSignal::new(photo);
+    let saving = RwSignal::new(false);
+
+    let name_check = Signal::derive(move || ChannelName::parse(&name.get()).err());
+    // An empty name is not an error to shout about while typing; the hint says it instead.
+    let name_error = Signal::derive(move || {
+        name_check.get().filter(|e| !matches!(e, ValidationError::Required { .. }))
+    });
+    let profile_error = Signal::derive(move || ChannelProfile::parse(&profile.get()).err());
+    let blocker = Signal::derive(move || {
+        if let Some(err) = name_check.get().or(profile_error.get()) {
+            return Some(err.to_string());
+        }
+        match photo.get() {
+            PhotoState::Empty => Some("Profile photo is required.".to_owned()),
+            PhotoState::Uploading { .. } => {
+                Some("Wait for the profile photo to finish uploading.".to_owned())
+            }
+            PhotoState::Ready { .. } => None,
+        }
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() || blocker.get_untracked().is_some() {
+            return;
+        }
+        let Some(photo_id) = photo.get_untracked().id() else { return };
+        saving.set(true);
+        let (name, profile) = (name.get_untracked(), profile.get_untracked());
+        leptos::task::spawn_local(async move {
+            let result = match editing {
+                None => create_channel(name, profile, photo_id).await,
+                Some(id) => update_channel(id, name, profile, photo_id).await,
+            };
+            saving.set(false);
+            match result {
+                Ok(channel) => on_saved.run(channel),
+                Err(err) => toasts.error(err.to_string()),
+            }
+        });
+    };
+
+    view! {
+        <Dialog title_id="channel-form-title" title=title on_close=on_close>
+            <form class="form" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="channel-name">"Name"</label>
+                    <input
+                        id="channel-name"
+                        type="text"
+                        autocomplete="off"
+                        aria-describedby="channel-name-count"
+                        aria-invalid=move || name_error.get().is_some().to_string()
+                        bind:value=name
+                    />
+                    <ByteCounter
+                        id="channel-name-count"
+                        value=name
+                        max=ChannelName::MAX_BYTES
+                        error=name_error
+                    />
+                </div>
+                <PhotoPicker photo=photo/>
+                <div class="field">
+                    <label for="channel-profile">"Profile"</label>
+                    <textarea
+                        id="channel-profile"
+                        rows="4"
+                        aria-describedby="channel-profile-count"
+                        aria-invalid=move || profile_error.get().is_some().to_string()
+                        bind:value=profile
+                    ></textarea>
+                    <ByteCounter
+                        id="channel-profile-count"
+                        value=profile
+                        max=ChannelProfile::MAX_BYTES
+                        error=profile_error
+                    />
+                </div>
+                <p id="channel-form-hint" class="hint">{move || blocker.get()}</p>
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="primary"
+                        aria-describedby="channel-form-hint"
+                        disabled=move || saving.get() || blocker.get().is_some()
+                    >
+                        {move || if saving.get() { format!("{action}…") } else { action.to_owned() }}
+                    </button>
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

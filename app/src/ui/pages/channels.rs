@@ -1,0 +1,159 @@
+//! The channel management page: every channel with its photo, name, profile and creation
+//! time, newest first, a page at a time.
+
+use super::channel_form::{ChannelForm, FormMode};
+use super::delete_channel::DeleteChannel;
+use crate::api::channels::list_channels;
+use crate::domain::{thumbnail_url, Channel, ChannelPage};
+use crate::ui::format;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn ChannelsPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = move || {
+        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1)
+    };
+    let version = RwSignal::new(0u32);
+    let channels = Resource::new(move || (page(), version.get()), |(p, _)| list_channels(p));
+    let form = RwSignal::new(None::<FormMode>);
+    let deleting = RwSignal::new(None::<Channel>);
+    let refresh = move || version.update(|v| *v += 1);
+
+    let on_saved = Callback::new(move |_: Channel| {
+        let created = matches!(form.get_untracked(), Some(FormMode::Create));
+        form.set(None);
+        if created && page() != 1 {
+            use_navigate()("/channels", Default::default());
+        }
+        refresh();
+    });
+
+    view! {
+        <main class="page">
+            <div class="page-head">
+                <h1>"Channels"</h1>
+                <button
+                    type="button"
+                    class="primary"
+                    on:click=move |_| form.set(Some(FormMode::Create))
+                >
+                    "Create channel"
+                </button>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+                {move || Suspend::new(async move {
+                    match channels.await {
+                        Ok(list) => view! { <ChannelList list form deleting/> }.into_any(),
+                        Err(err) => view! { <p class="load-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+        {move || form.get().map(|mode| view! {
+            <ChannelForm
+                mode
+                on_close=Callback::new(move |_| form.set(None))
+                on_saved=on_saved
+            />
+        })}
+        {move || deleting.get().map(|channel| view! {
+            <DeleteChannel
+                channel
+                on_close=Callback::new(move |_| deleting.set(None))
+                on_deleted=Callback::new(move |_| {
+                    deleting.set(None);
+                    refresh();
+                })
+            />
+        })}
+    }
+}
+
+#[component]
+fn ChannelList(
+    list: ChannelPage,
+    form: RwSignal<Option<FormMode>>,
+    deleting: RwSignal<Option<Channel>>,
+) -> impl IntoView {
+    if list.channels.is_empty() {
+        return view! {
+            <div class="empty">
+                <p>"No channels yet."</p>
+                <p class="muted">"Create the first one with “Create channel”."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let ChannelPage { channels, page, page_count, total } = list;
+    view! {
+        <p class="muted">{format!("{total} channel{}", if total == 1 { "" } else { "s" })}</p>
+        <ul class="channel-list" aria-label="Channels">
+            {channels
+                .into_iter()
+                .map(|channel| view! { <ChannelRow channel form deleting/> })
+                .collect_view()}
+        </ul>
+        <Show when=move || { page_count > 1 }>
+            <nav class="pager" aria-label="Pages">
+                <Show when=move || { page > 1 }>
+                    <a href=format!("/channels?page={}", page - 1)>"Previous"</a>
+                </Show>
+                <span>{format!("Page {page} of {page_count}")}</span>
+                <Show when=move || { page < page_count }>
+                    <a href=format!("/channels?page={}", page + 1)>"Next"</a>
+                </Show>
+            </nav>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChannelRow(
+    channel: Channel,
+    form: RwSignal<Option<FormMode>>,
+    deleting: RwSignal<Option<Channel>>,
+) -> impl IntoView {
+    let photo = match channel.photo.as_deref() {
+        Some(id) => view! {
+            <img class="avatar" src=thumbnail_url(id) alt="" width="56" height="56" loading="lazy"/>
+        }
+        .into_any(),
+        None => view! {
+            <div class="avatar placeholder" aria-hidden="true">
+                {channel.name.chars().next().map(String::from).unwrap_or_default()}
+            </div>
+        }
+        .into_any(),
+    };
+    let (for_edit, for_delete) = (channel.clone(), channel.clone());
+    view! {
+        <li class="channel">
+            {photo}
+            <div class="channel-body">
+                <h2 class="channel-name">{channel.name.clone()}</h2>
+                <p class="channel-profile">{channel.profile.clone()}</p>
+                <p class="muted">
+                    "Created "
+                    <time datetime=format::iso(channel.created_at)>
+                        {format::timestamp(channel.created_at)}
+                    </time>
+                </p>
+            </div>
+            <div class="channel-actions">
+                <button type="button" on:click=move |_| form.set(Some(FormMode::Edit(for_edit.clone())))>
+                    "Edit"
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    on:click=move |_| deleting.set(Some(for_delete.clone()))
+                >
+                    "Delete"
+                </button>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,3 @@
+pub mod channel_form;
+pub mod channels;
+pub mod delete_channel;

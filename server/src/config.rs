@@ -1,0 +1,101 @@
+//! Configuration from flags, then environment variables, then defaults.
+
+use app::backend::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-upload-mb N]
+
+  --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
+  --data-dir       CONSOLE_DATA_DIR                     default ./data
+  --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db
+  --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50";
+
+pub fn from_args_and_env(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+    default_addr: SocketAddr,
+) -> Result<Config, String> {
+    let mut flags = std::collections::HashMap::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (arg.clone(), None),
+        };
+        if !matches!(key.as_str(), "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb") {
+            return Err(format!("unknown argument {key}"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => args.next().ok_or(format!("{key} needs a value"))?,
+        };
+        flags.insert(key, value);
+    }
+    let pick = |flag: &str, var: &str| flags.get(flag).cloned().or_else(|| env(var));
+
+    let addr = match pick("--addr", "CONSOLE_ADDR") {
+        Some(a) => a.parse().map_err(|e| format!("address {a:?}: {e}"))?,
+        None => default_addr,
+    };
+    let data_dir = PathBuf::from(pick("--data-dir", "CONSOLE_DATA_DIR").unwrap_or("data".into()));
+    let database_url = pick("--database-url", "DATABASE_URL")
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("console.db").display()));
+    let max_upload_bytes = match pick("--max-upload-mb", "CONSOLE_MAX_UPLOAD_MB") {
+        Some(mb) => mb
+            .parse::<u64>()
+            .ok()
+            .filter(|mb| *mb > 0)
+            .ok_or(format!("upload cap {mb:?} is not a positive whole number of MB"))?
+            * 1024
+            * 1024,
+        None => Config::DEFAULT_MAX_UPLOAD_BYTES,
+    };
+    Ok(Config { addr, data_dir, database_url, max_upload_bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_addr() -> SocketAddr {
+        "127.0.0.1:3000".parse().unwrap()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = from_args_and_env(vec![], |_| None, default_addr()).unwrap();
+        assert_eq!(c.addr, default_addr());
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.database_url, "sqlite://data/console.db");
+        assert_eq!(c.max_upload_bytes, 50 * 1024 * 1024);
+    }
+
+    #[test]
+    fn flags_win_over_environment() {
+        let env = |k: &str| match k {
+            "CONSOLE_DATA_DIR" => Some("/srv/console".to_owned()),
+            "CONSOLE_MAX_UPLOAD_MB" => Some("5".to_owned()),
+            _ => None,
+        };
+        let args = ["--data-dir=/tmp/x", "--addr", "0.0.0.0:8080"].map(String::from);
+        let c = from_args_and_env(args, env, default_addr()).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.database_url, "sqlite:///tmp/x/console.db");
+        assert_eq!(c.addr, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(c.max_upload_bytes, 5 * 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let bad = |args: &[&str]| {
+            from_args_and_env(args.iter().map(|s| s.to_string()), |_| None, default_addr())
+                .unwrap_err()
+        };
+        assert!(bad(&["--max-upload-mb", "0"]).contains("upload cap"));
+        assert!(bad(&["--addr", "nowhere"]).contains("address"));
+        assert!(bad(&["--verbose"]).contains("unknown argument"));
+        assert!(bad(&["--addr"]).contains("needs a value"));
+    }
+}

@@ -1,0 +1,20 @@
+//! The Channel Console server: configuration, the router (Leptos pages and server
+//! functions, media upload and download) and start-up.
+
+pub mod config;
+pub mod media;
+pub mod router;
+
+pub use app::backend::{AppState, Config};
+
+/// Connects the database (applying migrations), opens the media store and returns the
+/// state every handler shares.
+pub async fn build_state(
+    config: &Config,
+    leptos_options: leptos::config::LeptosOptions,
+) -> Result<AppState, Box<dyn std::error::Error>> {
+    tokio::fs::create_dir_all(&config.data_dir).await?;
+    let pool = app::backend::db::connect(&config.database_url).await?;
+    let media = app::backend::media::MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
+    Ok(AppState { leptos_options, pool, media })
+}

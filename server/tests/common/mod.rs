@@ -1,0 +1,138 @@
+//! A real router over a real SQLite file (from `#[sqlx::test]`) and a temporary media
+//! directory, driven with HTTP requests exactly as the browser sends them.
+
+#![allow(dead_code)]
+
+use app::backend::{media::MediaStore, AppState};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    pub data_dir: PathBuf,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl TestApp {
+    pub async fn new(pool: SqlitePool) -> Self {
+        Self::with_upload_cap(pool, 50 * 1024 * 1024).await
+    }
+
+    pub async fn with_upload_cap(pool: SqlitePool, max_upload_bytes: u64) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let data_dir = std::env::temp_dir().join(format!(
+            "console-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let media = MediaStore::open(&data_dir, max_upload_bytes).await.unwrap();
+        let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
+        let state = AppState { leptos_options, pool: pool.clone(), media };
+        Self { router: server::router::router(state), pool, data_dir }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    /// Calls a server function the way the browser does: a url-encoded form post.
+    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(format!("/api/{function}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn upload(&self, bytes: Vec<u8>) -> Reply {
+        self.send(Request::post("/media").body(Body::from(bytes)).unwrap()).await
+    }
+
+    /// Uploads a small PNG and returns its media id.
+    pub async fn upload_png(&self, seed: u8) -> String {
+        let reply = self.upload(png(8, 6, seed)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create(&self, name: &str, profile: &str, photo: &str) -> Reply {
+        self.call("create_channel", &[("name", name), ("profile", profile), ("photo", photo)])
+            .await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn channel_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Files left in the upload scratch directory (should always be none after a request).
+    pub fn temp_files(&self) -> usize {
+        std::fs::read_dir(self.data_dir.join("tmp")).map(|d| d.count()).unwrap_or(0)
+    }
+
+    pub fn media_file_exists(&self, id: &str) -> bool {
+        self.data_dir.join("media").join(&id[..2]).join(&id[2..]).exists()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([seed, (x * 20) as u8, (y * 20) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
