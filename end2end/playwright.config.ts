@@ -1,0 +1,44 @@
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+export const PORT = 3100;
+const dataDir = path.join(__dirname, '.tmp', 'e2e-data');
+
+export default defineConfig({
+  testDir: './tests',
+  // One worker: the machine has 2 cores and the server shares them.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  // The dev build made by scripts/test, on a fresh database for every run.
+  webServer: {
+    command: `rm -rf "${dataDir}" && "${root}/target/debug/server" --addr 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
+    cwd: root,
+    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn' },
+    url: `http://127.0.0.1:${PORT}/channels`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,131 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A real PNG of the given size and colour, made here so the tests need no fixture files. */
+export function png(width: number, height: number, rgb: [number, number, number]): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body) >>> 0, body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // truecolour
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export const RED = { name: 'red.png', mimeType: 'image/png', buffer: png(64, 48, [200, 30, 30]) };
+export const BLUE = { name: 'blue.png', mimeType: 'image/png', buffer: png(48, 64, [30, 30, 200]) };
+
+let counter = 0;
+/** A name no other test uses, so tests sharing one server never see each other's data. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix} ${Date.now().toString(36)}${counter}`;
+}
+
+/** Opens a page and waits until it is hydrated, so clicks reach the Rust handlers. */
+export async function open(page: Page, url = '/channels'): Promise<void> {
+  await page.goto(url);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+export function channelRow(page: Page, name: string): Locator {
+  return page
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name, exact: true }) });
+}
+
+export function createDialog(page: Page): Locator {
+  return page.getByRole('dialog', { name: 'Create channel' });
+}
+
+export async function fillChannelForm(
+  dialog: Locator,
+  fields: { name?: string; profile?: string; photo?: typeof RED },
+): Promise<void> {
+  if (fields.name !== undefined) await dialog.getByLabel('Name', { exact: true }).fill(fields.name);
+  if (fields.profile !== undefined)
+    await dialog.getByLabel('Profile', { exact: true }).fill(fields.profile);
+  if (fields.photo) {
+    await dialog.getByLabel('Profile photo').setInputFiles(fields.photo);
+    await expect(dialog.getByText(/^Uploaded \(png/)).toBeVisible();
+  }
+}
+
+/** Creates a channel through the dialog, as an operator does, and waits for it in the list. */
+export async function createChannel(
+  page: Page,
+  fields: { name: string; profile?: string; photo?: typeof RED },
+): Promise<Locator> {
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  const dialog = createDialog(page);
+  await fillChannelForm(dialog, { photo: RED, ...fields });
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  const row = channelRow(page, fields.name);
+  await expect(row).toBeVisible();
+  return row;
+}
+
+/** A second server of our own, for tests that must restart it or start empty. */
+export class OwnServer {
+  private child?: ChildProcess;
+  constructor(
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      path.join(ROOT, 'target', 'debug', 'server'),
+      ['--addr', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LEPTOS_SITE_ROOT: path.join(ROOT, 'target', 'site'), RUST_LOG: 'warn' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`${this.url}/channels`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server on port ${this.port} did not start`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
