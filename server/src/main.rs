@@ -1,3 +1,4 @@
+use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
 use server::{build_state, config, router::router};
 use tracing_subscriber::EnvFilter;
@@ -26,9 +27,14 @@ async fn main() {
     let state = build_state(&config, leptos_options)
         .await
         .unwrap_or_else(|e| fail(&format!("could not open {}: {e}", config.database_url)));
+    // Pages are streamed in several writes; without TCP_NODELAY, Nagle's algorithm holds the
+    // last one back until the client's delayed ACK (40 ms) on keep-alive connections.
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)));
+        .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)))
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.database_url);
     if let Err(e) = axum::serve(listener, router(state).into_make_service())

@@ -1,7 +1,7 @@
 //! Channel storage. Every channel query lives here, so another database can replace SQLite
 //! behind the same functions.
 
-use super::db::now;
+use super::db::{self, now};
 use crate::domain::{
     Channel, ChannelName, ChannelPage, ChannelProfile, Field, MediaId, ValidationError,
 };
@@ -52,7 +52,7 @@ pub async fn create(
     profile: &ChannelProfile,
     photo: &MediaId,
 ) -> Result<Channel, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     require_media(&mut tx, photo).await?;
     let now = now();
     let channel = sqlx::query_as::<_, Channel>(&format!(
@@ -80,7 +80,7 @@ pub async fn update(
     profile: &ChannelProfile,
     photo: &MediaId,
 ) -> Result<(Channel, Orphans), AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let old_photo: Option<Option<String>> =
         sqlx::query_scalar("SELECT photo FROM channels WHERE id = ?")
             .bind(id)
@@ -108,7 +108,7 @@ pub async fn update(
 
 /// Deletes the channel and everything that belongs only to it. `NotFound` when it is gone.
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<Orphans, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let photo: Option<Option<String>> =
         sqlx::query_scalar("DELETE FROM channels WHERE id = ? RETURNING photo")
             .bind(id)

@@ -25,3 +25,10 @@ pub fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default()
 }
+
+/// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up front, so
+/// concurrent writers wait for each other (busy timeout) instead of failing when a read
+/// transaction tries to upgrade to a write after another writer committed.
+pub async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
