@@ -39,6 +39,10 @@ impl AppError {
         }
     }
 
+    pub fn post_not_found() -> Self {
+        AppError::NotFound("This post does not exist or was recalled.".into())
+    }
+
     pub fn channel_not_found() -> Self {
         AppError::NotFound("This channel no longer exists; it may have been deleted.".into())
     }

@@ -6,7 +6,7 @@ use app::backend::AppState;
 use app::domain::{Field, MediaId};
 use app::error::AppError;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -29,11 +29,24 @@ impl From<AppError> for ApiError {
     }
 }
 
-pub async fn upload(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
-    let stored = state
-        .media
-        .store(&state.pool, Field::ProfilePhoto, body.into_data_stream())
-        .await?;
+#[derive(serde::Deserialize)]
+pub struct UploadParams {
+    /// Which form field the image is for, so that errors name it: `post` for a post image,
+    /// anything else (or nothing) for a profile photo.
+    #[serde(default, rename = "for")]
+    purpose: Option<String>,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Query(params): Query<UploadParams>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let field = match params.purpose.as_deref() {
+        Some("post") => Field::PostImages,
+        _ => Field::ProfilePhoto,
+    };
+    let stored = state.media.store(&state.pool, field, body.into_data_stream()).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 

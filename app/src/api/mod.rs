@@ -2,3 +2,4 @@
 //! they validate again with the same domain types the forms use.
 
 pub mod channels;
+pub mod posts;

@@ -107,8 +107,16 @@ pub async fn update(
 }
 
 /// Deletes the channel and everything that belongs only to it. `NotFound` when it is gone.
+/// Its posts go with it (the foreign key cascades), and so do images nothing else uses.
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<Orphans, AppError> {
     let mut tx = db::begin_write(pool).await?;
+    let mut candidates: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT i.media FROM post_images i JOIN posts p ON p.id = i.post_id
+         WHERE p.channel_id = ?",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     let photo: Option<Option<String>> =
         sqlx::query_scalar("DELETE FROM channels WHERE id = ? RETURNING photo")
             .bind(id)
@@ -117,7 +125,11 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<Orphans, AppError> {
     let Some(photo) = photo else {
         return Err(AppError::channel_not_found());
     };
-    let orphans = delete_if_orphaned(&mut tx, photo).await?;
+    candidates.extend(photo);
+    let mut orphans = Orphans(vec![]);
+    for media in candidates {
+        orphans.0.extend(delete_if_orphaned(&mut tx, Some(media)).await?.0);
+    }
     tx.commit().await?;
     Ok(orphans)
 }
@@ -128,7 +140,9 @@ async fn delete_if_orphaned(
 ) -> Result<Orphans, AppError> {
     let Some(media) = media else { return Ok(Orphans(vec![])) };
     let deleted = sqlx::query(
-        "DELETE FROM media WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = ?1)",
+        "DELETE FROM media WHERE id = ?1
+         AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = ?1)
+         AND NOT EXISTS (SELECT 1 FROM post_images WHERE media = ?1)",
     )
     .bind(&media)
     .execute(&mut **tx)

@@ -3,6 +3,7 @@
 pub mod channels;
 pub mod db;
 pub mod media;
+pub mod posts;
 pub mod state;
 
 pub use state::{AppState, Config};

@@ -9,6 +9,15 @@ pub enum Field {
     ChannelName,
     ChannelProfile,
     ProfilePhoto,
+    PostChannel,
+    PostText,
+    PostImages,
+    PostLinks,
+    ImageAlt,
+    LinkLabel,
+    LinkUrl,
+    SearchDate,
+    SearchQuery,
 }
 
 impl fmt::Display for Field {
@@ -17,13 +26,32 @@ impl fmt::Display for Field {
             Field::ChannelName => "Name",
             Field::ChannelProfile => "Profile",
             Field::ProfilePhoto => "Profile photo",
+            Field::PostChannel => "Channel",
+            Field::PostText => "Content",
+            Field::PostImages => "Images",
+            Field::PostLinks => "Links",
+            Field::ImageAlt => "Alt text",
+            Field::LinkLabel => "Link text",
+            Field::LinkUrl => "URL",
+            Field::SearchDate => "Date",
+            Field::SearchQuery => "Search",
         })
+    }
+}
+
+impl Field {
+    fn required_message(self) -> String {
+        match self {
+            Field::PostImages => "Images: add at least one image.".to_owned(),
+            Field::PostChannel => "Channel: choose the channel to publish from.".to_owned(),
+            other => format!("{other} is required."),
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ValidationError {
-    #[error("{field} is required.")]
+    #[error("{}", .field.required_message())]
     Required { field: Field },
     #[error("{field} is {actual} bytes; the limit is {max} bytes.")]
     TooLong { field: Field, max: usize, actual: usize },
@@ -38,6 +66,16 @@ pub enum ValidationError {
     FileTooLarge { field: Field, max_mb: u64 },
     #[error("{field}: the image is missing; upload it again.")]
     UnknownMedia { field: Field },
+    #[error("{field}: {actual} is too many; the limit is {max}.")]
+    TooMany { field: Field, max: usize, actual: usize },
+    #[error("{field} must start with http:// or https://.")]
+    UnsupportedScheme { field: Field },
+    #[error("{field} is not a valid web address.")]
+    InvalidUrl { field: Field },
+    #[error("{kind} posts carry no {field}.")]
+    NotCarried { field: Field, kind: String },
+    #[error("{field} must be a calendar date (YYYY-MM-DD).")]
+    InvalidDate { field: Field },
 }
 
 impl ValidationError {
@@ -48,7 +86,12 @@ impl ValidationError {
             | ValidationError::ControlCharacter { field }
             | ValidationError::NotAnImage { field }
             | ValidationError::FileTooLarge { field, .. }
-            | ValidationError::UnknownMedia { field } => *field,
+            | ValidationError::UnknownMedia { field }
+            | ValidationError::TooMany { field, .. }
+            | ValidationError::UnsupportedScheme { field }
+            | ValidationError::InvalidUrl { field }
+            | ValidationError::NotCarried { field, .. }
+            | ValidationError::InvalidDate { field } => *field,
         }
     }
 }

@@ -4,8 +4,14 @@
 pub mod bytes;
 pub mod channel;
 pub mod error;
+pub mod dates;
 pub mod media;
+pub mod post;
+pub mod search;
 
 pub use channel::{Channel, ChannelName, ChannelPage, ChannelProfile};
 pub use error::{Field, ValidationError};
+pub use post::{
+    ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType,
+};
 pub use media::{media_url, thumbnail_url, MediaId, UploadedMedia};

@@ -51,11 +51,14 @@ pub fn App() -> impl IntoView {
                 <span class="brand">"Channel Console"</span>
                 <nav aria-label="Main">
                     <A href="/channels">"Channels"</A>
+                    <A href="/posts">"Posts"</A>
                 </nav>
             </header>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
                 <Route path=path!("/") view=pages::channels::ChannelsPage/>
                 <Route path=path!("/channels") view=pages::channels::ChannelsPage/>
+                <Route path=path!("/posts") view=pages::posts::PostsPage/>
+                <Route path=path!("/posts/:id") view=pages::post_detail::PostDetailPage/>
             </Routes>
             <ToastHost/>
         </Router>

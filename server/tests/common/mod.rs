@@ -75,6 +75,25 @@ impl TestApp {
         .await
     }
 
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn call_json(&self, function: &str, body: serde_json::Value) -> Reply {
+        self.send(
+            Request::post(format!("/api/{function}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Creates a channel and returns its id.
+    pub async fn channel(&self, name: &str) -> i64 {
+        let photo = self.upload_png(200).await;
+        let reply = self.create(name, "", &photo).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_i64().unwrap()
+    }
+
     pub async fn upload(&self, bytes: Vec<u8>) -> Reply {
         self.send(Request::post("/media").body(Body::from(bytes)).unwrap()).await
     }

@@ -1,4 +1,5 @@
 pub mod byte_counter;
 pub mod dialog;
 pub mod photo_picker;
+pub mod post_view;
 pub mod toast;

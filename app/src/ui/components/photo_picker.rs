@@ -52,7 +52,7 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
         error.set(None);
         photo.set(PhotoState::Uploading { preview: preview.clone() });
         leptos::task::spawn_local(async move {
-            match crate::ui::upload::upload_image(file).await {
+            match crate::ui::upload::upload_image(file, crate::ui::upload::Purpose::ProfilePhoto, |_| ()).await {
                 Ok(stored) => {
                     let size = match (stored.width, stored.height) {
                         (Some(w), Some(h)) => format!(", {w}×{h}"),

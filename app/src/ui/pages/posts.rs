@@ -1,0 +1,195 @@
+//! The post management page: the composer with its preview, and every published post,
+//! newest first, with search and filters. The search lives in the URL, so a search can be
+//! reloaded and shared, and renders on the server.
+
+use super::composer::Composer;
+use crate::api::posts::{channel_options, list_posts};
+use crate::domain::search::terms;
+use crate::domain::{Post, PostFilter, PostPage, PostType};
+use crate::ui::components::post_view::{PostCard, PostView};
+use crate::ui::components::toast::use_toasts;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+fn filter_from(query: &ParamsMap) -> PostFilter {
+    let get = |k: &str| query.get(k).filter(|v| !v.is_empty());
+    PostFilter {
+        q: get("q").unwrap_or_default(),
+        channel_id: get("channel").and_then(|c| c.parse().ok()),
+        kind: get("type").and_then(|t| PostType::from_code(&t)),
+        from: get("from"),
+        to: get("to"),
+        before: None,
+    }
+}
+
+fn url_of(filter: &PostFilter) -> String {
+    let mut parts = vec![];
+    let mut push = |k: &str, v: &str| {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", js_encode(v)));
+        }
+    };
+    push("q", filter.q.trim());
+    push("channel", &filter.channel_id.map(|c| c.to_string()).unwrap_or_default());
+    push("type", filter.kind.map(PostType::code).unwrap_or_default());
+    push("from", filter.from.as_deref().unwrap_or_default());
+    push("to", filter.to.as_deref().unwrap_or_default());
+    if parts.is_empty() { "/posts".to_owned() } else { format!("/posts?{}", parts.join("&")) }
+}
+
+/// Percent-encodes a query value (what `encodeURIComponent` leaves alone stays).
+fn js_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn PostsPage() -> impl IntoView {
+    let toasts = use_toasts();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(filter_from));
+    let version = RwSignal::new(0u32);
+    let channels = Resource::new(move || version.get(), |_| channel_options());
+    let first_page = Resource::new(move || (filter.get(), version.get()), |(f, _)| list_posts(f));
+    // Pages loaded with "Load more", after the first.
+    let more = RwSignal::new(Vec::<Post>::new());
+    let next = RwSignal::new(None::<i64>);
+    let loading_more = RwSignal::new(false);
+    let channel_list = Signal::derive(move || {
+        channels.get().and_then(Result::ok).unwrap_or_default()
+    });
+
+    let on_published = Callback::new(move |_post: Post| {
+        version.update(|v| *v += 1);
+    });
+
+    let load_more = move |_| {
+        let Some(before) = next.get_untracked() else { return };
+        loading_more.set(true);
+        let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match list_posts(filter).await {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.posts));
+                    next.set(page.next_before);
+                }
+                Err(err) => toasts.error(err.to_string()),
+            }
+            loading_more.set(false);
+        });
+    };
+
+    view! {
+        <main class="page wide">
+            <h1>"Posts"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+                {move || Suspend::new(async move {
+                    let _ = channels.await;
+                    view! { <Composer channels=channel_list on_published/> }
+                })}
+            </Transition>
+            <section class="post-list-section" aria-labelledby="post-list-title">
+                <h2 id="post-list-title">"Published posts"</h2>
+                <SearchForm filter channels=channel_list/>
+                <Transition fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
+                    {move || Suspend::new(async move {
+                        match first_page.await {
+                            Ok(page) => {
+                                let PostPage { posts, next_before } = page;
+                                more.set(vec![]);
+                                next.set(next_before);
+                                let searching = !filter.with_untracked(|f| f.q.trim().is_empty());
+                                let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
+                                if posts.is_empty() {
+                                    return view! {
+                                        <p class="empty">
+                                            {if searching { "No posts match this search." } else { "No posts yet." }}
+                                        </p>
+                                    }.into_any();
+                                }
+                                view! {
+                                    <ol class="post-list" aria-label="Posts">
+                                        {posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
+                                        <For each=move || more.get() key=|p| p.id let:post>
+                                            <PostItem post terms/>
+                                        </For>
+                                    </ol>
+                                }.into_any()
+                            }
+                            Err(err) => view! { <p class="load-error">{err.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <Show when=move || next.get().is_some()>
+                    <button type="button" class="load-more" disabled=move || loading_more.get() on:click=load_more>
+                        "Load more"
+                    </button>
+                </Show>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn PostItem(post: Post, terms: Signal<Vec<String>>) -> impl IntoView {
+    let href = format!("/posts/{}", post.id);
+    let card = PostCard::from_post(&post, false);
+    view! {
+        <li class="post-item">
+            <PostView card=Signal::stored(card) terms/>
+            <a class="open-post" href=href>"Open post"</a>
+        </li>
+    }
+}
+
+#[component]
+fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::ChannelOption>>) -> impl IntoView {
+    let q = RwSignal::new(filter.get_untracked().q);
+    let channel = RwSignal::new(filter.get_untracked().channel_id.map(|c| c.to_string()).unwrap_or_default());
+    let kind = RwSignal::new(filter.get_untracked().kind.map(|k| k.code().to_owned()).unwrap_or_default());
+    let from = RwSignal::new(filter.get_untracked().from.unwrap_or_default());
+    let to = RwSignal::new(filter.get_untracked().to.unwrap_or_default());
+    let go = move || {
+        let wanted = PostFilter {
+            q: q.get_untracked(),
+            channel_id: channel.get_untracked().parse().ok(),
+            kind: PostType::from_code(&kind.get_untracked()),
+            from: Some(from.get_untracked()).filter(|d| !d.is_empty()),
+            to: Some(to.get_untracked()).filter(|d| !d.is_empty()),
+            before: None,
+        };
+        use_navigate()(&url_of(&wanted), Default::default());
+    };
+    view! {
+        <form
+            class="search"
+            role="search"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                go();
+            }
+        >
+            <input type="search" aria-label="Search posts" placeholder="Search posts" bind:value=q/>
+            <select aria-label="Filter by channel" bind:value=channel on:change=move |_| go()>
+                <option value="">"All channels"</option>
+                <For each=move || channels.get() key=|c| (c.id, c.name.clone()) let:c>
+                    <option value=c.id.to_string()>{c.name.clone()}</option>
+                </For>
+            </select>
+            <select aria-label="Filter by type" bind:value=kind on:change=move |_| go()>
+                <option value="">"All types"</option>
+                {PostType::ALL.into_iter().map(|t| view! { <option value=t.code()>{t.label()}</option> }).collect_view()}
+            </select>
+            <label class="date">"From" <input type="date" bind:value=from on:change=move |_| go()/></label>
+            <label class="date">"To" <input type="date" bind:value=to on:change=move |_| go()/></label>
+            <button type="submit">"Search"</button>
+        </form>
+    }
+}
