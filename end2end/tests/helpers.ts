@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -128,4 +128,33 @@ export class OwnServer {
     this.child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** Creates a channel straight through the server (the channel flows have their own tests). */
+export async function apiChannel(request: APIRequestContext, name: string): Promise<number> {
+  const upload = await request.post('/media', { data: png(32, 32, [20, 120, 90]) });
+  expect(upload.status()).toBe(201);
+  const photo = (await upload.json()).id;
+  const created = await request.post('/api/create_channel', { form: { name, profile: '', photo } });
+  expect(created.status()).toBe(200);
+  return (await created.json()).id;
+}
+
+/** Opens the posts page, hydrated, with the composer ready. */
+export async function openPosts(page: Page, url = '/posts'): Promise<void> {
+  await open(page, url);
+  await expect(page.getByRole('button', { name: 'Publish' })).toBeVisible();
+}
+
+export function preview(page: Page): Locator {
+  return page.getByRole('region', { name: 'Preview' });
+}
+
+export function postList(page: Page): Locator {
+  return page.getByRole('list', { name: 'Posts' });
+}
+
+/** The posts of the list (not the list items of their links). */
+export function postItems(page: Page): Locator {
+  return postList(page).locator(':scope > li');
 }

@@ -2,6 +2,7 @@ pub mod components;
 pub mod pages;
 mod upload;
 mod format;
+mod previews;
 
 use components::toast::{provide_toasts, ToastHost};
 use leptos::prelude::*;

@@ -39,16 +39,23 @@ impl PhotoState {
 pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
-    // Object URLs are not Send; they live in this component and are revoked when replaced.
-    let object_url = StoredValue::new_local(None::<gloo_file::ObjectUrl>);
+    // The local preview of the chosen file, released when another file replaces it.
+    let preview_handle = StoredValue::new(None::<u64>);
+    on_cleanup(move || {
+        if let Some(old) = preview_handle.try_get_value().flatten() {
+            crate::ui::previews::release(old);
+        }
+    });
 
     let on_change = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
         let before = photo.get_untracked();
-        let url = gloo_file::ObjectUrl::from(gloo_file::File::from(file.clone()));
-        let preview = url.to_string();
-        object_url.set_value(Some(url));
+        let (handle, preview) = crate::ui::previews::hold(&file);
+        if let Some(old) = preview_handle.get_value().replace(handle) {
+            crate::ui::previews::release(old);
+        }
+        preview_handle.set_value(Some(handle));
         error.set(None);
         photo.set(PhotoState::Uploading { preview: preview.clone() });
         leptos::task::spawn_local(async move {

@@ -28,6 +28,11 @@ pub struct CardImage {
     pub alt: String,
 }
 
+/// What a screen reader says for an image the operator gave no alt text.
+pub fn default_alt(alt: &str, index: usize, count: usize) -> String {
+    if alt.trim().is_empty() { format!("Image {} of {count}", index + 1) } else { alt.to_owned() }
+}
+
 impl PostCard {
     /// A published post; `full` shows full-size images instead of thumbnails.
     pub fn from_post(post: &Post, full: bool) -> Self {
@@ -43,7 +48,7 @@ impl PostCard {
                 .map(|(i, image)| CardImage {
                     key: format!("{i}-{}", image.media),
                     src: if full { media_url(&image.media) } else { thumbnail_url(&image.media) },
-                    alt: image.alt.clone(),
+                    alt: default_alt(&image.alt, i, post.images.len()),
                 })
                 .collect(),
             links: post.links.clone(),

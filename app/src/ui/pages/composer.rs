@@ -10,8 +10,9 @@ use crate::domain::{
     ValidationError,
 };
 use crate::ui::components::byte_counter::ByteCounter;
-use crate::ui::components::post_view::{CardImage, PostCard, PostView};
+use crate::ui::components::post_view::{default_alt, CardImage, PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
+use crate::ui::previews;
 use crate::ui::upload::{upload_image, Purpose};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,8 @@ struct DraftImage {
     media: Option<String>,
     alt: String,
     progress: u8,
+    /// The handle of the local preview (see `previews`), released with the image.
+    preview: Option<u64>,
 }
 
 /// What survives a reload: everything except images still uploading.
@@ -61,7 +64,6 @@ pub fn Composer(
     let publishing = RwSignal::new(false);
     let restored = RwSignal::new(false);
     let next_key = StoredValue::new(0u64);
-    let object_urls = StoredValue::new_local(Vec::<(u64, gloo_file::ObjectUrl)>::new());
 
     let draft = Memo::new(move |_| PostDraft {
         channel_id: channel_id.get(),
@@ -92,7 +94,7 @@ pub fn Composer(
                     .map(|image| {
                         let key = next_key.get_value();
                         next_key.set_value(key + 1);
-                        DraftImage { key, src: media_url(&image.media), media: Some(image.media), alt: image.alt, progress: 100 }
+                        DraftImage { key, src: media_url(&image.media), media: Some(image.media), alt: image.alt, progress: 100, preview: None }
                     })
                     .collect(),
             );
@@ -145,11 +147,9 @@ pub fn Composer(
             let Some(file) = files.get(index as u32) else { continue };
             let key = next_key.get_value();
             next_key.set_value(key + 1);
-            let url = gloo_file::ObjectUrl::from(gloo_file::File::from(file.clone()));
-            let src = url.to_string();
-            object_urls.update_value(|urls| urls.push((key, url)));
+            let (handle, src) = previews::hold(&file);
             images.update(|list| {
-                list.push(DraftImage { key, src, media: None, alt: String::new(), progress: 0 })
+                list.push(DraftImage { key, src, media: None, alt: String::new(), progress: 0, preview: Some(handle) })
             });
             leptos::task::spawn_local(async move {
                 let progress = move |p: u8| {
@@ -169,7 +169,7 @@ pub fn Composer(
                     Err(err) => {
                         toasts.error(err.to_string());
                         images.update(|list| list.retain(|i| i.key != key));
-                        object_urls.update_value(|urls| urls.retain(|(k, _)| *k != key));
+                        previews::release(handle);
                     }
                 }
             });
@@ -177,8 +177,12 @@ pub fn Composer(
     };
 
     let remove_image = move |key: u64| {
-        images.update(|list| list.retain(|i| i.key != key));
-        object_urls.update_value(|urls| urls.retain(|(k, _)| *k != key));
+        images.update(|list| {
+            for image in list.iter().filter(|i| i.key == key) {
+                image.preview.map(previews::release);
+            }
+            list.retain(|i| i.key != key)
+        });
     };
     let move_image = move |key: u64, delta: isize| {
         images.update(|list| {
@@ -205,9 +209,11 @@ pub fn Composer(
             match result {
                 Ok(post) => {
                     text.set(String::new());
-                    images.set(vec![]);
+                    images.update(|list| {
+                        list.iter().filter_map(|i| i.preview).for_each(previews::release);
+                        list.clear();
+                    });
                     links.set(vec![]);
-                    object_urls.set_value(vec![]);
                     request_id.set(new_request_id());
                     on_published.run(post);
                 }
@@ -225,7 +231,12 @@ pub fn Composer(
             kind: d.kind,
             text: d.text.trim().to_owned(),
             images: if d.kind.carries_images() {
-                images.get().into_iter().map(|i| CardImage { key: i.key.to_string(), src: i.src, alt: i.alt }).collect()
+                let list = images.get();
+                let count = list.len();
+                list.into_iter()
+                    .enumerate()
+                    .map(|(n, i)| CardImage { key: i.key.to_string(), src: i.src, alt: default_alt(&i.alt, n, count) })
+                    .collect()
             } else {
                 vec![]
             },

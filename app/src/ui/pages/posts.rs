@@ -52,89 +52,95 @@ fn js_encode(value: &str) -> String {
 
 #[component]
 pub fn PostsPage() -> impl IntoView {
-    let toasts = use_toasts();
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(filter_from));
     let version = RwSignal::new(0u32);
-    let channels = Resource::new(move || version.get(), |_| channel_options());
+    let channels = Resource::new(|| (), |_| channel_options());
     let first_page = Resource::new(move || (filter.get(), version.get()), |(f, _)| list_posts(f));
-    // Pages loaded with "Load more", after the first.
-    let more = RwSignal::new(Vec::<Post>::new());
-    let next = RwSignal::new(None::<i64>);
-    let loading_more = RwSignal::new(false);
-    let channel_list = Signal::derive(move || {
-        channels.get().and_then(Result::ok).unwrap_or_default()
+    // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
+    // effects and event handlers write signals: never the rendering itself.
+    let extra = RwSignal::new(Vec::<PostPage>::new());
+    Effect::new(move |_| {
+        filter.track();
+        version.track();
+        extra.set(vec![]);
     });
 
     let on_published = Callback::new(move |_post: Post| {
         version.update(|v| *v += 1);
     });
 
-    let load_more = move |_| {
-        let Some(before) = next.get_untracked() else { return };
-        loading_more.set(true);
-        let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
-        leptos::task::spawn_local(async move {
-            match list_posts(filter).await {
-                Ok(page) => {
-                    more.update(|m| m.extend(page.posts));
-                    next.set(page.next_before);
-                }
-                Err(err) => toasts.error(err.to_string()),
-            }
-            loading_more.set(false);
-        });
-    };
-
     view! {
         <main class="page wide">
             <h1>"Posts"</h1>
+            // The composer and the search form both list the channels: they render once
+            // the channels are loaded, on the server as in the browser.
             <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
                 {move || Suspend::new(async move {
-                    let _ = channels.await;
-                    view! { <Composer channels=channel_list on_published/> }
+                    let list = channels.await.unwrap_or_default();
+                    let list = Signal::stored(list);
+                    view! {
+                        <Composer channels=list on_published/>
+                        <h2 id="post-list-title" class="list-title">"Published posts"</h2>
+                        <SearchForm filter channels=list/>
+                    }
                 })}
             </Transition>
             <section class="post-list-section" aria-labelledby="post-list-title">
-                <h2 id="post-list-title">"Published posts"</h2>
-                <SearchForm filter channels=channel_list/>
                 <Transition fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
                     {move || Suspend::new(async move {
                         match first_page.await {
-                            Ok(page) => {
-                                let PostPage { posts, next_before } = page;
-                                more.set(vec![]);
-                                next.set(next_before);
-                                let searching = !filter.with_untracked(|f| f.q.trim().is_empty());
-                                let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
-                                if posts.is_empty() {
-                                    return view! {
-                                        <p class="empty">
-                                            {if searching { "No posts match this search." } else { "No posts yet." }}
-                                        </p>
-                                    }.into_any();
-                                }
-                                view! {
-                                    <ol class="post-list" aria-label="Posts">
-                                        {posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
-                                        <For each=move || more.get() key=|p| p.id let:post>
-                                            <PostItem post terms/>
-                                        </For>
-                                    </ol>
-                                }.into_any()
-                            }
+                            Ok(first) => view! { <PostList first extra filter/> }.into_any(),
                             Err(err) => view! { <p class="load-error">{err.to_string()}</p> }.into_any(),
                         }
                     })}
                 </Transition>
-                <Show when=move || next.get().is_some()>
-                    <button type="button" class="load-more" disabled=move || loading_more.get() on:click=load_more>
-                        "Load more"
-                    </button>
-                </Show>
             </section>
         </main>
     }
+}
+
+#[component]
+fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFilter>) -> impl IntoView {
+    let toasts = use_toasts();
+    let loading = RwSignal::new(false);
+    let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
+    let first_next = first.next_before;
+    let next = move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
+    let load_more = move |_| {
+        let Some(before) = next() else { return };
+        loading.set(true);
+        let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match list_posts(filter).await {
+                Ok(page) => extra.update(|pages| pages.push(page)),
+                Err(err) => toasts.error(err.to_string()),
+            }
+            loading.set(false);
+        });
+    };
+    if first.posts.is_empty() {
+        let searching = filter.with_untracked(|f| f != &PostFilter::default());
+        return view! {
+            <p class="empty">{if searching { "No posts match this search." } else { "No posts yet." }}</p>
+        }
+        .into_any();
+    }
+    let more = move || extra.with(|pages| pages.iter().flat_map(|p| p.posts.clone()).collect::<Vec<_>>());
+    view! {
+        <ol class="post-list" aria-label="Posts">
+            {first.posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
+            <For each=more key=|p| p.id let:post>
+                <PostItem post terms/>
+            </For>
+        </ol>
+        <Show when=move || next().is_some()>
+            <button type="button" class="load-more" disabled=move || loading.get() on:click=load_more>
+                "Load more"
+            </button>
+        </Show>
+    }
+    .into_any()
 }
 
 #[component]
