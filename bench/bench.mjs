@@ -15,6 +15,8 @@ const port = 3900;
 const base = `http://127.0.0.1:${port}`;
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 10_000);
 const CONCURRENCY = 8;
+const POSTS = Number(process.env.BENCH_POSTS ?? 1_000_000);
+const PUBLISHES = Number(process.env.BENCH_PUBLISHES ?? 5_000);
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -48,10 +50,11 @@ function bundleSizes() {
 }
 
 // ---------------------------------------------------------------- server
-async function startServer(dataDir) {
+async function startServer(dataDir, port_ = port) {
+  const base = `http://127.0.0.1:${port_}`;
   const child = spawn(
     path.join(root, 'target', 'release', 'server'),
-    ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    ['--addr', `127.0.0.1:${port_}`, '--data-dir', dataDir],
     { cwd: root, env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn' }, stdio: 'inherit' },
   );
   for (let i = 0; i < 300; i++) {
@@ -88,8 +91,8 @@ function png(width, height, fill) {
   ]);
 }
 
-async function upload(bytes) {
-  const res = await fetch(`${base}/media`, { method: 'POST', body: bytes });
+async function upload(bytes, base_ = base) {
+  const res = await fetch(`${base_}/media`, { method: 'POST', body: bytes });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
 }
@@ -124,23 +127,24 @@ async function createChannels(photo) {
 // Plain node:http with keep-alive: fetch's own overhead and garbage collection showed up
 // as 40 ms outliers that curl never saw.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function get(url) {
+function get(url, options = {}) {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent }, (res) => {
+      .request(url, { agent, ...options }, (res) => {
         res.on('data', () => {});
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url}: ${res.statusCode}`))));
       })
-      .on('error', reject);
+      .on('error', reject)
+      .end(options.body);
   });
 }
 
-async function pageLatency(url, label, n = 1000) {
-  for (let i = 0; i < 50; i++) await get(url);
+async function pageLatency(url, label, n = 1000, options = {}) {
+  for (let i = 0; i < 50; i++) await get(url, options);
   const latencies = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await get(url);
+    await get(url, options);
     latencies.push(performance.now() - t);
   }
   latencies.sort((a, b) => a - b);
@@ -181,6 +185,148 @@ async function uploadMemory(pid) {
   console.log('target: growth at most 32 MB');
 }
 
+// ---------------------------------------------------------------- posts
+async function publishRate(base, channelId) {
+  console.log(`\n== Publishing ${PUBLISHES} text posts through POST /api/publish_post (${CONCURRENCY} in flight)`);
+  let next = 0;
+  const latencies = [];
+  const started = performance.now();
+  async function worker() {
+    while (next < PUBLISHES) {
+      const i = next++;
+      const body = JSON.stringify({
+        draft: { channel_id: channelId, kind: 'TextOnly', text: `Benchmark post ${i}: market weather 뉴스 날씨 #${i}`, images: [], links: [] },
+        request_id: `bench-${i}`,
+      });
+      const t = performance.now();
+      const res = await fetch(`${base}/api/publish_post`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`publish failed: ${res.status}`);
+      latencies.push(performance.now() - t);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  row('posts published per second', (PUBLISHES / seconds).toFixed(0));
+  row('publish latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+  console.log('target: at least 1,000 posts per second');
+}
+
+function seed(dataDir) {
+  console.log(`\n== Seeding ${POSTS} posts (target/release/seed, transactions of 10,000)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(root, 'target', 'release', 'seed'), ['--data-dir', dataDir, '--posts', String(POSTS)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
+  });
+}
+
+async function searchLatency(base) {
+  console.log(`\n== Search with ${POSTS} posts in the database (POST /api/list_posts, first page of 20)`);
+  const queries = [
+    ['English word, common', 'market'],
+    ['English word, rare', 'market weather rocket'],
+    ['English, no match', 'xylophone'],
+    ['Korean, 2 characters', '날씨'],
+    ['Korean, 3 characters', '박물관'],
+    ['Korean + English', '서울 harbor'],
+  ];
+  const all = [];
+  for (const [label, q] of queries) {
+    const body = JSON.stringify({ filter: { q } });
+    const lat = [];
+    for (let i = 0; i < 20; i++) await get(`${base}/api/list_posts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await get(`${base}/api/list_posts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      lat.push(performance.now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    all.push(...lat);
+    row(`  ${label} (${q})`, `p50 ${percentile(lat, 50).toFixed(2)} ms`, `p99 ${percentile(lat, 99).toFixed(2)} ms`);
+  }
+  all.sort((a, b) => a - b);
+  row('all searches', `p50 ${percentile(all, 50).toFixed(2)} ms`, `p99 ${percentile(all, 99).toFixed(2)} ms`);
+  console.log('target: search p99 at most 50 ms');
+}
+
+async function previewLatency(base) {
+  console.log('\n== Preview update in Chromium: 10,000 bytes of text and 9 images');
+  let chromium;
+  try {
+    ({ chromium } = await import(path.join(root, 'end2end', 'node_modules', 'playwright-core', 'index.mjs')));
+  } catch (e) {
+    console.log(`skipped: playwright-core not installed (${e.message})`);
+    return;
+  }
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${base}/posts`);
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    await page.getByLabel('Channel', { exact: true }).selectOption({ index: 1 });
+    const files = Array.from({ length: 9 }, (_, i) => ({ name: `${i}.png`, mimeType: 'image/png', buffer: png(256, 256, (raw) => raw.fill(20 * i)) }));
+    await page.getByLabel('Images', { exact: true }).setInputFiles(files);
+    await page.getByText('Uploaded', { exact: true }).nth(8).waitFor();
+    const text = ('Long post text with 한국어 and English words. ').repeat(400).slice(0, 9_990);
+    await page.getByLabel('Content').fill(text);
+    const timings = await page.evaluate(async () => {
+      const area = document.getElementById('post-content');
+      const preview = document.querySelector('section[aria-label="Preview"] .post-text');
+      const sync = [];
+      const frame = [];
+      for (let i = 0; i < 100; i++) {
+        const t = performance.now();
+        area.value = area.value.slice(0, 9_990) + String(i % 10);
+        area.dispatchEvent(new InputEvent('input', { bubbles: true }));
+        if (!preview.textContent.endsWith(String(i % 10))) throw new Error('preview did not update');
+        sync.push(performance.now() - t);
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        frame.push(performance.now() - t);
+      }
+      return { sync, frame };
+    });
+    for (const [label, list] of [['keystroke to updated preview DOM', timings.sync], ['keystroke to next frame', timings.frame]]) {
+      list.sort((a, b) => a - b);
+      row(label, `p50 ${percentile(list, 50).toFixed(2)} ms`, `p99 ${percentile(list, 99).toFixed(2)} ms`);
+    }
+    console.log('target: preview updated within one 16 ms frame');
+  } finally {
+    await browser.close();
+  }
+}
+
+async function postsBench() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-posts-'));
+  const postsPort = port + 1;
+  const base = `http://127.0.0.1:${postsPort}`;
+  try {
+    await seed(dataDir);
+    const server = await startServer(dataDir, postsPort);
+    try {
+      const channels = await (await fetch(`${base}/api/channel_options`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).json();
+      await publishRate(base, channels[0].id);
+      await searchLatency(base);
+      console.log(`\n== Post list page rendered on the server, ${POSTS + PUBLISHES} posts`);
+      await pageLatency(`${base}/posts`, 'GET /posts (first page)', 300);
+      await pageLatency(`${base}/posts?q=market`, 'GET /posts?q=market', 300);
+      await pageLatency(`${base}/posts?q=%EB%82%A0%EC%94%A8`, 'GET /posts?q=날씨', 300);
+      console.log('target: page p99 at most 30 ms');
+      await previewLatency(base);
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   console.log(`Channel Console benchmark — ${os.cpus().length} cores, ${mb(os.totalmem())} memory, ${new Date().toISOString()}`);
   bundleSizes();
@@ -199,6 +345,7 @@ async function main() {
     await once(server, 'exit');
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  await postsBench();
 }
 
 main().catch((e) => {

@@ -37,9 +37,31 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
         tx.commit().await?;
         return get(pool, id).await?.ok_or_else(AppError::post_not_found);
     }
+    let id = insert(&mut tx, post, request_id, now()).await?;
+    tx.commit().await?;
+    get(pool, id).await?.ok_or_else(AppError::post_not_found)
+}
+
+/// Stores many posts in one transaction (bulk import and benchmark seeding), through the
+/// same checks and statements as `publish`. Each is `(post, request id, unix time)`.
+pub async fn import(pool: &SqlitePool, posts: &[(ValidPost, String, i64)]) -> Result<(), AppError> {
+    let mut tx = db::begin_write(pool).await?;
+    for (post, request_id, created_at) in posts {
+        insert(&mut tx, post, request_id, *created_at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    post: &ValidPost,
+    request_id: &str,
+    created_at: i64,
+) -> Result<i64, AppError> {
     let channel: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
         .bind(post.channel_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     if channel.is_none() {
         return Err(AppError::NotFound(
@@ -51,7 +73,7 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
     for image in &post.images {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?")
             .bind(&image.media)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         if found.is_none() {
             return Err(ValidationError::UnknownMedia { field: Field::PostImages }.into());
@@ -66,8 +88,8 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
     .bind(post.kind.code())
     .bind(text)
     .bind(request_id)
-    .bind(now())
-    .fetch_one(&mut *tx)
+    .bind(created_at)
+    .fetch_one(&mut **tx)
     .await?;
     for (position, image) in post.images.iter().enumerate() {
         sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES (?, ?, ?, ?)")
@@ -75,7 +97,7 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
             .bind(position as i64)
             .bind(&image.media)
             .bind(&image.alt)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     for (position, link) in post.links.iter().enumerate() {
@@ -84,22 +106,21 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
             .bind(position as i64)
             .bind(&link.label)
             .bind(&link.url)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     let body = search_body(text, &post.links);
     sqlx::query("INSERT INTO posts_trigram (rowid, body) VALUES (?, ?)")
         .bind(id)
         .bind(&body)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("INSERT INTO posts_words (rowid, body) VALUES (?, ?)")
         .bind(id)
         .bind(word_windows(&body))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
-    get(pool, id).await?.ok_or_else(AppError::post_not_found)
+    Ok(id)
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Post>, AppError> {

@@ -1,0 +1,93 @@
+//! Fills a data directory with channels and posts for benchmarks: `seed --data-dir DIR
+//! --posts N [--channels N]`. Posts go through the same validation and store functions as
+//! the console's, in transactions of 10,000.
+
+use app::backend::{channels, db, media::MediaStore, posts};
+use app::domain::{ChannelName, ChannelProfile, Field, MediaId, PostDraft, PostType};
+
+const ENGLISH: &[&str] = &[
+    "market", "weather", "release", "football", "election", "science", "music", "travel",
+    "health", "school", "budget", "energy", "climate", "festival", "traffic", "museum",
+    "rocket", "harbor", "garden", "winter", "summer", "island", "bridge", "library",
+];
+const KOREAN: &[&str] = &[
+    "뉴스", "날씨", "경제", "축구", "선거", "과학", "음악", "여행", "건강", "학교", "예산",
+    "에너지", "기후", "축제", "교통", "박물관", "오늘", "내일", "서울", "부산",
+];
+
+/// A small deterministic generator, so runs are comparable.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[(self.next() % list.len() as u64) as usize]
+    }
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = std::path::PathBuf::from(arg("--data-dir").ok_or("--data-dir DIR is required")?);
+    let total: u64 = arg("--posts").ok_or("--posts N is required")?.parse()?;
+    let channel_count: u64 = arg("--channels").map(|c| c.parse()).transpose()?.unwrap_or(20);
+    std::fs::create_dir_all(&data_dir)?;
+    let url = format!("sqlite://{}", data_dir.join("console.db").display());
+    let pool = db::connect(&url).await?;
+    let media = MediaStore::open(&data_dir, 1024 * 1024).await?;
+
+    // A 1x1 PNG as every channel's photo.
+    const PNG: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1,
+        0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 12, 0x49, 0x44, 0x41, 0x54, 8,
+        0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 3, 1, 1, 0, 0xc9, 0xfe, 0x92, 0xef, 0, 0, 0, 0, 0x49,
+        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from_static(PNG));
+    let photo = media.store(&pool, Field::ProfilePhoto, futures_util::stream::iter([chunk])).await?;
+    let photo = MediaId::parse(Field::ProfilePhoto, &photo.id)?;
+    let mut channel_ids = vec![];
+    for i in 0..channel_count {
+        let name = ChannelName::parse(&format!("Seed channel {i} 채널"))?;
+        let channel = channels::create(&pool, &name, &ChannelProfile::parse("")?, &photo).await?;
+        channel_ids.push(channel.id);
+    }
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let start = std::time::Instant::now();
+    let now = db::now();
+    let mut done = 0u64;
+    while done < total {
+        let batch = (total - done).min(10_000);
+        let mut rows = Vec::with_capacity(batch as usize);
+        for i in 0..batch {
+            let n = done + i;
+            let words: Vec<&str> = (0..12)
+                .map(|k| if (rng.next() + k) % 3 == 0 { rng.pick(KOREAN) } else { rng.pick(ENGLISH) })
+                .collect();
+            let draft = PostDraft {
+                channel_id: Some(channel_ids[(n % channel_ids.len() as u64) as usize]),
+                kind: PostType::TextOnly,
+                text: format!("{} #{n}", words.join(" ")),
+                images: vec![],
+                links: vec![],
+            };
+            let created = now - (total - n) as i64;
+            rows.push((draft.validate()?, format!("seed-{n}"), created));
+        }
+        posts::import(&pool, &rows).await?;
+        done += batch;
+        eprint!("\rseeded {done} / {total} posts");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("\rseeded {total} posts in {secs:.1} s ({:.0} per second)", total as f64 / secs);
+    Ok(())
+}
