@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{channels as store, AppState},
-    domain::{ChannelName, ChannelProfile, Field, MediaId},
+    domain::ChannelFields,
 };
 
 #[server(prefix = "/api", endpoint = "list_channels")]
@@ -21,10 +21,8 @@ pub async fn create_channel(
     photo: String,
 ) -> Result<Channel, AppError> {
     let state = AppState::from_context()?;
-    let name = ChannelName::parse(&name)?;
-    let profile = ChannelProfile::parse(&profile)?;
-    let photo = MediaId::parse(Field::ProfilePhoto, &photo)?;
-    let channel = store::create(&state.pool, &name, &profile, &photo).await?;
+    let fields = ChannelFields::parse(&name, &profile, &photo)?;
+    let channel = store::create(&state.pool, &fields).await?;
     tracing::info!(channel = channel.id, "channel created");
     Ok(channel)
 }
@@ -37,10 +35,8 @@ pub async fn update_channel(
     photo: String,
 ) -> Result<Channel, AppError> {
     let state = AppState::from_context()?;
-    let name = ChannelName::parse(&name)?;
-    let profile = ChannelProfile::parse(&profile)?;
-    let photo = MediaId::parse(Field::ProfilePhoto, &photo)?;
-    let (channel, orphans) = store::update(&state.pool, id, &name, &profile, &photo).await?;
+    let fields = ChannelFields::parse(&name, &profile, &photo)?;
+    let (channel, orphans) = store::update(&state.pool, id, &fields).await?;
     state.media.remove_files(&orphans.0).await;
     tracing::info!(channel = channel.id, "channel updated");
     Ok(channel)

@@ -2,9 +2,7 @@
 //! behind the same functions.
 
 use super::db::{self, now};
-use crate::domain::{
-    Channel, ChannelName, ChannelPage, ChannelProfile, Field, MediaId, ValidationError,
-};
+use crate::domain::{Channel, ChannelFields, ChannelPage, Field, MediaId, ValidationError};
 use crate::error::AppError;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -46,12 +44,8 @@ async fn require_media(
     }
 }
 
-pub async fn create(
-    pool: &SqlitePool,
-    name: &ChannelName,
-    profile: &ChannelProfile,
-    photo: &MediaId,
-) -> Result<Channel, AppError> {
+pub async fn create(pool: &SqlitePool, fields: &ChannelFields) -> Result<Channel, AppError> {
+    let ChannelFields { name, profile, photo } = fields;
     let mut tx = db::begin_write(pool).await?;
     require_media(&mut tx, photo).await?;
     let now = now();
@@ -76,10 +70,9 @@ pub struct Orphans(pub Vec<String>);
 pub async fn update(
     pool: &SqlitePool,
     id: i64,
-    name: &ChannelName,
-    profile: &ChannelProfile,
-    photo: &MediaId,
+    fields: &ChannelFields,
 ) -> Result<(Channel, Orphans), AppError> {
+    let ChannelFields { name, profile, photo } = fields;
     let mut tx = db::begin_write(pool).await?;
     let old_photo: Option<Option<String>> =
         sqlx::query_scalar("SELECT photo FROM channels WHERE id = ?")

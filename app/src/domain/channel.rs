@@ -56,6 +56,25 @@ impl AsRef<str> for ChannelProfile {
     }
 }
 
+/// Everything an operator sets on a channel, checked: what creating and editing store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelFields {
+    pub name: ChannelName,
+    pub profile: ChannelProfile,
+    pub photo: super::MediaId,
+}
+
+impl ChannelFields {
+    /// Checks the fields in form order, so the first error is the one nearest the top.
+    pub fn parse(name: &str, profile: &str, photo: &str) -> Result<Self, ValidationError> {
+        Ok(Self {
+            name: ChannelName::parse(name)?,
+            profile: ChannelProfile::parse(profile)?,
+            photo: super::MediaId::parse(Field::ProfilePhoto, photo)?,
+        })
+    }
+}
+
 /// A stored channel as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

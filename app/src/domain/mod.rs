@@ -9,7 +9,7 @@ pub mod media;
 pub mod post;
 pub mod search;
 
-pub use channel::{Channel, ChannelName, ChannelPage, ChannelProfile};
+pub use channel::{Channel, ChannelFields, ChannelName, ChannelPage, ChannelProfile};
 pub use error::{Field, ValidationError};
 pub use post::{
     ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType,

@@ -3,7 +3,7 @@
 //! the console's, in transactions of 10,000.
 
 use app::backend::{channels, db, media::MediaStore, posts};
-use app::domain::{ChannelName, ChannelProfile, Field, MediaId, PostDraft, PostType};
+use app::domain::{ChannelFields, Field, PostDraft, PostType};
 
 const ENGLISH: &[&str] = &[
     "market", "weather", "release", "football", "election", "science", "music", "travel",
@@ -53,11 +53,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from_static(PNG));
     let photo = media.store(&pool, Field::ProfilePhoto, futures_util::stream::iter([chunk])).await?;
-    let photo = MediaId::parse(Field::ProfilePhoto, &photo.id)?;
     let mut channel_ids = vec![];
     for i in 0..channel_count {
-        let name = ChannelName::parse(&format!("Seed channel {i} 채널"))?;
-        let channel = channels::create(&pool, &name, &ChannelProfile::parse("")?, &photo).await?;
+        let fields = ChannelFields::parse(&format!("Seed channel {i} 채널"), "", &photo.id)?;
+        let channel = channels::create(&pool, &fields).await?;
         channel_ids.push(channel.id);
     }
 
