@@ -18,6 +18,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("The request is too large for this server.")]
     TooLarge,
+    #[error("{0}")]
+    Forbidden(String),
     /// The browser could not reach the server, or could not read its answer.
     #[error("Could not reach the server. Check the connection and try again. ({0})")]
     Network(String),
@@ -33,6 +35,7 @@ impl AppError {
             AppError::Invalid(_) => 422,
             AppError::NotFound(_) => 404,
             AppError::TooLarge => 413,
+            AppError::Forbidden(_) => 403,
             // On the server this means the request body could not be read: the client's.
             AppError::BadRequest(_) | AppError::Network(_) => 400,
             AppError::Unexpected => 500,

@@ -3,8 +3,10 @@ use app::backend::AppState;
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -32,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -45,6 +48,31 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .with_state(state)
+}
+
+/// Refuses a state-changing request that a browser sent from another origin (a form or
+/// script on another site posting here), on top of what SameSite cookies will do. Requests
+/// without an Origin header (scripts, curl, other servers) are not a browser's and pass.
+async fn same_origin_writes(request: Request, next: Next) -> Response {
+    let writes = !matches!(request.method(), &Method::GET | &Method::HEAD | &Method::OPTIONS);
+    if writes {
+        if let Some(origin) = request.headers().get(header::ORIGIN) {
+            let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+            let same = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .is_some_and(|(scheme, authority)| {
+                    matches!(scheme, "http" | "https") && Some(authority) == host
+                });
+            if !same {
+                tracing::warn!(origin = ?origin, host = ?host, path = %request.uri().path(), "cross-origin write refused");
+                let err = AppError::Forbidden("Requests from other sites are refused.".into());
+                return (StatusCode::FORBIDDEN, axum::Json(err)).into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// Leptos answers every server function error with 500. Our errors know better: a
