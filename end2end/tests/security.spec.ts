@@ -94,6 +94,8 @@ test('a form on another site cannot change anything here', async ({ page, reques
   const response = page.waitForResponse((r) => r.url().endsWith('/api/delete_channel'));
   await page.evaluate(() => (document.getElementById('attack') as HTMLFormElement).submit());
   expect((await response).status()).toBe(403);
+  await page.waitForURL(/\/api\/delete_channel$/);
+  await expect(page.locator('body')).toContainText('Requests from other sites are refused.');
 
   const forged = await request.post('/api/delete_channel', {
     form: { id: String(id) },

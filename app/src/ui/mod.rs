@@ -6,7 +6,6 @@ mod previews;
 
 use components::toast::{provide_toasts, ToastHost};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     path,
@@ -25,7 +24,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <MetaTags/>
+                <link rel="stylesheet" id="leptos" href="/pkg/channel-console.css"/>
+                <title>"Channel Console"</title>
             </head>
             <body>
                 <App/>
@@ -57,7 +57,6 @@ fn set_content_security_policy() {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     provide_toasts();
     // Effects run only in the browser, after hydration: end-to-end tests wait for this mark
     // before they click anything.
@@ -68,8 +67,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/channel-console.css"/>
-        <Title text="Channel Console"/>
         <Router>
             <header class="top-bar">
                 <span class="brand">"Channel Console"</span>
