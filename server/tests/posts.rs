@@ -195,7 +195,7 @@ async fn filters_by_channel_type_and_date(pool: SqlitePool) {
     app.publish(draft(sport, "ImageOnly", "", &[&image], json!([])), "img").await;
     sqlx::query("UPDATE posts SET created_at = 86400 WHERE id = ?").bind(old).execute(&app.pool).await.unwrap();
 
-    let texts = |v: Value| v["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).count();
+    let texts = |v: Value| v["posts"].as_array().unwrap().len();
     assert_eq!(texts(app.search(json!({"channel_id": sport})).await), 2);
     assert_eq!(texts(app.search(json!({"kind": "ImageOnly"})).await), 1);
     assert_eq!(texts(app.search(json!({"from": "1970-01-02", "to": "1970-01-02"})).await), 1);

@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for i in 0..batch {
             let n = done + i;
             let words: Vec<&str> = (0..12)
-                .map(|k| if (rng.next() + k) % 3 == 0 { rng.pick(KOREAN) } else { rng.pick(ENGLISH) })
+                .map(|k| if (rng.next() + k).is_multiple_of(3) { rng.pick(KOREAN) } else { rng.pick(ENGLISH) })
                 .collect();
             let draft = PostDraft {
                 channel_id: Some(channel_ids[(n % channel_ids.len() as u64) as usize]),

@@ -179,7 +179,9 @@ pub fn Composer(
     let remove_image = move |key: u64| {
         images.update(|list| {
             for image in list.iter().filter(|i| i.key == key) {
-                image.preview.map(previews::release);
+                if let Some(handle) = image.preview {
+                    previews::release(handle);
+                }
             }
             list.retain(|i| i.key != key)
         });
