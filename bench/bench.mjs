@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { encodePng, solidPng } from '../end2end/png.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const siteRoot = path.join(root, 'target', 'site');
@@ -66,62 +67,46 @@ async function startServer(dataDir, port_ = port) {
   throw new Error('server did not start');
 }
 
-function png(width, height, fill) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(zlib.crc32(body) >>> 0, body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = 2;
-  const raw = Buffer.alloc(height * (1 + width * 3));
-  fill(raw);
-  for (let y = 0; y < height; y++) raw[y * (1 + width * 3)] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 0 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 async function upload(bytes, base_ = base) {
   const res = await fetch(`${base_}/media`, { method: 'POST', body: bytes });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
 }
 
-async function createChannels(photo) {
-  console.log(`\n== Creating ${CHANNELS} channels through POST /api/create_channel (${CONCURRENCY} in flight)`);
+/** Sends `count` requests made by `request(i)`, CONCURRENCY at a time; prints the rate. */
+async function writeRate(count, what, request) {
   let next = 0;
   const latencies = [];
   const started = performance.now();
   async function worker() {
-    while (next < CHANNELS) {
-      const i = next++;
-      const body = new URLSearchParams({
-        name: `Channel ${i} 채널`,
-        profile: `Profile text of channel ${i}, with a little more text to be realistic.`,
-        photo,
-      });
+    while (next < count) {
+      const [url, init] = request(next++);
       const t = performance.now();
-      const res = await fetch(`${base}/api/create_channel`, { method: 'POST', body });
+      const res = await fetch(url, { method: 'POST', ...init });
       await res.arrayBuffer();
-      if (!res.ok) throw new Error(`create failed: ${res.status}`);
+      if (!res.ok) throw new Error(`${url}: ${res.status}`);
       latencies.push(performance.now() - t);
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  row('channels created per second', (CHANNELS / seconds).toFixed(0));
-  row('create latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+  row(`${what} per second`, (count / seconds).toFixed(0));
+  row('latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+}
+
+async function createChannels(photo) {
+  console.log(`\n== Creating ${CHANNELS} channels through POST /api/create_channel (${CONCURRENCY} in flight)`);
+  await writeRate(CHANNELS, 'channels created', (i) => [
+    `${base}/api/create_channel`,
+    {
+      body: new URLSearchParams({
+        name: `Channel ${i} 채널`,
+        profile: `Profile text of channel ${i}, with a little more text to be realistic.`,
+        photo,
+      }),
+    },
+  ]);
 }
 
 // Plain node:http with keep-alive: fetch's own overhead and garbage collection showed up
@@ -160,9 +145,9 @@ function status(pid) {
 async function uploadMemory(pid) {
   console.log('\n== Server memory while a 50 MB image is uploaded');
   // 4096 x 4096 RGB noise, stored uncompressed: a real image of about 50 MB.
-  const big = png(4096, 4096, (raw) => {
-    for (let i = 0; i < raw.length; i += 65536) raw.fill((i * 2654435761) >>> 24, i, Math.min(i + 65536, raw.length));
-  });
+  const pixels = Buffer.alloc(4096 * 4096 * 3);
+  for (let i = 0; i < pixels.length; i += 65536) pixels.fill((i * 2654435761) >>> 24, i, Math.min(i + 65536, pixels.length));
+  const big = encodePng(4096, 4096, pixels, 0);
   const before = status(pid);
   // Reset the peak ("high water mark") so that VmHWM measures this upload alone.
   try {
@@ -188,28 +173,16 @@ async function uploadMemory(pid) {
 // ---------------------------------------------------------------- posts
 async function publishRate(base, channelId) {
   console.log(`\n== Publishing ${PUBLISHES} text posts through POST /api/publish_post (${CONCURRENCY} in flight)`);
-  let next = 0;
-  const latencies = [];
-  const started = performance.now();
-  async function worker() {
-    while (next < PUBLISHES) {
-      const i = next++;
-      const body = JSON.stringify({
+  await writeRate(PUBLISHES, 'posts published', (i) => [
+    `${base}/api/publish_post`,
+    {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
         draft: { channel_id: channelId, kind: 'TextOnly', text: `Benchmark post ${i}: market weather 뉴스 날씨 #${i}`, images: [], links: [] },
         request_id: `bench-${i}`,
-      });
-      const t = performance.now();
-      const res = await fetch(`${base}/api/publish_post`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`publish failed: ${res.status}`);
-      latencies.push(performance.now() - t);
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  row('posts published per second', (PUBLISHES / seconds).toFixed(0));
-  row('publish latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+      }),
+    },
+  ]);
   console.log('target: at least 1,000 posts per second');
 }
 
@@ -270,7 +243,7 @@ async function previewLatency(base) {
     await page.goto(`${base}/posts`);
     await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
     await page.getByLabel('Channel', { exact: true }).selectOption({ index: 1 });
-    const files = Array.from({ length: 9 }, (_, i) => ({ name: `${i}.png`, mimeType: 'image/png', buffer: png(256, 256, (raw) => raw.fill(20 * i)) }));
+    const files = Array.from({ length: 9 }, (_, i) => ({ name: `${i}.png`, mimeType: 'image/png', buffer: solidPng(256, 256, [20 * i, 20 * i, 20 * i]) }));
     await page.getByLabel('Images', { exact: true }).setInputFiles(files);
     await page.getByText('Uploaded', { exact: true }).nth(8).waitFor();
     // 9,990 bytes of UTF-8 (the limit is 10,000), mixed English and Hangul.
@@ -352,7 +325,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);
   try {
-    const photo = await upload(png(256, 256, (raw) => raw.fill(90)));
+    const photo = await upload(solidPng(256, 256, [90, 90, 90]));
     await createChannels(photo);
     console.log(`\n== Channel page rendered on the server, ${CHANNELS} channels in the database`);
     await pageLatency(`${base}/channels`, 'GET /channels (first page)');

@@ -2,38 +2,13 @@ import { expect, type APIRequestContext, type Locator, type Page } from '@playwr
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import zlib from 'node:zlib';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** A real PNG of the given size and colour, made here so the tests need no fixture files. */
-export function png(width: number, height: number, rgb: [number, number, number]): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(zlib.crc32(body) >>> 0, body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // truecolour
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
-    rows.push(row);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+export const png: (width: number, height: number, rgb: [number, number, number]) => Buffer =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../png.cjs').solidPng;
 
 export const RED = { name: 'red.png', mimeType: 'image/png', buffer: png(64, 48, [200, 30, 30]) };
 export const BLUE = { name: 'blue.png', mimeType: 'image/png', buffer: png(48, 64, [30, 30, 200]) };

@@ -223,22 +223,21 @@ async fn assemble(pool: &SqlitePool, rows: Vec<PostRow>) -> Result<Vec<Post>, Ap
     let mut images: HashMap<i64, Vec<PostImage>> = HashMap::new();
     let mut links: HashMap<i64, Vec<PostLink>> = HashMap::new();
 
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT post_id, media, alt FROM post_images WHERE post_id IN (");
-    let mut ids = q.separated(", ");
-    for row in &rows {
-        ids.push_bind(row.id);
-    }
-    q.push(") ORDER BY post_id, position");
+    // `columns` of `table` for every post of the page, in order.
+    let parts_of = |columns: &str, table: &str| {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT post_id, {columns} FROM {table} WHERE post_id IN ("));
+        let mut ids = q.separated(", ");
+        for row in &rows {
+            ids.push_bind(row.id);
+        }
+        q.push(") ORDER BY post_id, position");
+        q
+    };
+    let mut q = parts_of("media, alt", "post_images");
     for (post_id, media, alt) in q.build_query_as::<(i64, String, String)>().fetch_all(pool).await? {
         images.entry(post_id).or_default().push(PostImage { media, alt });
     }
-
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT post_id, label, url FROM post_links WHERE post_id IN (");
-    let mut ids = q.separated(", ");
-    for row in &rows {
-        ids.push_bind(row.id);
-    }
-    q.push(") ORDER BY post_id, position");
+    let mut q = parts_of("label, url", "post_links");
     for (post_id, label, url) in q.build_query_as::<(i64, String, String)>().fetch_all(pool).await? {
         links.entry(post_id).or_default().push(PostLink { label, url });
     }
