@@ -20,6 +20,18 @@ pub enum AppError {
     TooLarge,
     #[error("{0}")]
     Forbidden(String),
+    /// No operator is signed in (or the session ended): the browser goes to the sign-in page.
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthorized,
+    /// Sign-in failed. One message for a wrong name and a wrong password, so that the
+    /// answer does not tell which operator names exist.
+    #[error("The operator name or the password is wrong.")]
+    WrongCredentials,
+    #[error("Too many failed sign-ins from this address. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// The request conflicts with what is stored (a name already taken, the last operator).
+    #[error("{0}")]
+    Conflict(String),
     /// The browser could not reach the server, or could not read its answer.
     #[error("Could not reach the server. Check the connection and try again. ({0})")]
     Network(String),
@@ -36,6 +48,9 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::TooLarge => 413,
             AppError::Forbidden(_) => 403,
+            AppError::Unauthorized | AppError::WrongCredentials => 401,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Conflict(_) => 409,
             // On the server this means the request body could not be read: the client's.
             AppError::BadRequest(_) | AppError::Network(_) => 400,
             AppError::Unexpected => 500,

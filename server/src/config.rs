@@ -6,11 +6,21 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-upload-mb N]
+              [--session-idle-secs N]
+       server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
+       server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
 
   --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
   --data-dir       CONSOLE_DATA_DIR                     default ./data
   --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db
-  --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50";
+  --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50
+  --session-idle-secs CONSOLE_SESSION_IDLE_SECS         default 28800 (8 hours)
+  CONSOLE_ADMIN_PASSWORD  the password of `admin`, created on first start when there is no
+                          operator; unset, a random one is printed once
+
+  `operator add` creates an operator, `operator reset` sets a new password and ends the
+  operator's sessions. The password is read from standard input with --password-stdin,
+  otherwise generated and printed once.";
 
 pub fn from_args_and_env(
     args: impl IntoIterator<Item = String>,
@@ -24,7 +34,7 @@ pub fn from_args_and_env(
             Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
             None => (arg.clone(), None),
         };
-        if !matches!(key.as_str(), "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb") {
+        if !matches!(key.as_str(), "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb" | "--session-idle-secs") {
             return Err(format!("unknown argument {key}"));
         }
         let value = match inline {
@@ -52,7 +62,17 @@ pub fn from_args_and_env(
             * 1024,
         None => Config::DEFAULT_MAX_UPLOAD_BYTES,
     };
-    Ok(Config { addr, data_dir, database_url, max_upload_bytes })
+    let session_idle = match pick("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS") {
+        Some(secs) => std::time::Duration::from_secs(
+            secs.parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or(format!("session idle time {secs:?} is not a positive whole number of seconds"))?,
+        ),
+        None => app::backend::auth::Auth::DEFAULT_IDLE,
+    };
+    let admin_password = env("CONSOLE_ADMIN_PASSWORD").filter(|p| !p.is_empty());
+    Ok(Config { addr, data_dir, database_url, max_upload_bytes, session_idle, admin_password })
 }
 
 #[cfg(test)]
@@ -70,6 +90,8 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert_eq!(c.database_url, "sqlite://data/console.db");
         assert_eq!(c.max_upload_bytes, 50 * 1024 * 1024);
+        assert_eq!(c.session_idle, std::time::Duration::from_secs(8 * 3600));
+        assert_eq!(c.admin_password, None);
     }
 
     #[test]
@@ -97,5 +119,6 @@ mod tests {
         assert!(bad(&["--addr", "nowhere"]).contains("address"));
         assert!(bad(&["--verbose"]).contains("unknown argument"));
         assert!(bad(&["--addr"]).contains("needs a value"));
+        assert!(bad(&["--session-idle-secs", "soon"]).contains("session idle"));
     }
 }

@@ -2,7 +2,9 @@
 //! functions, media upload and download) and start-up.
 
 pub mod config;
+pub mod auth;
 pub mod media;
+pub mod operator_command;
 pub mod router;
 
 pub use app::backend::{AppState, Config};
@@ -16,5 +18,6 @@ pub async fn build_state(
     tokio::fs::create_dir_all(&config.data_dir).await?;
     let pool = app::backend::db::connect(&config.database_url).await?;
     let media = app::backend::media::MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
-    Ok(AppState { leptos_options, pool, media })
+    let auth = app::backend::auth::Auth::new(config.session_idle)?;
+    Ok(AppState { leptos_options, pool, media, auth })
 }

@@ -1,6 +1,7 @@
 use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
-use server::{build_state, config, router::router};
+use server::{build_state, config, operator_command, router::router};
+use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -11,11 +12,18 @@ async fn main() {
         )
         .init();
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!("{}", config::USAGE);
         return;
     }
+    let command = if args.first().is_some_and(|a| a == "operator") {
+        let (command, rest) = operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+        args = rest;
+        Some(command)
+    } else {
+        None
+    };
     let mut leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => fail(&format!("Leptos configuration: {e}")),
@@ -23,10 +31,27 @@ async fn main() {
     let config = config::from_args_and_env(args, |k| std::env::var(k).ok(), leptos_options.site_addr)
         .unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
     leptos_options.site_addr = config.addr;
+    if let Some(command) = command {
+        if let Err(e) = operator_command::run(command, &config).await {
+            fail(&e.to_string());
+        }
+        return;
+    }
 
     let state = build_state(&config, leptos_options)
         .await
         .unwrap_or_else(|e| fail(&format!("could not open {}: {e}", config.database_url)));
+    match app::backend::auth::ensure_first_operator(&state.pool, &state.auth, config.admin_password.clone()).await {
+        Ok(Some(first)) => match first.password {
+            Some(password) => println!(
+                "\n  No operator existed, so one was created. Sign in with\n\n    Operator: {}\n    Password: {password}\n\n  This password is shown only now. Change it on the Operators page.\n",
+                first.name
+            ),
+            None => tracing::info!(operator = %first.name, "first operator created with CONSOLE_ADMIN_PASSWORD"),
+        },
+        Ok(None) => {}
+        Err(e) => fail(&format!("could not create the first operator: {e}")),
+    }
     // Pages are streamed in several writes; without TCP_NODELAY, Nagle's algorithm holds the
     // last one back until the client's delayed ACK (40 ms) on keep-alive connections.
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -37,7 +62,7 @@ async fn main() {
         });
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.database_url);
-    if let Err(e) = axum::serve(listener, router(state).into_make_service())
+    if let Err(e) = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
     {

@@ -1,3 +1,4 @@
+use crate::auth::{require_operator, PublicPaths};
 use crate::media;
 use app::backend::AppState;
 use app::error::AppError;
@@ -18,6 +19,7 @@ const SERVER_FN_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
+    let public = PublicPaths::from_site_root(&state.leptos_options.site_root);
     let pages_and_functions = Router::new()
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), public), require_operator))
         .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

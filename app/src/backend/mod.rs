@@ -1,5 +1,7 @@
 //! Server-only code: state, storage and media files. Compiled with the `ssr` feature only.
 
+pub mod audit;
+pub mod auth;
 pub mod channels;
 pub mod db;
 pub mod media;

@@ -1,3 +1,4 @@
+use super::auth::Auth;
 use super::media::MediaStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -5,12 +6,30 @@ use sqlx::SqlitePool;
 use std::path::PathBuf;
 
 /// Runtime configuration (see the README for the variables and flags that set it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub addr: std::net::SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub max_upload_bytes: u64,
+    /// Sessions unused for this long end.
+    pub session_idle: std::time::Duration,
+    /// The first operator's password (`CONSOLE_ADMIN_PASSWORD`); generated when unset.
+    pub admin_password: Option<String>,
+}
+
+// By hand, so that the admin password never reaches a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("session_idle", &self.session_idle)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
+            .finish()
+    }
 }
 
 impl Config {
@@ -25,6 +44,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub media: MediaStore,
+    pub auth: Auth,
 }
 
 impl AppState {

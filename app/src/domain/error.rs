@@ -18,6 +18,10 @@ pub enum Field {
     LinkUrl,
     SearchDate,
     SearchQuery,
+    OperatorName,
+    Password,
+    NewPassword,
+    CurrentPassword,
 }
 
 impl fmt::Display for Field {
@@ -35,6 +39,10 @@ impl fmt::Display for Field {
             Field::LinkUrl => "URL",
             Field::SearchDate => "Date",
             Field::SearchQuery => "Search",
+            Field::OperatorName => "Operator",
+            Field::Password => "Password",
+            Field::NewPassword => "New password",
+            Field::CurrentPassword => "Current password",
         })
     }
 }
@@ -76,6 +84,12 @@ pub enum ValidationError {
     NotCarried { field: Field, kind: String },
     #[error("{field} must be a calendar date (YYYY-MM-DD).")]
     InvalidDate { field: Field },
+    #[error("{field} is {actual} characters; it must be at least {min}.")]
+    TooShort { field: Field, min: usize, actual: usize },
+    #[error("{field} may contain only {allowed}.")]
+    InvalidCharacters { field: Field, allowed: String },
+    #[error("{field} is not correct.")]
+    Mismatch { field: Field },
 }
 
 impl ValidationError {
@@ -91,7 +105,10 @@ impl ValidationError {
             | ValidationError::UnsupportedScheme { field }
             | ValidationError::InvalidUrl { field }
             | ValidationError::NotCarried { field, .. }
-            | ValidationError::InvalidDate { field } => *field,
+            | ValidationError::InvalidDate { field }
+            | ValidationError::TooShort { field, .. }
+            | ValidationError::InvalidCharacters { field, .. }
+            | ValidationError::Mismatch { field } => *field,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod channel;
 pub mod error;
 pub mod dates;
 pub mod media;
+pub mod operator;
 pub mod post;
 pub mod search;
 
@@ -15,3 +16,4 @@ pub use post::{
     ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType,
 };
 pub use media::{media_url, thumbnail_url, MediaId, UploadedMedia};
+pub use operator::{AuditAction, AuditEntry, AuditPage, NewPassword, Operator, OperatorName};

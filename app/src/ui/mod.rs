@@ -3,11 +3,13 @@ pub mod pages;
 mod upload;
 mod format;
 mod previews;
+pub mod session;
 
 use components::toast::{provide_toasts, ToastHost};
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes, A},
+    hooks::use_location,
     path,
 };
 
@@ -68,20 +70,66 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <header class="top-bar">
-                <span class="brand">"Channel Console"</span>
-                <nav aria-label="Main">
-                    <A href="/channels">"Channels"</A>
-                    <A href="/posts">"Posts"</A>
-                </nav>
-            </header>
+            <TopBar/>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
                 <Route path=path!("/") view=pages::channels::ChannelsPage/>
                 <Route path=path!("/channels") view=pages::channels::ChannelsPage/>
                 <Route path=path!("/posts") view=pages::posts::PostsPage/>
                 <Route path=path!("/posts/:id") view=pages::post_detail::PostDetailPage/>
+                <Route path=path!("/operators") view=pages::operators::OperatorsPage/>
+                <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
             </Routes>
             <ToastHost/>
         </Router>
+    }
+}
+
+/// The bar on every page but sign-in: where to go, who is signed in, and "Sign out".
+#[component]
+fn TopBar() -> impl IntoView {
+    let location = use_location();
+    let on_sign_in = move || location.pathname.with(|p| p == "/sign-in");
+    view! {
+        <header class="top-bar">
+            <span class="brand">"Channel Console"</span>
+            <Show when=move || !on_sign_in()>
+                <nav aria-label="Main">
+                    <A href="/channels">"Channels"</A>
+                    <A href="/posts">"Posts"</A>
+                    <A href="/operators">"Operators"</A>
+                    <A href="/audit">"Audit log"</A>
+                </nav>
+                <SignedInAs/>
+            </Show>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInAs() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::api::auth::whoami());
+    let sign_out = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            // Signed out on the server, or the session had ended already: sign-in either way.
+            let _ = crate::api::auth::sign_out().await;
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign("/sign-in");
+            }
+        });
+    };
+    view! {
+        <div class="session">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    me.await.ok().map(|name| view! { <span class="muted">{name}</span> })
+                })}
+            </Transition>
+            // Posted by the browser itself if the page is not interactive yet.
+            <form method="post" action="/api/sign_out" on:submit=sign_out>
+                <button type="submit">"Sign out"</button>
+            </form>
+        </div>
     }
 }

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+use app::backend::auth::{self, Auth, ClientAddr};
 use app::backend::{media::MediaStore, AppState};
+use app::domain::{Field, NewPassword, OperatorName};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -17,7 +19,14 @@ pub struct TestApp {
     pub router: Router,
     pub pool: SqlitePool,
     pub data_dir: PathBuf,
+    pub auth: Auth,
+    /// The `Cookie` header of the signed-in test operator, sent with every request unless
+    /// a test sends its own or none.
+    pub cookie: Option<String>,
 }
+
+pub const OPERATOR: &str = "tester";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Reply {
     pub status: StatusCode,
@@ -47,11 +56,33 @@ impl TestApp {
         let _ = std::fs::remove_dir_all(&data_dir);
         let media = MediaStore::open(&data_dir, max_upload_bytes).await.unwrap();
         let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
-        let state = AppState { leptos_options, pool: pool.clone(), media };
-        Self { router: server::router::router(state), pool, data_dir }
+        let auth = Auth::new(std::time::Duration::from_secs(3600)).unwrap();
+        let name = OperatorName::parse(OPERATOR).unwrap();
+        let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
+        auth::add_operator(&pool, &auth, &name, &password).await.unwrap();
+        let (_, token) = auth.sign_in(&pool, OPERATOR, PASSWORD, &ClientAddr(None)).await.unwrap();
+        let state = AppState { leptos_options, pool: pool.clone(), media, auth: auth.clone() };
+        Self {
+            router: server::router::router(state),
+            pool,
+            data_dir,
+            auth,
+            cookie: Some(format!("{}={token}", auth::SESSION_COOKIE)),
+        }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends a request as the signed-in test operator (unless it carries its own cookie).
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if let Some(cookie) = &self.cookie {
+            if !request.headers().contains_key("cookie") {
+                request.headers_mut().insert("cookie", cookie.parse().unwrap());
+            }
+        }
+        self.send_anonymous(request).await
+    }
+
+    /// Sends a request exactly as given: without a session unless it carries a cookie.
+    pub async fn send_anonymous(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

@@ -73,9 +73,8 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
                     photo.set(PhotoState::Ready { id: stored.id, preview, note });
                 }
                 Err(err) => {
-                    let message = err.to_string();
-                    error.set(Some(message.clone()));
-                    toasts.error(message);
+                    error.set(Some(err.to_string()));
+                    toasts.failure(&err);
                     photo.set(before);
                     input.set_value("");
                 }

@@ -25,6 +25,15 @@ impl Toasts {
         set_timeout(move || this.dismiss(id), Duration::from_secs(15));
     }
 
+    /// Shows what went wrong; an ended session sends the operator to sign in instead.
+    pub fn failure(&self, err: &crate::error::AppError) {
+        if *err == crate::error::AppError::Unauthorized {
+            crate::ui::session::sign_in_again();
+        } else {
+            self.error(err.to_string());
+        }
+    }
+
     fn dismiss(&self, id: u64) {
         self.items.update(|items| items.retain(|t| t.id != id));
     }

@@ -76,7 +76,7 @@ pub fn ChannelForm(
             saving.set(false);
             match result {
                 Ok(channel) => on_saved.run(channel),
-                Err(err) => toasts.error(err.to_string()),
+                Err(err) => toasts.failure(&err),
             }
         });
     };

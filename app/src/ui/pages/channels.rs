@@ -46,7 +46,7 @@ pub fn ChannelsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match channels.await {
                         Ok(list) => view! { <ChannelList list form deleting/> }.into_any(),
-                        Err(err) => view! { <p class="load-error">{err.to_string()}</p> }.into_any(),
+                        Err(err) => view! { <crate::ui::session::LoadError err/> }.into_any(),
                     }
                 })}
             </Transition>

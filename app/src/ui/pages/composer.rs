@@ -167,7 +167,7 @@ pub fn Composer(
                         }
                     }),
                     Err(err) => {
-                        toasts.error(err.to_string());
+                        toasts.failure(&err);
                         images.update(|list| list.retain(|i| i.key != key));
                         previews::release(handle);
                     }
@@ -219,7 +219,7 @@ pub fn Composer(
                     request_id.set(new_request_id());
                     on_published.run(post);
                 }
-                Err(err) => toasts.error(err.to_string()),
+                Err(err) => toasts.failure(&err),
             }
         });
     };

@@ -23,10 +23,10 @@ pub fn DeleteChannel(
             match result {
                 Ok(()) => on_deleted.run(()),
                 Err(err @ AppError::NotFound(_)) => {
-                    toasts.error(err.to_string());
+                    toasts.failure(&err);
                     on_deleted.run(());
                 }
-                Err(err) => toasts.error(err.to_string()),
+                Err(err) => toasts.failure(&err),
             }
         });
     };

@@ -1,6 +1,9 @@
+pub mod audit;
 pub mod channel_form;
 pub mod channels;
 pub mod composer;
 pub mod delete_channel;
 pub mod post_detail;
 pub mod posts;
+pub mod operators;
+pub mod sign_in;

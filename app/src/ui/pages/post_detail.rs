@@ -25,6 +25,9 @@ pub fn PostDetailPage() -> impl IntoView {
                             <h1 class="sr-only">{format!("Post from {}", post.channel_name)}</h1>
                             <PostView card=Signal::stored(PostCard::from_post(&post, true)) full=true/>
                         }.into_any(),
+                        Err(err @ crate::error::AppError::Unauthorized) => view! {
+                            <crate::ui::session::LoadError err/>
+                        }.into_any(),
                         Err(err) => view! {
                             <h1>"Post not found"</h1>
                             <p>{err.to_string()}</p>

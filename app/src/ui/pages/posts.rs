@@ -91,7 +91,7 @@ pub fn PostsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match first_page.await {
                             Ok(first) => view! { <PostList first extra filter/> }.into_any(),
-                            Err(err) => view! { <p class="load-error">{err.to_string()}</p> }.into_any(),
+                            Err(err) => view! { <crate::ui::session::LoadError err/> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -114,7 +114,7 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
         leptos::task::spawn_local(async move {
             match list_posts(filter).await {
                 Ok(page) => extra.update(|pages| pages.push(page)),
-                Err(err) => toasts.error(err.to_string()),
+                Err(err) => toasts.failure(&err),
             }
             loading.set(false);
         });

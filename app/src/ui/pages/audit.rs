@@ -1,0 +1,89 @@
+//! The Audit log page: what operators did, newest first.
+
+use crate::api::operators::audit_log;
+use crate::domain::{AuditEntry, AuditPage};
+use crate::ui::components::toast::use_toasts;
+use crate::ui::format;
+use crate::ui::session::LoadError;
+use leptos::prelude::*;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let first = Resource::new(|| (), |_| audit_log(None));
+    view! {
+        <main class="page">
+            <h1>"Audit log"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Ok(page) => view! { <AuditTable first=page/> }.into_any(),
+                        Err(err) => view! { <LoadError err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn AuditTable(first: AuditPage) -> impl IntoView {
+    let toasts = use_toasts();
+    let more = RwSignal::new(Vec::<AuditEntry>::new());
+    let next = RwSignal::new(first.next);
+    let loading = RwSignal::new(false);
+    let load_more = move |_| {
+        let Some(before) = next.get_untracked() else { return };
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            match audit_log(Some(before)).await {
+                Ok(page) => {
+                    more.update(|list| list.extend(page.entries));
+                    next.set(page.next);
+                }
+                Err(err) => toasts.failure(&err),
+            }
+            loading.set(false);
+        });
+    };
+    if first.entries.is_empty() {
+        return view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any();
+    }
+    view! {
+        <table class="data-table" aria-label="Audit log">
+            <thead>
+                <tr>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Operator"</th>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Subject"</th>
+                    <th scope="col">"Address"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {first.entries.into_iter().map(|entry| view! { <AuditRow entry/> }).collect_view()}
+                <For each=move || more.get() key=|e| e.id let:entry>
+                    <AuditRow entry/>
+                </For>
+            </tbody>
+        </table>
+        <Show when=move || next.get().is_some()>
+            <button type="button" class="load-more" disabled=move || loading.get() on:click=load_more>
+                "Load more"
+            </button>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn AuditRow(entry: AuditEntry) -> impl IntoView {
+    view! {
+        <tr>
+            <td><time datetime=format::iso(entry.at)>{format::timestamp(entry.at)}</time></td>
+            <td>{entry.operator.clone()}</td>
+            <td>{entry.action_label()}</td>
+            <td>{entry.subject.clone()}</td>
+            <td>{entry.address.clone()}</td>
+        </tr>
+    }
+}

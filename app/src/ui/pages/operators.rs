@@ -1,0 +1,251 @@
+//! The Operators page: who may sign in, adding and removing them, and changing one's own
+//! password.
+
+use crate::api::auth::whoami;
+use crate::api::operators::{add_operator, change_password, list_operators, remove_operator};
+use crate::domain::{Field, NewPassword, Operator, OperatorName};
+use crate::ui::components::{dialog::Dialog, toast::use_toasts};
+use crate::ui::format;
+use crate::ui::session::LoadError;
+use leptos::prelude::*;
+
+#[component]
+pub fn OperatorsPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let operators = Resource::new(move || version.get(), |_| list_operators());
+    let me = Resource::new(|| (), |_| whoami());
+    let removing = RwSignal::new(None::<Operator>);
+    let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
+
+    view! {
+        <main class="page">
+            <h1>"Operators"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading operators…"</p> }>
+                {move || Suspend::new(async move {
+                    let me = me.await.unwrap_or_default();
+                    match operators.await {
+                        Ok(list) => view! { <OperatorList list me removing/> }.into_any(),
+                        Err(err) => view! { <LoadError err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="operator-forms">
+                <AddOperator on_added=refresh/>
+                <ChangePassword/>
+            </div>
+        </main>
+        {move || removing.get().map(|operator| view! {
+            <RemoveOperator
+                operator
+                on_close=Callback::new(move |_| removing.set(None))
+                on_removed=Callback::new(move |_| {
+                    removing.set(None);
+                    refresh.run(());
+                })
+            />
+        })}
+    }
+}
+
+#[component]
+fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
+    view! {
+        <table class="data-table" aria-label="Operators">
+            <thead>
+                <tr><th scope="col">"Operator"</th><th scope="col">"Added"</th><th scope="col">"Last sign-in"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|operator| {
+                    let is_me = operator.name.eq_ignore_ascii_case(&me);
+                    let label = format!("Remove {}", operator.name);
+                    let for_remove = operator.clone();
+                    view! {
+                        <tr>
+                            <th scope="row">
+                                {operator.name.clone()}
+                                {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+                            </th>
+                            <td><time datetime=format::iso(operator.created_at)>{format::timestamp(operator.created_at)}</time></td>
+                            <td>{operator.last_sign_in.map(format::timestamp).unwrap_or_else(|| "never".into())}</td>
+                            <td>
+                                {(!is_me).then(|| view! {
+                                    <button
+                                        type="button"
+                                        class="danger"
+                                        aria-label=label.clone()
+                                        on:click=move |_| removing.set(Some(for_remove.clone()))
+                                    >
+                                        "Remove"
+                                    </button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn AddOperator(on_added: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(None::<String>);
+    // Checked as the operator types, with the same types the server checks with.
+    let name_error = Memo::new(move |_| {
+        let value = name.get();
+        (!value.is_empty()).then(|| OperatorName::parse(&value).err()).flatten().map(|e| e.to_string())
+    });
+    let password_error = Memo::new(move |_| {
+        let value = password.get();
+        (!value.is_empty())
+            .then(|| NewPassword::parse(Field::Password, &value).err())
+            .flatten()
+            .map(|e| e.to_string())
+    });
+    let invalid = move || {
+        name.with(String::is_empty) || password.with(String::is_empty) || name_error.get().is_some() || password_error.get().is_some()
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() || invalid() {
+            return;
+        }
+        busy.set(true);
+        done.set(None);
+        let (n, p) = (name.get_untracked(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            match add_operator(n, p).await {
+                Ok(added) => {
+                    name.set(String::new());
+                    password.set(String::new());
+                    done.set(Some(format!("Operator {} added.", added.name)));
+                    on_added.run(());
+                }
+                Err(err) => toasts.failure(&err),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card-form" aria-labelledby="add-operator-title" on:submit=submit>
+            <h2 id="add-operator-title">"Add operator"</h2>
+            <div class="field">
+                <label for="new-operator-name">"Operator name"</label>
+                <input id="new-operator-name" autocomplete="off" bind:value=name aria-describedby="new-operator-name-error"/>
+                <p id="new-operator-name-error" class="field-error">{move || name_error.get()}</p>
+            </div>
+            <div class="field">
+                <label for="new-operator-password">"Initial password"</label>
+                <input id="new-operator-password" type="password" autocomplete="new-password" bind:value=password aria-describedby="new-operator-password-error"/>
+                <p id="new-operator-password-error" class="field-error">{move || password_error.get()}</p>
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Add operator"</button>
+            <p class="form-note" role="status">{move || done.get()}</p>
+        </form>
+    }
+}
+
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let toasts = use_toasts();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(None::<String>);
+    let new_error = Memo::new(move |_| {
+        let value = new.get();
+        (!value.is_empty())
+            .then(|| NewPassword::parse(Field::NewPassword, &value).err())
+            .flatten()
+            .map(|e| e.to_string())
+    });
+    let repeat_error = Memo::new(move |_| {
+        let (n, r) = (new.get(), repeat.get());
+        (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())
+    });
+    let invalid = move || {
+        current.with(String::is_empty)
+            || new.with(String::is_empty)
+            || repeat.with(String::is_empty)
+            || new_error.get().is_some()
+            || repeat_error.get().is_some()
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() || invalid() {
+            return;
+        }
+        busy.set(true);
+        done.set(None);
+        let (c, n) = (current.get_untracked(), new.get_untracked());
+        leptos::task::spawn_local(async move {
+            match change_password(c, n).await {
+                Ok(()) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    repeat.set(String::new());
+                    done.set(Some("Your password was changed. Your other sessions were signed out.".into()));
+                }
+                Err(err) => toasts.failure(&err),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card-form" aria-labelledby="change-password-title" on:submit=submit>
+            <h2 id="change-password-title">"Change your password"</h2>
+            <div class="field">
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" type="password" autocomplete="current-password" bind:value=current/>
+            </div>
+            <div class="field">
+                <label for="new-password">"New password"</label>
+                <input id="new-password" type="password" autocomplete="new-password" bind:value=new aria-describedby="new-password-error"/>
+                <p id="new-password-error" class="field-error">{move || new_error.get()}</p>
+            </div>
+            <div class="field">
+                <label for="repeat-password">"Repeat new password"</label>
+                <input id="repeat-password" type="password" autocomplete="new-password" bind:value=repeat aria-describedby="repeat-password-error"/>
+                <p id="repeat-password-error" class="field-error">{move || repeat_error.get()}</p>
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Change password"</button>
+            <p class="form-note" role="status">{move || done.get()}</p>
+        </form>
+    }
+}
+
+#[component]
+fn RemoveOperator(operator: Operator, on_close: Callback<()>, on_removed: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let busy = RwSignal::new(false);
+    let id = operator.id;
+    let confirm = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = remove_operator(id).await;
+            busy.set(false);
+            match result {
+                Ok(()) => on_removed.run(()),
+                Err(err) => toasts.failure(&err),
+            }
+        });
+    };
+    view! {
+        <Dialog title_id="remove-operator-title" title="Remove operator?" on_close=on_close>
+            <p>
+                "Remove “" <strong>{operator.name.clone()}</strong> "”? "
+                "They are signed out everywhere and can no longer sign in. "
+                "The audit log keeps what they did."
+            </p>
+            <div class="actions">
+                <button type="button" class="danger" disabled=move || busy.get() on:click=confirm>"Remove"</button>
+                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </Dialog>
+    }
+}

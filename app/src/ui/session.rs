@@ -1,0 +1,30 @@
+//! What the browser does when the server says the session is over: go to the sign-in page
+//! and come back to the same page afterwards. Drafts live in the browser's storage, so
+//! nothing typed is lost on the way.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Sends the browser to sign in again, returning here afterwards.
+pub fn sign_in_again() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let location = window.location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        let next: String = js_sys::encode_uri_component(&here).into();
+        let _ = location.assign(&format!("/sign-in?next={next}"));
+    }
+}
+
+/// A list or page that could not be loaded. An ended session goes to sign-in instead.
+#[component]
+pub fn LoadError(err: AppError) -> impl IntoView {
+    if err == AppError::Unauthorized {
+        Effect::new(move |_| sign_in_again());
+    }
+    view! { <p class="load-error">{err.to_string()}</p> }
+}

@@ -1,0 +1,106 @@
+//! The gate in front of everything: a request either carries a live session, or it is for
+//! the sign-in page, the sign-in function, a static asset or a published image; anything
+//! else is answered with a redirect to sign-in (pages) or 401 (functions and uploads).
+
+use app::backend::auth::{token_from_cookies, ClientAddr};
+use app::backend::AppState;
+use app::error::AppError;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Paths anyone may fetch: the sign-in page and function, the compiled app under `/pkg/`,
+/// the files of the site root (favicon and the like) and published images.
+#[derive(Clone)]
+pub struct PublicPaths {
+    root_files: Arc<HashSet<String>>,
+}
+
+impl PublicPaths {
+    /// Lists the files at the top of the site root once, at start-up.
+    pub fn from_site_root(site_root: &str) -> Self {
+        let root_files = std::fs::read_dir(site_root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .map(|name| format!("/{name}"))
+            .collect();
+        Self { root_files: Arc::new(root_files) }
+    }
+
+    fn allows(&self, method: &Method, path: &str) -> bool {
+        let read = matches!(*method, Method::GET | Method::HEAD);
+        path == "/api/sign_in"
+            || (read && (path == "/sign-in" || path.starts_with("/pkg/") || path.starts_with("/media/")))
+            || (read && self.root_files.contains(path))
+    }
+}
+
+pub async fn require_operator(
+    State((state, public)): State<(AppState, PublicPaths)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    request.extensions_mut().insert(ClientAddr(peer));
+
+    let token = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookies)
+        .map(str::to_owned);
+    let signed_in = match token {
+        Some(token) => match state.auth.session(&state.pool, &token).await {
+            Ok(found) => found,
+            Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(err)).into_response(),
+        },
+        None => None,
+    };
+    let path = request.uri().path().to_owned();
+    if let Some(who) = signed_in {
+        // Signed in already: the sign-in page has nothing to offer.
+        if path == "/sign-in" {
+            return redirect("/channels");
+        }
+        request.extensions_mut().insert(who);
+        return next.run(request).await;
+    }
+    if public.allows(request.method(), &path) {
+        return next.run(request).await;
+    }
+    let page = matches!(*request.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/");
+    if page {
+        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        redirect(&format!("/sign-in?next={}", encode_component(wanted)))
+    } else {
+        (StatusCode::UNAUTHORIZED, axum::Json(AppError::Unauthorized)).into_response()
+    }
+}
+
+fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn encode_component(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
