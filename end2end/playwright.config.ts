@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { ADMIN_PASSWORD, ADMIN_STATE } from './accounts';
 
 const root = path.resolve(__dirname, '..');
 export const PORT = 3100;
@@ -13,6 +14,11 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  projects: [
+    { name: 'setup', testMatch: /.*\.setup\.ts/ },
+    // Every console test starts signed in (tests of signing in start from an empty state).
+    { name: 'console', testMatch: /.*\.spec\.ts/, dependencies: ['setup'], use: { storageState: ADMIN_STATE } },
+  ],
   reporter: [['list'], ['json', { outputFile: path.join(__dirname, '.tmp', 'results.json') }]],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
@@ -34,8 +40,8 @@ export default defineConfig({
   webServer: {
     command: `rm -rf "${dataDir}" && "${root}/target/debug/server" --addr 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
     cwd: root,
-    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn' },
-    url: `http://127.0.0.1:${PORT}/channels`,
+    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    url: `http://127.0.0.1:${PORT}/sign-in`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

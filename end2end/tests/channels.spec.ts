@@ -19,6 +19,7 @@ test('an empty console says so and offers to create a channel', async ({ page })
   const server = new OwnServer(3102, dataDir);
   await server.start();
   try {
+    await server.signIn(page);
     await open(page, `${server.url}/channels`);
     await expect(page.getByRole('heading', { name: 'Channels', level: 1 })).toBeVisible();
     await expect(page.getByText('No channels yet.')).toBeVisible();
@@ -257,6 +258,7 @@ test('channels survive a server restart', async ({ page }) => {
   fs.rmSync(dataDir, { recursive: true, force: true });
   const server = new OwnServer(3101, dataDir);
   await server.start();
+  await server.signIn(page);
   const name = unique('Persistent 채널');
   try {
     await open(page, `${server.url}/channels`);

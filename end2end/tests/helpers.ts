@@ -2,6 +2,7 @@ import { expect, type APIRequestContext, type Locator, type Page } from '@playwr
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { ADMIN, ADMIN_PASSWORD } from '../accounts';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,6 +25,20 @@ export function unique(prefix: string): string {
 export async function open(page: Page, url = '/channels'): Promise<void> {
   await page.goto(url);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+/** Signs in through the sign-in page, as an operator does, and waits for the console. */
+export async function signIn(
+  page: Page,
+  base = '',
+  name = ADMIN,
+  password = ADMIN_PASSWORD,
+): Promise<void> {
+  await open(page, `${base}/sign-in`);
+  await page.getByLabel('Operator').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
 export function channelRow(page: Page, name: string): Locator {
@@ -70,6 +85,7 @@ export class OwnServer {
   constructor(
     readonly port: number,
     readonly dataDir: string,
+    readonly env: Record<string, string> = {},
   ) {}
 
   get url(): string {
@@ -82,19 +98,30 @@ export class OwnServer {
       ['--addr', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir],
       {
         cwd: ROOT,
-        env: { ...process.env, LEPTOS_SITE_ROOT: path.join(ROOT, 'target', 'site'), RUST_LOG: 'warn' },
+        env: {
+          ...process.env,
+          LEPTOS_SITE_ROOT: path.join(ROOT, 'target', 'site'),
+          RUST_LOG: 'warn',
+          CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+          ...this.env,
+        },
         stdio: ['ignore', 'inherit', 'inherit'],
       },
     );
     for (let i = 0; i < 200; i++) {
       try {
-        if ((await fetch(`${this.url}/channels`)).ok) return;
+        if ((await fetch(`${this.url}/sign-in`)).ok) return;
       } catch {
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`server on port ${this.port} did not start`);
+  }
+
+  /** Signs the page's browser in to this server (its own database, its own sessions). */
+  async signIn(page: Page): Promise<void> {
+    await signIn(page, this.url);
   }
 
   async stop(): Promise<void> {
@@ -106,11 +133,11 @@ export class OwnServer {
 }
 
 /** Creates a channel straight through the server (the channel flows have their own tests). */
-export async function apiChannel(request: APIRequestContext, name: string): Promise<number> {
-  const upload = await request.post('/media', { data: png(32, 32, [20, 120, 90]) });
+export async function apiChannel(request: APIRequestContext, name: string, base = ''): Promise<number> {
+  const upload = await request.post(`${base}/media`, { data: png(32, 32, [20, 120, 90]) });
   expect(upload.status()).toBe(201);
   const photo = (await upload.json()).id;
-  const created = await request.post('/api/create_channel', { form: { name, profile: '', photo } });
+  const created = await request.post(`${base}/api/create_channel`, { form: { name, profile: '', photo } });
   expect(created.status()).toBe(200);
   return (await created.json()).id;
 }

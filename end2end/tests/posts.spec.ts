@@ -278,6 +278,7 @@ test('the post list and a post survive a server restart', async ({ page }) => {
   const server = new OwnServer(3103, dataDir);
   await server.start();
   try {
+    await server.signIn(page);
     const api = page.request;
     const upload = await api.post(`${server.url}/media`, { data: RED.buffer });
     const photo = (await upload.json()).id;

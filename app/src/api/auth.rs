@@ -41,7 +41,7 @@ pub async fn sign_in(operator: String, password: String, next: String) -> Result
     audit::record(&state.pool, &who.name, AuditAction::SignIn, "", &from.label()).await;
     tracing::info!(operator = %who.name, "signed in");
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    set_cookie(&response, &auth::session_cookie(&token, auth::over_https(), state.auth.idle));
+    set_cookie(&response, &auth::session_cookie(&token, auth::over_https()));
     let next = local_path(&next);
     // A browser that posted the form itself (before the page was interactive) is sent on.
     if accepts_html() {

@@ -217,12 +217,12 @@ pub async fn end_session(pool: &SqlitePool, token_hash: &str) -> Result<(), AppE
     Ok(())
 }
 
-/// The `Set-Cookie` value that stores a session token in the browser.
-pub fn session_cookie(token: &str, secure: bool, idle: Duration) -> String {
-    // Max-Age lets the browser drop the cookie when the server would refuse it anyway.
+/// The `Set-Cookie` value that stores a session token in the browser. No Max-Age: the
+/// server decides when the session ends (after inactivity), and a cookie with a fixed
+/// lifetime would cut off an operator who is still working.
+pub fn session_cookie(token: &str, secure: bool) -> String {
     format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        idle.as_secs(),
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
 }
@@ -449,9 +449,9 @@ mod tests {
     #[test]
     fn cookies() {
         let token = "a".repeat(64);
-        let set = session_cookie(&token, false, Duration::from_secs(60));
+        let set = session_cookie(&token, false);
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"));
-        assert!(session_cookie(&token, true, Duration::from_secs(60)).ends_with("; Secure"));
+        assert!(session_cookie(&token, true).ends_with("; Secure"));
         assert_eq!(token_from_cookies(&format!("x=1; {SESSION_COOKIE}={token}")), Some(token.as_str()));
         assert_eq!(token_from_cookies(&format!("{SESSION_COOKIE}=short")), None);
         assert_eq!(token_from_cookies("other=1"), None);
