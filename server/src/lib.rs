@@ -5,6 +5,7 @@ pub mod config;
 pub mod auth;
 pub mod media;
 pub mod operator_command;
+pub mod rest;
 pub mod router;
 
 pub use app::backend::{AppState, Config};

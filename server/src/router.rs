@@ -29,7 +29,12 @@ pub fn router(state: AppState) -> Router {
     let media = Router::new()
         .route("/media", post(media::upload).layer(DefaultBodyLimit::disable()))
         .route("/media/{id}", get(media::original))
-        .route("/media/{id}/thumb", get(media::thumbnail));
+        .route("/media/{id}/thumb", get(media::thumbnail))
+        // The REST API reads JSON bodies with its own cap and streams image uploads.
+        .route(
+            "/v4/official_account_open_http_svc/{command}",
+            post(crate::rest::handle).layer(DefaultBodyLimit::disable()),
+        );
 
     Router::new()
         .merge(pages_and_functions)

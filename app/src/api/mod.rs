@@ -5,3 +5,4 @@ pub mod auth;
 pub mod channels;
 pub mod operators;
 pub mod posts;
+pub mod settings;

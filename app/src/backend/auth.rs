@@ -255,6 +255,10 @@ fn random_token() -> String {
     hex(&bytes)
 }
 
+pub fn random_u32() -> u32 {
+    OsRng.next_u32()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -37,9 +37,169 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
         tx.commit().await?;
         return get(pool, id).await?.ok_or_else(AppError::post_not_found);
     }
-    let id = insert(&mut tx, post, request_id, now()).await?;
+    let id = insert(&mut tx, post, request_id, now(), &MessageMeta::default()).await?;
     tx.commit().await?;
     get(pool, id).await?.ok_or_else(AppError::post_not_found)
+}
+
+/// What a post sent through the REST API carries besides its content.
+#[derive(Debug, Clone, Default)]
+pub struct MessageMeta {
+    /// The sender's `Random`, part of the message key.
+    pub random: i64,
+    pub cloud_custom_data: String,
+}
+
+/// `publish` for the REST API: the same checks and statements, and the message's key.
+/// Returns the post id and its key; a retried request (same request id) returns the first.
+pub async fn publish_message(
+    pool: &SqlitePool,
+    post: &ValidPost,
+    request_id: &str,
+    meta: &MessageMeta,
+) -> Result<(i64, i64, String), AppError> {
+    let mut tx = db::begin_write(pool).await?;
+    let existing: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT id, msg_random, created_at FROM posts WHERE request_id = ?")
+            .bind(request_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, random, time) = match existing {
+        Some(found) => found,
+        None => {
+            let time = now();
+            (insert(&mut tx, post, request_id, time, meta).await?, meta.random, time)
+        }
+    };
+    tx.commit().await?;
+    Ok((id, time, msg_key(id, random, time)))
+}
+
+/// A message's key in the REST API: `<post id>_<random>_<unix time>`.
+pub fn msg_key(id: i64, random: i64, time: i64) -> String {
+    format!("{id}_{random}_{time}")
+}
+
+/// The post id a message key names, when the key is well formed.
+pub fn parse_msg_key(key: &str) -> Option<(i64, i64, i64)> {
+    let mut parts = key.trim().split('_');
+    let id = parts.next()?.parse().ok()?;
+    let random = parts.next()?.parse().ok()?;
+    let time = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((id, random, time))
+}
+
+/// A message as `official_account_msg_get_simple` returns it.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    pub key: String,
+    pub time: i64,
+    pub text: String,
+    pub images: Vec<MessageImage>,
+    pub cloud_custom_data: String,
+    pub recalled: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageImage {
+    pub post_id: i64,
+    pub media: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+/// A channel's messages, newest first, older than the post `before` when given.
+pub async fn messages(
+    pool: &SqlitePool,
+    channel_id: i64,
+    before: Option<i64>,
+    limit: u32,
+    with_recalled: bool,
+) -> Result<Vec<Message>, AppError> {
+    let rows: Vec<(i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, msg_random, created_at, text, cloud_custom_data, recalled_at FROM posts
+         WHERE channel_id = ? AND id < ? AND (? OR recalled_at IS NULL)
+         ORDER BY id DESC LIMIT ?",
+    )
+    .bind(channel_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(with_recalled)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    let mut messages: Vec<Message> = rows
+        .into_iter()
+        .map(|(id, random, time, text, cloud_custom_data, recalled_at)| Message {
+            id,
+            key: msg_key(id, random, time),
+            time,
+            text,
+            images: vec![],
+            cloud_custom_data,
+            recalled: recalled_at.is_some(),
+        })
+        .collect();
+    if let (Some(first), Some(last)) = (messages.first(), messages.last()) {
+        let images: Vec<MessageImage> = sqlx::query_as(
+            "SELECT i.post_id, i.media, m.content_type, m.bytes, m.width, m.height
+             FROM post_images i JOIN media m ON m.id = i.media
+             JOIN posts p ON p.id = i.post_id
+             WHERE p.channel_id = ? AND i.post_id BETWEEN ? AND ? ORDER BY i.post_id, i.position",
+        )
+        .bind(channel_id)
+        .bind(last.id)
+        .bind(first.id)
+        .fetch_all(pool)
+        .await?;
+        for image in images {
+            if let Some(m) = messages.iter_mut().find(|m| m.id == image.post_id) {
+                m.images.push(image);
+            }
+        }
+    }
+    Ok(messages)
+}
+
+/// How a recall went, per message key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recall {
+    Recalled,
+    AlreadyRecalled,
+    NotFound,
+}
+
+/// Recalls a message of the channel: it leaves the console's list and search (a trigger
+/// removes its search entries) but stays stored, as the vendor's history keeps it.
+pub async fn recall(pool: &SqlitePool, channel_id: i64, key: &str, reason: &str) -> Result<Recall, AppError> {
+    let Some((id, random, time)) = parse_msg_key(key) else { return Ok(Recall::NotFound) };
+    let mut tx = db::begin_write(pool).await?;
+    let found: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT recalled_at FROM posts WHERE id = ? AND channel_id = ? AND msg_random = ? AND created_at = ?",
+    )
+    .bind(id)
+    .bind(channel_id)
+    .bind(random)
+    .bind(time)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let outcome = match found {
+        None => Recall::NotFound,
+        Some(Some(_)) => Recall::AlreadyRecalled,
+        Some(None) => {
+            sqlx::query("UPDATE posts SET recalled_at = ?, recall_reason = ? WHERE id = ?")
+                .bind(now())
+                .bind(reason)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Recall::Recalled
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 /// Stores many posts in one transaction (bulk import and benchmark seeding), through the
@@ -47,7 +207,7 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
 pub async fn import(pool: &SqlitePool, posts: &[(ValidPost, String, i64)]) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     for (post, request_id, created_at) in posts {
-        insert(&mut tx, post, request_id, *created_at).await?;
+        insert(&mut tx, post, request_id, *created_at, &MessageMeta::default()).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -58,6 +218,7 @@ async fn insert(
     post: &ValidPost,
     request_id: &str,
     created_at: i64,
+    meta: &MessageMeta,
 ) -> Result<i64, AppError> {
     let channel: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
         .bind(post.channel_id)
@@ -81,14 +242,16 @@ async fn insert(
     }
     let text = post.text.as_ref().map(|t| t.as_ref()).unwrap_or_default();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (channel_id, kind, text, request_id, created_at)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(post.channel_id)
     .bind(post.kind.code())
     .bind(text)
     .bind(request_id)
     .bind(created_at)
+    .bind(meta.random)
+    .bind(&meta.cloud_custom_data)
     .fetch_one(&mut **tx)
     .await?;
     for (position, image) in post.images.iter().enumerate() {

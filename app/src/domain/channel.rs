@@ -61,7 +61,9 @@ impl AsRef<str> for ChannelProfile {
 pub struct ChannelFields {
     pub name: ChannelName,
     pub profile: ChannelProfile,
-    pub photo: super::MediaId,
+    /// Required in the console; a channel made through the REST API may have none (it then
+    /// shows its FaceUrl, or a placeholder).
+    pub photo: Option<super::MediaId>,
 }
 
 impl ChannelFields {
@@ -70,8 +72,13 @@ impl ChannelFields {
         Ok(Self {
             name: ChannelName::parse(name)?,
             profile: ChannelProfile::parse(profile)?,
-            photo: super::MediaId::parse(Field::ProfilePhoto, photo)?,
+            photo: Some(super::MediaId::parse(Field::ProfilePhoto, photo)?),
         })
+    }
+
+    /// The fields the REST API sets (it has no uploaded photo, only a FaceUrl).
+    pub fn parse_without_photo(name: &str, profile: &str) -> Result<Self, ValidationError> {
+        Ok(Self { name: ChannelName::parse(name)?, profile: ChannelProfile::parse(profile)?, photo: None })
     }
 }
 
@@ -85,6 +92,10 @@ pub struct Channel {
     /// Content hash of the profile photo (see `MediaId`); `None` only for channels made
     /// through the REST API without one.
     pub photo: Option<String>,
+    /// The channel's id in the REST API (`@TOA#_...`).
+    pub account_id: String,
+    /// An avatar address set through the REST API, shown when there is no uploaded photo.
+    pub face_url: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,

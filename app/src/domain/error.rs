@@ -22,6 +22,12 @@ pub enum Field {
     Password,
     NewPassword,
     CurrentPassword,
+    AccountId,
+    OwnerAccount,
+    FaceUrl,
+    Organization,
+    CustomString,
+    AdminIdentifier,
 }
 
 impl fmt::Display for Field {
@@ -43,6 +49,12 @@ impl fmt::Display for Field {
             Field::Password => "Password",
             Field::NewPassword => "New password",
             Field::CurrentPassword => "Current password",
+            Field::AccountId => "Official_Account",
+            Field::OwnerAccount => "Owner_Account",
+            Field::FaceUrl => "FaceUrl",
+            Field::Organization => "Organization",
+            Field::CustomString => "CustomString",
+            Field::AdminIdentifier => "Administrator identifier",
         })
     }
 }

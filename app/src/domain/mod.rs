@@ -6,6 +6,7 @@ pub mod channel;
 pub mod error;
 pub mod dates;
 pub mod media;
+pub mod official_account;
 pub mod operator;
 pub mod post;
 pub mod search;
@@ -17,3 +18,4 @@ pub use post::{
 };
 pub use media::{media_url, thumbnail_url, MediaId, UploadedMedia};
 pub use operator::{AuditAction, AuditEntry, AuditPage, NewPassword, Operator, OperatorName};
+pub use official_account::{AccountFields, AccountId, AdminIdentifier, ApiSettings};

@@ -98,10 +98,14 @@ pub enum AuditAction {
     OperatorRemoved,
     PasswordChanged,
     PasswordReset,
+    PostRecalled,
+    ApiKeyRotated,
+    ApiAdminAdded,
+    ApiAdminRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -113,6 +117,10 @@ impl AuditAction {
         AuditAction::OperatorRemoved,
         AuditAction::PasswordChanged,
         AuditAction::PasswordReset,
+        AuditAction::PostRecalled,
+        AuditAction::ApiKeyRotated,
+        AuditAction::ApiAdminAdded,
+        AuditAction::ApiAdminRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +136,10 @@ impl AuditAction {
             AuditAction::OperatorRemoved => "operator_removed",
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::PostRecalled => "post_recalled",
+            AuditAction::ApiKeyRotated => "api_key_rotated",
+            AuditAction::ApiAdminAdded => "api_admin_added",
+            AuditAction::ApiAdminRemoved => "api_admin_removed",
         }
     }
 
@@ -149,6 +161,10 @@ impl AuditAction {
             AuditAction::OperatorRemoved => "Removed operator",
             AuditAction::PasswordChanged => "Changed own password",
             AuditAction::PasswordReset => "Reset password (server command)",
+            AuditAction::PostRecalled => "Recalled post",
+            AuditAction::ApiKeyRotated => "Made a new REST API key",
+            AuditAction::ApiAdminAdded => "Added REST API administrator",
+            AuditAction::ApiAdminRemoved => "Removed REST API administrator",
         }
     }
 }

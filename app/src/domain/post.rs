@@ -95,12 +95,16 @@ pub struct LinkUrl(String);
 
 impl LinkUrl {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let field = Field::LinkUrl;
+        Self::parse_field(Field::LinkUrl, MAX_URL_BYTES, raw)
+    }
+
+    /// The same rules for another field that holds a web address (a channel's FaceUrl).
+    pub fn parse_field(field: Field, max_bytes: usize, raw: &str) -> Result<Self, ValidationError> {
         let value = raw.trim();
         if value.is_empty() {
             return Err(ValidationError::Required { field });
         }
-        bytes::check_max(field, value, MAX_URL_BYTES)?;
+        bytes::check_max(field, value, max_bytes)?;
         let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
         let rest = if lower.starts_with("https://") {
             &value[8..]

@@ -38,7 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Only the console's own scripts run: the inline hydration and streaming scripts carry this
 /// response's nonce, the module and the wasm come from the console's origin. Images may
-/// also be local previews (`blob:`) of files being uploaded.
+/// also be local previews (`blob:`) of files being uploaded, or a channel's avatar address
+/// set through the REST API (FaceUrl, shown from where it is: images cannot run script).
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use axum::http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
@@ -49,7 +50,7 @@ fn set_content_security_policy() {
     };
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+         style-src 'self'; img-src 'self' blob: data: https: http:; connect-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/posts/:id") view=pages::post_detail::PostDetailPage/>
                 <Route path=path!("/operators") view=pages::operators::OperatorsPage/>
                 <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                <Route path=path!("/settings") view=pages::settings::SettingsPage/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
             </Routes>
             <ToastHost/>
@@ -99,6 +101,7 @@ fn TopBar() -> impl IntoView {
                     <A href="/posts">"Posts"</A>
                     <A href="/operators">"Operators"</A>
                     <A href="/audit">"Audit log"</A>
+                    <A href="/settings">"Settings"</A>
                 </nav>
                 <SignedInAs/>
             </Show>

@@ -116,12 +116,17 @@ fn ChannelRow(
     form: RwSignal<Option<FormMode>>,
     deleting: RwSignal<Option<Channel>>,
 ) -> impl IntoView {
-    let photo = match channel.photo.as_deref() {
-        Some(id) => view! {
+    let photo = match (channel.photo.as_deref(), channel.face_url.clone()) {
+        (Some(id), _) => view! {
             <img class="avatar" src=thumbnail_url(id) alt="" width="56" height="56" loading="lazy"/>
         }
         .into_any(),
-        None => view! {
+        // An avatar address given through the REST API, loaded from where it is.
+        (None, Some(url)) => view! {
+            <img class="avatar" src=url alt="" width="56" height="56" loading="lazy" referrerpolicy="no-referrer"/>
+        }
+        .into_any(),
+        (None, None) => view! {
             <div class="avatar placeholder" aria-hidden="true">
                 {channel.name.chars().next().map(String::from).unwrap_or_default()}
             </div>

@@ -5,5 +5,6 @@ pub mod composer;
 pub mod delete_channel;
 pub mod post_detail;
 pub mod posts;
+pub mod settings;
 pub mod operators;
 pub mod sign_in;
