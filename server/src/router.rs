@@ -10,15 +10,25 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::LazyLock;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Server function arguments are small form posts; anything larger is refused unread.
 const SERVER_FN_BODY_LIMIT: usize = 1024 * 1024;
 
+/// The app's page routes, listed once per process. Listing them renders the app with
+/// resource loading switched off by a process-wide flag in Leptos: doing it again while
+/// pages are being rendered (a second router, as the tests build) would leave those pages'
+/// resources pending forever.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(app::App));
+    ROUTES.clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = page_routes();
     let public = PublicPaths::from_site_root(&state.leptos_options.site_root);
     let pages_and_functions = Router::new()
         .leptos_routes(&state, routes, {

@@ -41,7 +41,7 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
 #[sqlx::test(migrator = "app::backend::db::MIGRATOR")]
 async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
     let app = TestApp::new(pool).await;
-    let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+    let pages: Vec<String> = server::router::page_routes()
         .iter()
         .map(|route| route.path().replace(":id", "1"))
         .collect();
