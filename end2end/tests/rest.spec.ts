@@ -1,0 +1,136 @@
+import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
+import { RED, channelRow, open, postItems, unique } from './helpers';
+
+// The vendor's own UserSig generator, from the npm registry.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const TLSSigAPIv2 = require('tls-sig-api-v2');
+
+const ADMIN_ID = 'script_admin';
+
+/** Makes (or rotates) the secret key on the Settings page and returns it with the app id. */
+async function newKey(page: Page): Promise<{ appid: number; key: string }> {
+  await open(page, '/settings');
+  const rotate = page.getByRole('button', { name: 'Rotate secret key' });
+  if (await rotate.isVisible()) {
+    await rotate.click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the secret key?' });
+    await dialog.getByRole('button', { name: 'Rotate' }).click();
+    await expect(dialog).toBeHidden();
+  } else {
+    await page.getByRole('button', { name: 'Create secret key' }).click();
+  }
+  const field = page.getByLabel('New secret key');
+  await expect(field).toHaveValue(/^[0-9a-f]{64}$/);
+  const key = await field.inputValue();
+  const appid = Number(await page.getByRole('definition').first().innerText());
+  expect(appid).toBeGreaterThan(1_400_000_000);
+  return { appid, key };
+}
+
+class Script {
+  constructor(
+    readonly http: APIRequestContext,
+    readonly appid: number,
+    readonly key: string,
+  ) {}
+
+  async call(command: string, body: object, identifier = ADMIN_ID, key = this.key): Promise<Record<string, unknown>> {
+    const sig = new TLSSigAPIv2.Api(this.appid, key).genUserSig(identifier, 600);
+    const query = `sdkappid=${this.appid}&identifier=${identifier}&usersig=${sig}&random=${Math.floor(Math.random() * 2 ** 32)}&contenttype=json`;
+    const response = await this.http.post(`/v4/official_account_open_http_svc/${command}?${query}`, { data: body });
+    expect(response.status()).toBe(200);
+    return response.json();
+  }
+}
+
+test('settings: an operator makes the API key, adds an administrator, and a script posts through the API', async ({ page, baseURL }) => {
+  const { appid, key } = await newKey(page);
+  await expect(page.getByText('Copy it now: it is not shown again.')).toBeVisible();
+
+  const identifier = page.getByLabel('Administrator identifier');
+  await identifier.fill('bad id');
+  await expect(page.getByText('Administrator identifier may contain only letters a-z and A-Z, digits, _ and -.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add administrator' })).toBeDisabled();
+  await identifier.fill(ADMIN_ID);
+  await page.getByRole('button', { name: 'Add administrator' }).click();
+  await expect(page.getByRole('list', { name: 'Administrators' })).toContainText(ADMIN_ID);
+  // Reloaded, the key is no longer shown; only its last characters are.
+  await open(page, '/settings');
+  await expect(page.getByLabel('New secret key')).toHaveCount(0);
+  await expect(page.getByText(`ends in …${key.slice(-4)}`)).toBeVisible();
+
+  // A script with no session, only the application id, the key and an administrator.
+  const http = await playwrightRequest.newContext({ baseURL });
+  const script = new Script(http, appid, key);
+  const name = unique('API channel');
+  const created = await script.call('create_official_account', { Owner_Account: 'owner', Name: name, Introduction: 'Made by a script' });
+  expect(created).toMatchObject({ ActionStatus: 'OK', ErrorCode: 0 });
+  const account = created.OfficialAccountUserID as string;
+  expect(account).toMatch(/^@TOA#_/);
+
+  // No photo: the console shows a placeholder until an operator sets one.
+  await open(page, '/channels');
+  const row = channelRow(page, name);
+  await expect(row.getByText('Made by a script')).toBeVisible();
+  await expect(row.locator('.avatar.placeholder')).toBeVisible();
+
+  const text = `Sent through the API ${unique('msg').replace(/\s/g, '')}`;
+  const sent = await script.call('send_official_account_msg', {
+    Official_Account: account,
+    MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }],
+  });
+  expect(sent).toMatchObject({ ActionStatus: 'OK' });
+
+  await open(page, '/posts');
+  const item = postItems(page).filter({ hasText: text });
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText(name);
+  await expect(item).toContainText('Text Only');
+
+  // Recalled through the API: gone from the list and from search.
+  const recalled = await script.call('official_account_msg_recall', { Official_Account: account, MsgKeyList: [sent.MsgKey] });
+  expect(recalled).toMatchObject({ ActionStatus: 'OK', RecallRetList: [{ MsgKey: sent.MsgKey, RetCode: 0 }] });
+  await open(page, '/posts');
+  await expect(postItems(page).filter({ hasText: text })).toHaveCount(0);
+  await open(page, `/posts?q=${encodeURIComponent(text.split(' ').pop()!)}`);
+  await expect(page.getByText('No posts match this search.')).toBeVisible();
+
+  // The audit log names the script's administrator.
+  await open(page, '/audit');
+  await expect(page.getByRole('table', { name: 'Audit log' })).toContainText(`api:${ADMIN_ID}`);
+
+  // Rotating the key retires signatures made with the old one.
+  const { key: rotated } = await newKey(page);
+  expect(rotated).not.toBe(key);
+  const refused = await script.call('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: account }] });
+  expect(refused).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70009 });
+  const accepted = await new Script(http, appid, rotated).call('get_official_account_info', {
+    OfficialAccountIdList: [{ Official_Account: account }],
+  });
+  expect(accepted).toMatchObject({ ActionStatus: 'OK', OfficialAccountInfoList: [{ Name: name }] });
+  await http.dispose();
+});
+
+test('a FaceUrl set through the API is the channel photo in the console', async ({ page, request, baseURL }) => {
+  const upload = await request.post('/media', { data: RED.buffer });
+  const photo = (await upload.json()).id as string;
+  const { appid, key } = await newKey(page);
+  const http = await playwrightRequest.newContext({ baseURL });
+  const script = new Script(http, appid, key);
+  // The administrator from the test before may be gone if it ran alone: add it again.
+  await open(page, '/settings');
+  if (!(await page.getByRole('list', { name: 'Administrators' }).getByText(ADMIN_ID).isVisible().catch(() => false))) {
+    await page.getByLabel('Administrator identifier').fill(ADMIN_ID);
+    await page.getByRole('button', { name: 'Add administrator' }).click();
+    await expect(page.getByRole('list', { name: 'Administrators' })).toContainText(ADMIN_ID);
+  }
+  const name = unique('Face');
+  const faceUrl = `${baseURL}/media/${photo}`;
+  const created = await script.call('create_official_account', { Owner_Account: 'owner', Name: name, FaceUrl: faceUrl });
+  expect(created).toMatchObject({ ActionStatus: 'OK' });
+  await open(page, '/channels');
+  const avatar = channelRow(page, name).locator('img.avatar');
+  await expect(avatar).toHaveAttribute('src', faceUrl);
+  await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await http.dispose();
+});
