@@ -95,6 +95,18 @@ test('settings: an operator makes the API key, adds an administrator, and a scri
   await open(page, `/posts?q=${encodeURIComponent(text.split(' ').pop()!)}`);
   await expect(page.getByText('No posts match this search.')).toBeVisible();
 
+  // An operator sets the missing photo in the console.
+  await open(page, '/channels');
+  await channelRow(page, name).getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit channel' });
+  await edit.getByLabel('Profile photo').setInputFiles(RED);
+  await expect(edit.getByText(/^Uploaded \(png/)).toBeVisible();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  await expect(channelRow(page, name).locator('img.avatar')).toBeVisible();
+  const info = await script.call('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: account }] });
+  expect((info.OfficialAccountInfoList as { FaceUrl: string }[])[0].FaceUrl).toMatch(new RegExp(`^${baseURL}/media/[0-9a-f]{64}$`));
+
   // The audit log names the script's administrator.
   await open(page, '/audit');
   await expect(page.getByRole('table', { name: 'Audit log' })).toContainText(`api:${ADMIN_ID}`);

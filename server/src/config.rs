@@ -9,6 +9,7 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-up
               [--session-idle-secs N]
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
+       server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
 
   --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
   --data-dir       CONSOLE_DATA_DIR                     default ./data
@@ -20,7 +21,9 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-up
 
   `operator add` creates an operator, `operator reset` sets a new password and ends the
   operator's sessions. The password is read from standard input with --password-stdin,
-  otherwise generated and printed once.";
+  otherwise generated and printed once.
+  `usersig` prints a UserSig for calling the REST API as administrator IDENTIFIER, made with
+  the application's current secret key (default validity 86400 seconds).";
 
 pub fn from_args_and_env(
     args: impl IntoIterator<Item = String>,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod media;
 pub mod operator_command;
 pub mod rest;
+pub mod usersig_command;
 pub mod router;
 
 pub use app::backend::{AppState, Config};

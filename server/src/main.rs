@@ -1,6 +1,6 @@
 use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
-use server::{build_state, config, operator_command, router::router};
+use server::{build_state, config, operator_command, router::router, usersig_command};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
@@ -17,13 +17,21 @@ async fn main() {
         println!("{}", config::USAGE);
         return;
     }
-    let command = if args.first().is_some_and(|a| a == "operator") {
-        let (command, rest) = operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
-        args = rest;
-        Some(command)
-    } else {
-        None
-    };
+    let mut operator = None;
+    let mut usersig = None;
+    match args.first().map(String::as_str) {
+        Some("operator") => {
+            let (command, rest) = operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+            args = rest;
+            operator = Some(command);
+        }
+        Some("usersig") => {
+            let (command, rest) = usersig_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+            args = rest;
+            usersig = Some(command);
+        }
+        _ => {}
+    }
     let mut leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => fail(&format!("Leptos configuration: {e}")),
@@ -31,8 +39,14 @@ async fn main() {
     let config = config::from_args_and_env(args, |k| std::env::var(k).ok(), leptos_options.site_addr)
         .unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
     leptos_options.site_addr = config.addr;
-    if let Some(command) = command {
+    if let Some(command) = operator {
         if let Err(e) = operator_command::run(command, &config).await {
+            fail(&e.to_string());
+        }
+        return;
+    }
+    if let Some(command) = usersig {
+        if let Err(e) = usersig_command::run(command, &config).await {
             fail(&e.to_string());
         }
         return;
