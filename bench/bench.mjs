@@ -51,24 +51,49 @@ function bundleSizes() {
 }
 
 // ---------------------------------------------------------------- server
+const ADMIN_PASSWORD = 'benchmark admin password';
+/** The signed-in session cookie of each server (origin -> "console_session=..."). */
+const sessions = new Map();
+
+/** `headers` plus the session cookie of the server `url` belongs to. */
+function withSession(url, headers = {}) {
+  const cookie = sessions.get(new URL(url).origin);
+  return cookie ? { ...headers, cookie } : headers;
+}
+
 async function startServer(dataDir, port_ = port) {
   const base = `http://127.0.0.1:${port_}`;
   const child = spawn(
     path.join(root, 'target', 'release', 'server'),
     ['--addr', `127.0.0.1:${port_}`, '--data-dir', dataDir],
-    { cwd: root, env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn' }, stdio: 'inherit' },
+    {
+      cwd: root,
+      env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      stdio: 'inherit',
+    },
   );
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${base}/channels`)).ok) return child;
-    } catch {}
+      if ((await fetch(`${base}/sign-in`)).ok) {
+        // Every page and function needs a session: sign in as the first operator.
+        const res = await fetch(`${base}/api/sign_in`, {
+          method: 'POST',
+          body: new URLSearchParams({ operator: 'admin', password: ADMIN_PASSWORD, next: '/' }),
+        });
+        if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+        sessions.set(base, res.headers.get('set-cookie').split(';')[0]);
+        return child;
+      }
+    } catch (e) {
+      if (String(e).includes('sign-in failed')) throw e;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
 }
 
 async function upload(bytes, base_ = base) {
-  const res = await fetch(`${base_}/media`, { method: 'POST', body: bytes });
+  const res = await fetch(`${base_}/media`, { method: 'POST', body: bytes, headers: withSession(base_) });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
 }
@@ -82,7 +107,7 @@ async function writeRate(count, what, request) {
     while (next < count) {
       const [url, init] = request(next++);
       const t = performance.now();
-      const res = await fetch(url, { method: 'POST', ...init });
+      const res = await fetch(url, { method: 'POST', ...init, headers: withSession(url, init.headers) });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`${url}: ${res.status}`);
       latencies.push(performance.now() - t);
@@ -115,7 +140,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(url, options = {}) {
   return new Promise((resolve, reject) => {
     http
-      .request(url, { agent, ...options }, (res) => {
+      .request(url, { agent, ...options, headers: withSession(url, options.headers) }, (res) => {
         res.on('data', () => {});
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url}: ${res.statusCode}`))));
       })
@@ -239,7 +264,10 @@ async function previewLatency(base) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const [name, value] = sessions.get(base).split('=');
+    await context.addCookies([{ name, value, url: base }]);
+    const page = await context.newPage();
     await page.goto(`${base}/posts`);
     await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
     await page.getByLabel('Channel', { exact: true }).selectOption({ index: 1 });
@@ -301,7 +329,13 @@ async function postsBench() {
     await seed(dataDir);
     const server = await startServer(dataDir, postsPort);
     try {
-      const channels = await (await fetch(`${base}/api/channel_options`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).json();
+      const channels = await (
+        await fetch(`${base}/api/channel_options`, {
+          method: 'POST',
+          headers: withSession(base, { 'content-type': 'application/x-www-form-urlencoded' }),
+          body: '',
+        })
+      ).json();
       await publishRate(base, channels[0].id);
       await searchLatency(base);
       console.log(`\n== Post list page rendered on the server, ${POSTS + PUBLISHES} posts`);
