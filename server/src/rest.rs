@@ -464,10 +464,10 @@ impl Call<'_> {
         let digest: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         let request_id = format!("api:{}:{random}:{digest}", row.id);
         let meta = MessageMeta { random, cloud_custom_data: custom };
-        let (id, time, key) = posts::publish_message(&self.state.pool, &post, &request_id, &meta)
+        let actor = audit::Actor { operator: self.who(), address: String::new() };
+        let (_, time, key) = posts::publish_message(&self.state.pool, &post, &request_id, &meta, &actor)
             .await
             .map_err(from_app)?;
-        self.record(AuditAction::PostPublished, &format!("#{id} in #{} {}", row.id, row.name)).await;
         Ok(Map::from_iter([("MsgTime".into(), json!(time)), ("MsgKey".into(), json!(key))]))
     }
 

@@ -5,8 +5,7 @@ use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    backend::{audit, auth, posts as store, AppState},
-    domain::AuditAction,
+    backend::{audit::Actor, auth, posts as store, AppState},
 };
 
 /// Publishes a draft. `request_id` is chosen by the browser once per post: a retried
@@ -20,9 +19,7 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
         return Err(AppError::BadRequest("request_id must be 1 to 64 characters".into()));
     }
     let post = draft.validate()?;
-    let published = store::publish(&state.pool, &post, request_id).await?;
-    let subject = format!("#{} in #{} {}", published.id, published.channel_id, published.channel_name);
-    audit::by(&state.pool, &who, AuditAction::PostPublished, &subject).await;
+    let published = store::publish(&state.pool, &post, request_id, Some(&Actor::signed_in(&who))).await?;
     tracing::info!(post = published.id, channel = published.channel_id, "post published");
     Ok(published)
 }

@@ -6,6 +6,38 @@ use crate::domain::{AuditAction, AuditEntry, AuditPage};
 use crate::error::AppError;
 use sqlx::SqlitePool;
 
+/// Who did something, for entries written in the same transaction as what they did.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub operator: String,
+    pub address: String,
+}
+
+impl Actor {
+    /// The operator signed in to the current request.
+    pub fn signed_in(who: &super::auth::SignedIn) -> Self {
+        Self { operator: who.name.clone(), address: super::auth::client_addr().label() }
+    }
+}
+
+/// Records an action inside the transaction that makes it: both are stored, or neither.
+pub async fn record_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    action: AuditAction,
+    subject: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (at, operator, action, subject, address) VALUES (?, ?, ?, ?, ?)")
+        .bind(now())
+        .bind(&actor.operator)
+        .bind(action.as_str())
+        .bind(subject)
+        .bind(&actor.address)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records an action after it happened. A failure to record is logged, not returned: the
 /// action itself already succeeded, and the operator must learn that rather than an error.
 pub async fn record(pool: &SqlitePool, operator: &str, action: AuditAction, subject: &str, address: &str) {

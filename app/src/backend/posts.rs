@@ -1,6 +1,7 @@
 //! Post storage and search. Posts are inserted once and never updated (a recall only marks
 //! them); every post query lives here.
 
+use super::audit::Actor;
 use super::db::{self, now};
 use crate::domain::post::{ValidFilter, ValidPost};
 use crate::domain::{
@@ -27,7 +28,15 @@ const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
 
 /// Stores a post with its images, links and search entries in one transaction. A request id
 /// seen before returns the post it made: a retried publish never makes two.
-pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> Result<Post, AppError> {
+///
+/// The audit entry (when `actor` is given) is written in the same transaction, and only for
+/// a post actually made: a retry does not log a second publish.
+pub async fn publish(
+    pool: &SqlitePool,
+    post: &ValidPost,
+    request_id: &str,
+    actor: Option<&Actor>,
+) -> Result<Post, AppError> {
     let mut tx = db::begin_write(pool).await?;
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE request_id = ?")
         .bind(request_id)
@@ -37,7 +46,7 @@ pub async fn publish(pool: &SqlitePool, post: &ValidPost, request_id: &str) -> R
         tx.commit().await?;
         return get(pool, id).await?.ok_or_else(AppError::post_not_found);
     }
-    let id = insert(&mut tx, post, request_id, now(), &MessageMeta::default()).await?;
+    let id = insert(&mut tx, post, request_id, now(), &MessageMeta::default(), actor).await?;
     tx.commit().await?;
     get(pool, id).await?.ok_or_else(AppError::post_not_found)
 }
@@ -57,6 +66,7 @@ pub async fn publish_message(
     post: &ValidPost,
     request_id: &str,
     meta: &MessageMeta,
+    actor: &Actor,
 ) -> Result<(i64, i64, String), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let existing: Option<(i64, i64, i64)> =
@@ -68,7 +78,7 @@ pub async fn publish_message(
         Some(found) => found,
         None => {
             let time = now();
-            (insert(&mut tx, post, request_id, time, meta).await?, meta.random, time)
+            (insert(&mut tx, post, request_id, time, meta, Some(actor)).await?, meta.random, time)
         }
     };
     tx.commit().await?;
@@ -207,7 +217,7 @@ pub async fn recall(pool: &SqlitePool, channel_id: i64, key: &str, reason: &str)
 pub async fn import(pool: &SqlitePool, posts: &[(ValidPost, String, i64)]) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     for (post, request_id, created_at) in posts {
-        insert(&mut tx, post, request_id, *created_at, &MessageMeta::default()).await?;
+        insert(&mut tx, post, request_id, *created_at, &MessageMeta::default(), None).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -219,18 +229,19 @@ async fn insert(
     request_id: &str,
     created_at: i64,
     meta: &MessageMeta,
+    actor: Option<&Actor>,
 ) -> Result<i64, AppError> {
-    let channel: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
+    let channel: Option<String> = sqlx::query_scalar("SELECT name FROM channels WHERE id = ?")
         .bind(post.channel_id)
         .fetch_optional(&mut **tx)
         .await?;
-    if channel.is_none() {
+    let Some(channel_name) = channel else {
         return Err(AppError::NotFound(
             "The channel you chose no longer exists; it may have been deleted. \
              Choose another channel and publish again."
                 .into(),
         ));
-    }
+    };
     for image in &post.images {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?")
             .bind(&image.media)
@@ -283,6 +294,10 @@ async fn insert(
         .bind(word_windows(&body))
         .execute(&mut **tx)
         .await?;
+    if let Some(actor) = actor {
+        let subject = format!("#{id} in #{} {channel_name}", post.channel_id);
+        super::audit::record_in(tx, actor, crate::domain::AuditAction::PostPublished, &subject).await?;
+    }
     Ok(id)
 }
 

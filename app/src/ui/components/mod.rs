@@ -1,5 +1,6 @@
 pub mod byte_counter;
 pub mod dialog;
+pub mod field_check;
 pub mod photo_picker;
 pub mod post_view;
 pub mod toast;

@@ -4,7 +4,7 @@
 use crate::api::auth::whoami;
 use crate::api::operators::{add_operator, change_password, list_operators, remove_operator};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
-use crate::ui::components::{dialog::Dialog, toast::use_toasts};
+use crate::ui::components::{dialog::Dialog, field_check::check_as_typed, toast::use_toasts};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -95,17 +95,8 @@ fn AddOperator(on_added: Callback<()>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<String>);
     // Checked as the operator types, with the same types the server checks with.
-    let name_error = Memo::new(move |_| {
-        let value = name.get();
-        (!value.is_empty()).then(|| OperatorName::parse(&value).err()).flatten().map(|e| e.to_string())
-    });
-    let password_error = Memo::new(move |_| {
-        let value = password.get();
-        (!value.is_empty())
-            .then(|| NewPassword::parse(Field::Password, &value).err())
-            .flatten()
-            .map(|e| e.to_string())
-    });
+    let name_error = check_as_typed(name, OperatorName::parse);
+    let password_error = check_as_typed(password, |v| NewPassword::parse(Field::Password, v));
     let invalid = move || {
         name.with(String::is_empty) || password.with(String::is_empty) || name_error.get().is_some() || password_error.get().is_some()
     };
@@ -157,13 +148,7 @@ fn ChangePassword() -> impl IntoView {
     let repeat = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<String>);
-    let new_error = Memo::new(move |_| {
-        let value = new.get();
-        (!value.is_empty())
-            .then(|| NewPassword::parse(Field::NewPassword, &value).err())
-            .flatten()
-            .map(|e| e.to_string())
-    });
+    let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
         (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())

@@ -3,7 +3,7 @@
 
 use crate::api::settings::{add_api_admin, get_api_settings, remove_api_admin, rotate_api_key};
 use crate::domain::{AdminIdentifier, ApiSettings};
-use crate::ui::components::{dialog::Dialog, toast::use_toasts};
+use crate::ui::components::{dialog::Dialog, field_check::check_as_typed, toast::use_toasts};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -105,10 +105,7 @@ fn AdminList(admins: Vec<String>, refresh: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let identifier = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let error = Memo::new(move |_| {
-        let value = identifier.get();
-        (!value.is_empty()).then(|| AdminIdentifier::parse(&value).err()).flatten().map(|e| e.to_string())
-    });
+    let error = check_as_typed(identifier, AdminIdentifier::parse);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() || error.get_untracked().is_some() || identifier.with_untracked(String::is_empty) {
