@@ -472,3 +472,14 @@ async fn settings_are_for_signed_in_operators_and_validated(pool: SqlitePool) {
     assert_eq!(app.call("remove_api_admin", &[("identifier", "ops")]).await.status, StatusCode::OK);
     assert_eq!(app.call("remove_api_admin", &[("identifier", "ops")]).await.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "app::backend::db::MIGRATOR")]
+async fn a_failure_on_our_side_is_an_internal_error_and_changes_nothing(pool: SqlitePool) {
+    let api = Api::new(pool).await;
+    let account = api.create("Broken").await;
+    // Break the search index the publish writes to: the store fails mid-transaction.
+    sqlx::query("DROP TABLE posts_words").execute(&api.app.pool).await.unwrap();
+    assert_fail(&api.send_text(&account, "never stored", 1).await, 10004, "internal error");
+    let posts: i64 = sqlx::query_scalar("SELECT count(*) FROM posts").fetch_one(&api.app.pool).await.unwrap();
+    assert_eq!(posts, 0, "the transaction was rolled back");
+}
