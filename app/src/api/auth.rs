@@ -55,7 +55,7 @@ pub async fn sign_in(operator: String, password: String, next: String) -> Result
 pub async fn sign_out() -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = auth::signed_in()?;
-    auth::end_session(&state.pool, &who.token_hash).await?;
+    state.auth.end_session(&state.pool, &who.token_hash).await?;
     audit::by(&state.pool, &who, AuditAction::SignOut, "").await;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     set_cookie(&response, &auth::clear_cookie(auth::over_https()));

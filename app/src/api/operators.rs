@@ -38,7 +38,7 @@ pub async fn remove_operator(id: i64) -> Result<(), AppError> {
             "You cannot remove yourself; another operator can remove your account.".into(),
         ));
     }
-    let removed = auth::remove_operator(&state.pool, id).await?;
+    let removed = auth::remove_operator(&state.pool, &state.auth, id).await?;
     audit::by(&state.pool, &who, AuditAction::OperatorRemoved, &removed).await;
     tracing::info!(by = %who.name, operator = %removed, "operator removed");
     Ok(())

@@ -51,6 +51,11 @@ pub struct Auth {
     /// Verified when the operator name is unknown, so that a wrong name takes as long as a
     /// wrong password.
     decoy_hash: Arc<str>,
+    /// Sessions checked against the database in the last moment (token hash -> operator,
+    /// when checked), so that a burst of requests does not read the session table for each.
+    /// Everything in this process that ends sessions evicts them here; a session ended by
+    /// another process (`server operator reset`) is refused at most `recheck` later.
+    recent: Arc<Mutex<HashMap<String, (SignedIn, Instant)>>>,
 }
 
 impl Auth {
@@ -63,7 +68,27 @@ impl Auth {
             throttle: Arc::default(),
             hashing: Arc::new(Semaphore::new(2)),
             decoy_hash: decoy.into(),
+            recent: Arc::default(),
         })
+    }
+
+    /// How long a session checked against the database is trusted without checking again:
+    /// two seconds, and never more than half the idle limit.
+    fn recheck(&self) -> Duration {
+        Duration::from_secs(2).min(self.idle / 2)
+    }
+
+    /// Ends a session on the server.
+    pub async fn end_session(&self, pool: &SqlitePool, token_hash: &str) -> Result<(), AppError> {
+        self.forget(|hash, _| hash == token_hash);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(pool).await?;
+        Ok(())
+    }
+
+    fn forget(&self, matches: impl Fn(&str, &SignedIn) -> bool) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.retain(|hash, (who, _)| !matches(hash, who));
+        }
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<String, AppError> {
@@ -143,6 +168,13 @@ impl Auth {
     /// the limit. Marks the session as used (at most every few seconds, to spare writes).
     pub async fn session(&self, pool: &SqlitePool, token: &str) -> Result<Option<SignedIn>, AppError> {
         let token_hash = token_hash(token);
+        if let Ok(recent) = self.recent.lock() {
+            if let Some((who, checked)) = recent.get(&token_hash) {
+                if checked.elapsed() < self.recheck() {
+                    return Ok(Some(who.clone()));
+                }
+            }
+        }
         let row: Option<(i64, String, i64)> = sqlx::query_as(
             "SELECT s.operator_id, o.name, s.last_seen_at FROM sessions s \
              JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ?",
@@ -154,7 +186,7 @@ impl Auth {
         let at = now();
         let idle = self.idle.as_secs() as i64;
         if at - last_seen >= idle {
-            end_session(pool, &token_hash).await?;
+            self.end_session(pool, &token_hash).await?;
             return Ok(None);
         }
         if at - last_seen >= (idle / 8).clamp(1, 60) {
@@ -164,7 +196,16 @@ impl Auth {
                 .execute(pool)
                 .await?;
         }
-        Ok(Some(SignedIn { operator_id, name, token_hash }))
+        let who = SignedIn { operator_id, name, token_hash };
+        if let Ok(mut recent) = self.recent.lock() {
+            // Bounded: entries are dropped once stale, and at worst all at once.
+            if recent.len() > 10_000 {
+                let recheck = self.recheck();
+                recent.retain(|_, (_, checked)| checked.elapsed() < recheck);
+            }
+            recent.insert(who.token_hash.clone(), (who.clone(), Instant::now()));
+        }
+        Ok(Some(who))
     }
 
     fn check_throttle(&self, from: &ClientAddr) -> Result<(), AppError> {
@@ -210,11 +251,6 @@ impl Failures {
         let backoff = Duration::from_secs(1u64 << (self.count - Self::FREE).min(16)).min(Self::MAX_WAIT);
         backoff.checked_sub(self.last.elapsed()).filter(|w| !w.is_zero())
     }
-}
-
-pub async fn end_session(pool: &SqlitePool, token_hash: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(pool).await?;
-    Ok(())
 }
 
 /// The `Set-Cookie` value that stores a session token in the browser. No Max-Age: the
@@ -365,6 +401,7 @@ pub async fn set_password(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    auth.forget(|hash, who| who.operator_id == operator_id && Some(hash) != keep);
     Ok(())
 }
 
@@ -393,7 +430,7 @@ pub async fn list_operators(pool: &SqlitePool) -> Result<Vec<crate::domain::Oper
 
 /// Removes an operator (their sessions end with them). The last operator cannot be removed:
 /// nobody could sign in any more.
-pub async fn remove_operator(pool: &SqlitePool, operator_id: i64) -> Result<String, AppError> {
+pub async fn remove_operator(pool: &SqlitePool, auth: &Auth, operator_id: i64) -> Result<String, AppError> {
     let mut tx = begin_write(pool).await?;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM operators").fetch_one(&mut *tx).await?;
     let name: Option<String> = sqlx::query_scalar("DELETE FROM operators WHERE id = ? RETURNING name")
@@ -407,6 +444,7 @@ pub async fn remove_operator(pool: &SqlitePool, operator_id: i64) -> Result<Stri
         return Err(AppError::Conflict("The last operator cannot be removed.".into()));
     }
     tx.commit().await?;
+    auth.forget(|_, who| who.operator_id == operator_id);
     Ok(name)
 }
 
