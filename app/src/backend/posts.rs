@@ -46,9 +46,28 @@ pub async fn publish(
         tx.commit().await?;
         return get(pool, id).await?.ok_or_else(AppError::post_not_found);
     }
-    let id = insert(&mut tx, post, request_id, now(), &MessageMeta::default(), actor).await?;
+    let created_at = now();
+    let made = insert(&mut tx, post, request_id, created_at, &MessageMeta::default(), actor).await?;
     tx.commit().await?;
-    get(pool, id).await?.ok_or_else(AppError::post_not_found)
+    // What was just stored, without reading it back.
+    Ok(Post {
+        id: made.id,
+        channel_id: post.channel_id,
+        channel_name: made.channel_name,
+        channel_photo: made.channel_photo,
+        kind: post.kind,
+        text: post.text.as_ref().map(|t| t.as_ref().to_owned()).unwrap_or_default(),
+        images: post.images.clone(),
+        links: post.links.clone(),
+        created_at,
+    })
+}
+
+/// What `insert` made, with the channel facts it read on the way.
+struct Inserted {
+    id: i64,
+    channel_name: String,
+    channel_photo: Option<String>,
 }
 
 /// What a post sent through the REST API carries besides its content.
@@ -78,7 +97,7 @@ pub async fn publish_message(
         Some(found) => found,
         None => {
             let time = now();
-            (insert(&mut tx, post, request_id, time, meta, Some(actor)).await?, meta.random, time)
+            (insert(&mut tx, post, request_id, time, meta, Some(actor)).await?.id, meta.random, time)
         }
     };
     tx.commit().await?;
@@ -230,12 +249,12 @@ async fn insert(
     created_at: i64,
     meta: &MessageMeta,
     actor: Option<&Actor>,
-) -> Result<i64, AppError> {
-    let channel: Option<String> = sqlx::query_scalar("SELECT name FROM channels WHERE id = ?")
+) -> Result<Inserted, AppError> {
+    let channel: Option<(String, Option<String>)> = sqlx::query_as("SELECT name, photo FROM channels WHERE id = ?")
         .bind(post.channel_id)
         .fetch_optional(&mut **tx)
         .await?;
-    let Some(channel_name) = channel else {
+    let Some((channel_name, channel_photo)) = channel else {
         return Err(AppError::NotFound(
             "The channel you chose no longer exists; it may have been deleted. \
              Choose another channel and publish again."
@@ -298,7 +317,7 @@ async fn insert(
         let subject = format!("#{id} in #{} {channel_name}", post.channel_id);
         super::audit::record_in(tx, actor, crate::domain::AuditAction::PostPublished, &subject).await?;
     }
-    Ok(id)
+    Ok(Inserted { id, channel_name, channel_photo })
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Post>, AppError> {
