@@ -19,6 +19,7 @@ pub async fn build_state(
 ) -> Result<AppState, Box<dyn std::error::Error>> {
     tokio::fs::create_dir_all(&config.data_dir).await?;
     let pool = app::backend::db::connect(&config.database_url).await?;
+    app::backend::db::spawn_checkpointer(pool.clone());
     let media = app::backend::media::MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
     let auth = app::backend::auth::Auth::new(config.session_idle)?;
     Ok(AppState { leptos_options, pool, media, auth })
