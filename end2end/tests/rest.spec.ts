@@ -114,6 +114,7 @@ test('settings: an operator makes the API key, adds an administrator, and a scri
   // Rotating the key retires signatures made with the old one.
   const { key: rotated } = await newKey(page);
   expect(rotated).not.toBe(key);
+  await expect(page.getByText('UserSigs made with the previous key no longer work.')).toBeVisible();
   const refused = await script.call('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: account }] });
   expect(refused).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70009 });
   const accepted = await new Script(http, appid, rotated).call('get_official_account_info', {

@@ -13,3 +13,26 @@ pub fn check_as_typed<T>(
         value.with(|v| if v.is_empty() { None } else { parse(v).err().map(|e| e.to_string()) })
     })
 }
+
+/// A labelled input with its message underneath, tied to it with `aria-describedby` so a
+/// screen reader reads the message with the field.
+#[component]
+pub fn CheckedField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// From [`check_as_typed`]; none for a field that is not checked as typed.
+    #[prop(optional)]
+    error: Option<Memo<Option<String>>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type=kind autocomplete=autocomplete bind:value=value aria-describedby=error_id.clone()/>
+            <p id=error_id class="field-error">{move || error.and_then(|e| e.get())}</p>
+        </div>
+    }
+}

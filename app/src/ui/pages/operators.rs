@@ -4,7 +4,7 @@
 use crate::api::auth::whoami;
 use crate::api::operators::{add_operator, change_password, list_operators, remove_operator};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
-use crate::ui::components::{dialog::Dialog, field_check::check_as_typed, toast::use_toasts};
+use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -124,16 +124,15 @@ fn AddOperator(on_added: Callback<()>) -> impl IntoView {
     view! {
         <form class="card-form" aria-labelledby="add-operator-title" on:submit=submit>
             <h2 id="add-operator-title">"Add operator"</h2>
-            <div class="field">
-                <label for="new-operator-name">"Operator name"</label>
-                <input id="new-operator-name" autocomplete="off" bind:value=name aria-describedby="new-operator-name-error"/>
-                <p id="new-operator-name-error" class="field-error">{move || name_error.get()}</p>
-            </div>
-            <div class="field">
-                <label for="new-operator-password">"Initial password"</label>
-                <input id="new-operator-password" type="password" autocomplete="new-password" bind:value=password aria-describedby="new-operator-password-error"/>
-                <p id="new-operator-password-error" class="field-error">{move || password_error.get()}</p>
-            </div>
+            <CheckedField id="new-operator-name" label="Operator name" value=name error=name_error/>
+            <CheckedField
+                id="new-operator-password"
+                label="Initial password"
+                value=password
+                error=password_error
+                kind="password"
+                autocomplete="new-password"
+            />
             <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Add operator"</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
@@ -184,20 +183,29 @@ fn ChangePassword() -> impl IntoView {
     view! {
         <form class="card-form" aria-labelledby="change-password-title" on:submit=submit>
             <h2 id="change-password-title">"Change your password"</h2>
-            <div class="field">
-                <label for="current-password">"Current password"</label>
-                <input id="current-password" type="password" autocomplete="current-password" bind:value=current/>
-            </div>
-            <div class="field">
-                <label for="new-password">"New password"</label>
-                <input id="new-password" type="password" autocomplete="new-password" bind:value=new aria-describedby="new-password-error"/>
-                <p id="new-password-error" class="field-error">{move || new_error.get()}</p>
-            </div>
-            <div class="field">
-                <label for="repeat-password">"Repeat new password"</label>
-                <input id="repeat-password" type="password" autocomplete="new-password" bind:value=repeat aria-describedby="repeat-password-error"/>
-                <p id="repeat-password-error" class="field-error">{move || repeat_error.get()}</p>
-            </div>
+            <CheckedField
+                id="current-password"
+                label="Current password"
+                value=current
+                kind="password"
+                autocomplete="current-password"
+            />
+            <CheckedField
+                id="new-password"
+                label="New password"
+                value=new
+                error=new_error
+                kind="password"
+                autocomplete="new-password"
+            />
+            <CheckedField
+                id="repeat-password"
+                label="Repeat new password"
+                value=repeat
+                error=repeat_error
+                kind="password"
+                autocomplete="new-password"
+            />
             <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Change password"</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>

@@ -3,7 +3,7 @@
 
 use crate::api::settings::{add_api_admin, get_api_settings, remove_api_admin, rotate_api_key};
 use crate::domain::{AdminIdentifier, ApiSettings};
-use crate::ui::components::{dialog::Dialog, field_check::check_as_typed, toast::use_toasts};
+use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(move || version.get(), |_| get_api_settings());
     let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
     // The key just made, shown until the page is left: it is not stored anywhere readable.
-    let new_key = RwSignal::new(None::<String>);
+    let new_key = RwSignal::new(None::<NewKey>);
     view! {
         <main class="page">
             <h1>"Settings"</h1>
@@ -39,8 +39,15 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// A key just made, with whether it replaced one.
+#[derive(Clone)]
+struct NewKey {
+    key: String,
+    replaced: bool,
+}
+
 #[component]
-fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<String>>, refresh: Callback<()>) -> impl IntoView {
+fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refresh: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -50,7 +57,7 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<String>>, refr
         leptos::task::spawn_local(async move {
             match rotate_api_key().await {
                 Ok(key) => {
-                    new_key.set(Some(key));
+                    new_key.set(Some(NewKey { key, replaced: has_key }));
                     confirming.set(false);
                     refresh.run(());
                 }
@@ -70,11 +77,14 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<String>>, refr
             <dt>"Secret key"</dt>
             <dd>{key_state}</dd>
         </dl>
-        {move || new_key.get().map(|key| view! {
+        {move || new_key.get().map(|NewKey { key, replaced }| view! {
             <div class="new-key" role="status">
                 <label for="new-secret-key">"New secret key"</label>
                 <input id="new-secret-key" readonly prop:value=key size="70"/>
-                <p>"Copy it now: it is not shown again. UserSigs made with the previous key no longer work."</p>
+                <p>
+                    "Copy it now: it is not shown again."
+                    {replaced.then_some(" UserSigs made with the previous key no longer work.")}
+                </p>
             </div>
         })}
         <div class="actions start">
@@ -155,11 +165,7 @@ fn AdminList(admins: Vec<String>, refresh: Callback<()>) -> impl IntoView {
             }.into_any()
         }}
         <form class="inline-form" on:submit=add aria-label="Add administrator">
-            <div class="field">
-                <label for="admin-identifier">"Administrator identifier"</label>
-                <input id="admin-identifier" autocomplete="off" bind:value=identifier aria-describedby="admin-identifier-error"/>
-                <p id="admin-identifier-error" class="field-error">{move || error.get()}</p>
-            </div>
+            <CheckedField id="admin-identifier" label="Administrator identifier" value=identifier error/>
             <button type="submit" disabled=move || busy.get() || error.get().is_some()>"Add administrator"</button>
         </form>
     }
