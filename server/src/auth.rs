@@ -81,7 +81,7 @@ pub async fn require_operator(
     let page = matches!(*request.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/");
     if page {
         let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        redirect(&format!("/sign-in?next={}", encode_component(wanted)))
+        redirect(&format!("/sign-in?{}", serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default()))
     } else {
         (StatusCode::UNAUTHORIZED, axum::Json(AppError::Unauthorized)).into_response()
     }
@@ -93,16 +93,4 @@ fn redirect(location: &str) -> Response {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
-}
-
-fn encode_component(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

@@ -8,7 +8,7 @@
 
 use app::backend::channels::{self as channels, AccountChanges, AccountRow};
 use app::backend::posts::{self as posts, MessageMeta, Recall};
-use app::backend::{api_settings, audit, db, usersig, AppState};
+use app::backend::{api_settings, audit, db, random, usersig, AppState};
 use app::domain::{
     media_url, AccountFields, AccountId, AuditAction, ChannelFields, ChannelName, ChannelProfile,
     Field, MediaId, PostDraft, PostImage, PostType, ValidationError,
@@ -82,7 +82,8 @@ pub async fn handle(
 }
 
 async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, body: Body) -> Answer {
-    let params: HashMap<String, String> = serde_urlencoded_pairs(query);
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query)
+        .map_err(|e| fail(code::INVALID_PACKET, format!("invalid request packet: the query string: {e}")))?;
     let caller = authenticate(state, &params).await?;
     if command == "upload_image" {
         return upload_image(state, headers, body).await;
@@ -106,38 +107,6 @@ async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, 
         "official_account_msg_recall" => call.recall().await,
         other => Err(fail(code::INVALID_PACKET, format!("invalid request packet: unknown command {other:?}"))),
     }
-}
-
-fn serde_urlencoded_pairs(query: &str) -> HashMap<String, String> {
-    url_decode_pairs(query).collect()
-}
-
-fn url_decode_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(k), percent_decode(v))
-    })
-}
-
-fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match raw.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
-                Some(byte) => {
-                    out.push(byte);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Checks the query's application id, UserSig and administrator. Returns the identifier.
@@ -420,7 +389,7 @@ impl Call<'_> {
         let row = self.account().await?;
         let random = self
             .integer("Random", 0, u32::MAX as i64)?
-            .unwrap_or_else(|| app::backend::auth::random_u32() as i64);
+            .unwrap_or_else(|| random::u32() as i64);
         let custom = self.string("CloudCustomData")?.unwrap_or_default().to_owned();
         if custom.len() > MAX_CUSTOM_DATA_BYTES {
             return Err(fail(code::INVALID_PARAMETER, format!("invalid parameter: CloudCustomData is {} bytes; the limit is {MAX_CUSTOM_DATA_BYTES} bytes", custom.len())));
@@ -461,7 +430,7 @@ impl Call<'_> {
         let post = draft.validate().map_err(|e| from_app(e.into()))?;
         // A retry of the same message (same Random, same body) finds the post it made.
         let digest = Sha256::digest(serde_json::to_vec(self.body).unwrap_or_default());
-        let digest: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let digest = random::hex(&digest[..8]);
         let request_id = format!("api:{}:{random}:{digest}", row.id);
         let meta = MessageMeta { random, cloud_custom_data: custom };
         let actor = audit::Actor { operator: self.who(), address: String::new() };

@@ -40,10 +40,7 @@ pub async fn get(pool: &SqlitePool) -> Result<ApiSettings, AppError> {
 /// old one: UserSigs made with the old key stop working at once. Returns the key, which is
 /// shown this once.
 pub async fn rotate_key(pool: &SqlitePool) -> Result<String, AppError> {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key = super::random::hex_token::<32>();
     sqlx::query("UPDATE api_settings SET secret_key = ?, key_created_at = ? WHERE id = 1")
         .bind(&key)
         .bind(now())

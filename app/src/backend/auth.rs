@@ -7,7 +7,8 @@
 use super::db::{begin_write, now};
 use crate::domain::{NewPassword, OperatorName};
 use crate::error::AppError;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
+use super::random;
+use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
@@ -282,21 +283,11 @@ pub fn token_from_cookies(header: &str) -> Option<&str> {
 }
 
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    random::hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-pub fn random_u32() -> u32 {
-    OsRng.next_u32()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random::hex_token::<32>()
 }
 
 fn hash_now(password: &str) -> Result<String, AppError> {
@@ -316,8 +307,7 @@ pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut out = String::with_capacity(20);
     while out.len() < 20 {
-        let mut byte = [0u8; 1];
-        OsRng.fill_bytes(&mut byte);
+        let byte = random::bytes::<1>();
         // Rejection sampling keeps every character equally likely.
         let limit = 256 - 256 % ALPHABET.len();
         if (byte[0] as usize) < limit {

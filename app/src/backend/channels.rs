@@ -63,12 +63,7 @@ pub async fn create_account(
     let ChannelFields { name, profile, photo } = fields;
     let account = match account {
         Some(id) => id.clone(),
-        None => {
-            use argon2::password_hash::rand_core::{OsRng, RngCore};
-            let mut random = [0u8; 10];
-            OsRng.fill_bytes(&mut random);
-            AccountId::generated(random)
-        }
+        None => AccountId::generated(super::random::bytes()),
     };
     let mut tx = db::begin_write(pool).await?;
     if let Some(photo) = photo {

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod db;
 pub mod media;
 pub mod posts;
+pub mod random;
 pub mod state;
 pub mod usersig;
 

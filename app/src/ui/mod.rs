@@ -117,9 +117,7 @@ fn SignedInAs() -> impl IntoView {
         leptos::task::spawn_local(async move {
             // Signed out on the server, or the session had ended already: sign-in either way.
             let _ = crate::api::auth::sign_out().await;
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/sign-in");
-            }
+            session::go_to("/sign-in");
         });
     };
     view! {

@@ -5,6 +5,17 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// A full page load of `path`: after signing in or out, every page must be rendered anew
+/// for who is (no longer) signed in.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
 /// Sends the browser to sign in again, returning here afterwards.
 pub fn sign_in_again() {
     #[cfg(feature = "hydrate")]
@@ -16,7 +27,7 @@ pub fn sign_in_again() {
             location.search().unwrap_or_default()
         );
         let next: String = js_sys::encode_uri_component(&here).into();
-        let _ = location.assign(&format!("/sign-in?next={next}"));
+        go_to(&format!("/sign-in?next={next}"));
     }
 }
 

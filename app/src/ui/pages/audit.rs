@@ -31,7 +31,7 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
     let more = RwSignal::new(Vec::<AuditEntry>::new());
     let next = RwSignal::new(first.next);
     let loading = RwSignal::new(false);
-    let load_more = move |_| {
+    let load_more = move |_: ()| {
         let Some(before) = next.get_untracked() else { return };
         loading.set(true);
         leptos::task::spawn_local(async move {
@@ -66,11 +66,11 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
                 </For>
             </tbody>
         </table>
-        <Show when=move || next.get().is_some()>
-            <button type="button" class="load-more" disabled=move || loading.get() on:click=load_more>
-                "Load more"
-            </button>
-        </Show>
+        <crate::ui::components::load_more::LoadMore
+            has_more=Signal::derive(move || next.get().is_some())
+            loading
+            on_load=Callback::new(load_more)
+        />
     }
     .into_any()
 }

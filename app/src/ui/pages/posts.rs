@@ -107,7 +107,7 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
     let first_next = first.next_before;
     let next = move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
-    let load_more = move |_| {
+    let load_more = move |_: ()| {
         let Some(before) = next() else { return };
         loading.set(true);
         let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
@@ -134,11 +134,11 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
                 <PostItem post terms/>
             </For>
         </ol>
-        <Show when=move || next().is_some()>
-            <button type="button" class="load-more" disabled=move || loading.get() on:click=load_more>
-                "Load more"
-            </button>
-        </Show>
+        <crate::ui::components::load_more::LoadMore
+            has_more=Signal::derive(move || next().is_some())
+            loading
+            on_load=Callback::new(load_more)
+        />
     }
     .into_any()
 }

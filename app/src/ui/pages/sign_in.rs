@@ -24,11 +24,7 @@ pub fn SignInPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match sign_in(name, secret, next).await {
                 // A full page load: every page is rendered for the operator now signed in.
-                Ok(next) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().assign(&next);
-                    }
-                }
+                Ok(next) => crate::ui::session::go_to(&next),
                 Err(err) => {
                     busy.set(false);
                     password.set(String::new());
