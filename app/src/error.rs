@@ -89,17 +89,91 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "database error");
+mod from_storage {
+    //! How the console says storage's errors. Faults on our side are logged here, once,
+    //! with their cause; the operator is told only that nothing was changed.
+
+    use super::AppError;
+    use crate::domain::{Field, ValidationError};
+    use storage::{AuthError, Conflict, MediaUse, Missing, StoreError, UploadError};
+
+    /// Logs a fault with its chain of causes.
+    pub(crate) fn fault(error: &dyn std::error::Error) -> AppError {
+        let mut causes = Vec::new();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(%error, causes = ?causes, "request failed on the server");
         AppError::Unexpected
     }
-}
 
-#[cfg(feature = "ssr")]
-impl From<std::io::Error> for AppError {
-    fn from(err: std::io::Error) -> Self {
-        tracing::error!(error = %err, "i/o error");
-        AppError::Unexpected
+    impl From<StoreError> for AppError {
+        fn from(err: StoreError) -> Self {
+            match err {
+                StoreError::NotFound(Missing::Channel) => AppError::channel_not_found(),
+                StoreError::NotFound(Missing::Post) => AppError::post_not_found(),
+                StoreError::NotFound(Missing::Operator) => {
+                    AppError::NotFound("This operator no longer exists.".into())
+                }
+                StoreError::NotFound(Missing::ApiAdmin(identifier)) => {
+                    AppError::NotFound(format!("{identifier} is not an administrator."))
+                }
+                StoreError::Conflict(Conflict::AccountIdTaken(id)) => {
+                    AppError::Conflict(format!("Official_Account {id} is already in use."))
+                }
+                StoreError::Conflict(Conflict::OperatorNameTaken(name)) => {
+                    AppError::Conflict(format!("Operator: the name {name:?} is already taken."))
+                }
+                StoreError::Conflict(Conflict::AlreadyApiAdmin(identifier)) => AppError::Conflict(
+                    format!("Administrator identifier: {identifier} is already an administrator."),
+                ),
+                StoreError::Conflict(Conflict::LastOperator) => {
+                    AppError::Conflict("The last operator cannot be removed.".into())
+                }
+                StoreError::UnknownMedia { used_as, .. } => {
+                    let field = match used_as {
+                        MediaUse::ChannelPhoto => Field::ProfilePhoto,
+                        MediaUse::PostImage => Field::PostImages,
+                    };
+                    ValidationError::UnknownMedia { field }.into()
+                }
+                fault_ @ (StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_)) => {
+                    fault(&fault_)
+                }
+            }
+        }
+    }
+
+    impl From<AuthError> for AppError {
+        fn from(err: AuthError) -> Self {
+            match err {
+                AuthError::WrongCredentials => AppError::WrongCredentials,
+                AuthError::Throttled { retry_after_secs } => {
+                    AppError::TooManyAttempts { retry_after_secs }
+                }
+                AuthError::Store(err) => err.into(),
+                err @ AuthError::Hashing(_) => fault(&err),
+            }
+        }
+    }
+
+    impl AppError {
+        /// An upload's error, naming the form field the image was for.
+        pub fn from_upload(err: UploadError, field: Field) -> Self {
+            match err {
+                UploadError::Empty => ValidationError::Required { field }.into(),
+                UploadError::TooLarge { max_bytes } => {
+                    ValidationError::FileTooLarge { field, max_mb: max_bytes.div_ceil(1024 * 1024) }
+                        .into()
+                }
+                UploadError::NotAnImage => ValidationError::NotAnImage { field }.into(),
+                UploadError::Interrupted(why) => {
+                    AppError::BadRequest(format!("the upload was interrupted: {why}"))
+                }
+                UploadError::Store(err) => err.into(),
+            }
+        }
     }
 }

@@ -1,14 +1,18 @@
 //! Channel Console: the Leptos application, shared by the server (SSR) and the browser
-//! (hydration). Domain types and validation live in `domain` and compile for both.
+//! (hydration). Validated values come from the `domain` crate (compiled for both); the
+//! server functions reach storage (the `storage` crate) only with the `ssr` feature.
 
 #![recursion_limit = "256"]
 
+pub use ::domain;
+
 pub mod api;
-pub mod domain;
 pub mod error;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
-pub mod backend;
+pub mod context;
+#[cfg(feature = "ssr")]
+pub mod cookies;
 
 pub use ui::{shell, App};

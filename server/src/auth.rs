@@ -2,8 +2,8 @@
 //! the sign-in page, the sign-in function, a static asset or a published image; anything
 //! else is answered with a redirect to sign-in (pages) or 401 (functions and uploads).
 
-use app::backend::auth::{token_from_cookies, ClientAddr};
-use app::backend::AppState;
+use app::context::{AppState, ClientAddr};
+use app::cookies::token_from_cookies;
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -60,9 +60,13 @@ pub async fn require_operator(
         .find_map(token_from_cookies)
         .map(str::to_owned);
     let signed_in = match token {
-        Some(token) => match state.auth.session(&state.pool, &token).await {
+        Some(token) => match state.auth.session(&token).await {
             Ok(found) => found,
-            Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(err)).into_response(),
+            Err(err) => {
+                let err = AppError::from(err);
+                return (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(err))
+                    .into_response();
+            }
         },
         None => None,
     };

@@ -1,8 +1,39 @@
 //! Configuration from flags, then environment variables, then defaults.
 
-use app::backend::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Runtime configuration (see the README for the variables and flags that set it).
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_upload_bytes: u64,
+    /// Sessions unused for this long end.
+    pub session_idle: Duration,
+    /// The first operator's password (`CONSOLE_ADMIN_PASSWORD`); generated when unset.
+    pub admin_password: Option<String>,
+}
+
+// By hand, so that the admin password never reaches a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("session_idle", &self.session_idle)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
+            .finish()
+    }
+}
+
+impl Config {
+    pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+}
 
 pub const USAGE: &str = "\
 Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-upload-mb N]
@@ -66,13 +97,13 @@ pub fn from_args_and_env(
         None => Config::DEFAULT_MAX_UPLOAD_BYTES,
     };
     let session_idle = match pick("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS") {
-        Some(secs) => std::time::Duration::from_secs(
+        Some(secs) => Duration::from_secs(
             secs.parse::<u64>()
                 .ok()
                 .filter(|s| *s > 0)
                 .ok_or(format!("session idle time {secs:?} is not a positive whole number of seconds"))?,
         ),
-        None => app::backend::auth::Auth::DEFAULT_IDLE,
+        None => storage::auth::Auth::DEFAULT_IDLE,
     };
     let admin_password = env("CONSOLE_ADMIN_PASSWORD").filter(|p| !p.is_empty());
     Ok(Config { addr, data_dir, database_url, max_upload_bytes, session_idle, admin_password })

@@ -1,26 +1,39 @@
 //! The Channel Console server: configuration, the router (Leptos pages and server
-//! functions, media upload and download) and start-up.
+//! functions, media upload and download, the REST API) and start-up.
 
-pub mod config;
 pub mod auth;
+pub mod config;
 pub mod media;
 pub mod operator_command;
 pub mod rest;
-pub mod usersig_command;
 pub mod router;
+pub mod usersig_command;
 
-pub use app::backend::{AppState, Config};
+pub use app::context::AppState;
+pub use config::Config;
 
-/// Connects the database (applying migrations), opens the media store and returns the
-/// state every handler shares.
-pub async fn build_state(
-    config: &Config,
+use std::sync::Arc;
+use storage::auth::Auth;
+use storage::media::MediaStore;
+use storage::sqlite::SqliteStore;
+use storage::Storage;
+
+/// Opens the database (applying migrations) and the media files.
+pub async fn open_storage(config: &Config) -> Result<(Storage, SqliteStore), Box<dyn std::error::Error>> {
+    tokio::fs::create_dir_all(&config.data_dir).await?;
+    let db = SqliteStore::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("could not open {}: {e}", config.database_url))?;
+    let media = MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
+    Ok((Storage::new(Arc::new(db.clone()), media), db))
+}
+
+/// The state every handler shares, over an open storage.
+pub fn app_state(
+    storage: Storage,
+    session_idle: std::time::Duration,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    tokio::fs::create_dir_all(&config.data_dir).await?;
-    let pool = app::backend::db::connect(&config.database_url).await?;
-    app::backend::db::spawn_checkpointer(pool.clone());
-    let media = app::backend::media::MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
-    let auth = app::backend::auth::Auth::new(config.session_idle)?;
-    Ok(AppState { leptos_options, pool, media, auth })
+    let auth = Auth::new(storage.db.clone(), session_idle)?;
+    Ok(AppState { leptos_options, storage, auth })
 }

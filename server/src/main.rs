@@ -1,6 +1,6 @@
 use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
-use server::{build_state, config, operator_command, router::router, usersig_command};
+use server::{app_state, config, open_storage, operator_command, router::router, usersig_command};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
@@ -52,10 +52,10 @@ async fn main() {
         return;
     }
 
-    let state = build_state(&config, leptos_options)
-        .await
-        .unwrap_or_else(|e| fail(&format!("could not open {}: {e}", config.database_url)));
-    match app::backend::auth::ensure_first_operator(&state.pool, &state.auth, config.admin_password.clone()).await {
+    let (storage, sqlite) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));
+    sqlite.spawn_checkpointer();
+    let state = app_state(storage, config.session_idle, leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
+    match state.auth.ensure_first_operator(config.admin_password.clone()).await {
         Ok(Some(first)) => match first.password {
             Some(password) => println!(
                 "\n  No operator existed, so one was created. Sign in with\n\n    Operator: {}\n    Password: {password}\n\n  This password is shown only now. Change it on the Operators page.\n",

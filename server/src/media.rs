@@ -2,8 +2,8 @@
 //! function on purpose: the body is streamed to disk and counted here, with nothing parsed
 //! before it is known to fit the cap.
 
-use app::backend::AppState;
-use app::domain::{Field, MediaId};
+use app::context::AppState;
+use app::domain::{Field, MediaId, UploadedMedia};
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -46,8 +46,12 @@ pub async fn upload(
         Some("post") => Field::PostImages,
         _ => Field::ProfilePhoto,
     };
-    let stored = state.media.store(&state.pool, field, body.into_data_stream()).await?;
-    Ok((StatusCode::CREATED, Json(stored)).into_response())
+    let stored = state
+        .storage
+        .upload(body.into_data_stream())
+        .await
+        .map_err(|e| AppError::from_upload(e, field))?;
+    Ok((StatusCode::CREATED, Json(UploadedMedia::from(&stored))).into_response())
 }
 
 pub async fn original(
@@ -56,7 +60,7 @@ pub async fn original(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (id, content_type) = lookup(&state, &id).await?;
-    Ok(serve(state.media.path_of(id.as_ref()), &content_type, request).await)
+    Ok(serve(state.storage.media.path_of(&id), &content_type, request).await)
 }
 
 pub async fn thumbnail(
@@ -65,9 +69,9 @@ pub async fn thumbnail(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (id, content_type) = lookup(&state, &id).await?;
-    let (path, content_type) = match state.media.thumbnail(id.as_ref(), &content_type).await {
+    let (path, content_type) = match state.storage.media.thumbnail(&id, &content_type).await {
         Some((path, kind)) => (path, kind.to_owned()),
-        None => (state.media.path_of(id.as_ref()), content_type),
+        None => (state.storage.media.path_of(&id), content_type),
     };
     Ok(serve(path, &content_type, request).await)
 }
@@ -75,7 +79,7 @@ pub async fn thumbnail(
 async fn lookup(state: &AppState, raw: &str) -> Result<(MediaId, String), ApiError> {
     let not_found = || ApiError(AppError::NotFound("No such image.".into()));
     let id = MediaId::parse(Field::ProfilePhoto, raw).map_err(|_| not_found())?;
-    let content_type = state.media.content_type(&state.pool, id.as_ref()).await?.ok_or_else(not_found)?;
+    let content_type = state.storage.db.media_type(&id).await.map_err(AppError::from)?.ok_or_else(not_found)?;
     Ok((id, content_type))
 }
 

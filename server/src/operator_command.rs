@@ -1,8 +1,12 @@
 //! `server operator add|reset NAME`: manage operators from the machine the server runs on,
 //! for the first operator of a team or when everyone is locked out.
 
-use app::backend::{audit, auth, db};
+use crate::Config;
 use app::domain::{AuditAction, Field, NewPassword, OperatorName};
+use app::error::AppError;
+use storage::auth::Auth;
+use storage::password::generate_password;
+use storage::Actor;
 
 pub struct Command {
     pub reset: bool,
@@ -41,35 +45,36 @@ pub fn parse(args: Vec<String>) -> Result<(Command, Vec<String>), String> {
     Ok((Command { reset, name: name.clone(), password_stdin }, rest))
 }
 
-pub async fn run(command: Command, config: &app::backend::Config) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
     let name = OperatorName::parse(&command.name)?;
     let (password, generated) = if command.password_stdin {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
-        (auth::generate_password(), true)
+        (generate_password(), true)
     };
     let password = NewPassword::parse(Field::Password, &password)?;
-    tokio::fs::create_dir_all(&config.data_dir).await?;
-    let pool = db::connect(&config.database_url).await?;
-    let keys = auth::Auth::new(config.session_idle)?;
+    let (storage, sqlite) = crate::open_storage(config).await?;
+    let auth = Auth::new(storage.db.clone(), config.session_idle).map_err(AppError::from)?;
+    let by = Actor::ServerCommand;
     if command.reset {
-        let id = auth::find_operator(&pool, name.as_ref())
-            .await?
+        let id = storage
+            .db
+            .operator_id(name.as_ref())
+            .await
+            .map_err(AppError::from)?
             .ok_or_else(|| format!("there is no operator named {:?}", name.as_ref()))?;
-        auth::set_password(&pool, &keys, id, &password, None).await?;
-        audit::record(&pool, "server", AuditAction::PasswordReset, name.as_ref(), "").await;
+        auth.set_password(id, &password, None, AuditAction::PasswordReset, &by).await.map_err(AppError::from)?;
         println!("The password of {:?} was reset and their sessions ended.", name.as_ref());
     } else {
-        auth::add_operator(&pool, &keys, &name, &password).await?;
-        audit::record(&pool, "server", AuditAction::OperatorAdded, name.as_ref(), "").await;
+        auth.add_operator(&name, &password, &by).await.map_err(AppError::from)?;
         println!("Operator {:?} added.", name.as_ref());
     }
     if generated {
         println!("Password (shown only now): {}", password.as_ref());
     }
-    pool.close().await;
+    sqlite.close().await;
     Ok(())
 }
 

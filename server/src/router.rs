@@ -1,6 +1,6 @@
 use crate::auth::{require_operator, PublicPaths};
 use crate::media;
-use app::backend::AppState;
+use app::context::AppState;
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;

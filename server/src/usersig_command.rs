@@ -1,7 +1,9 @@
 //! `server usersig IDENTIFIER [--expire SECS]`: prints a UserSig for calling the REST API
 //! (for curl and first tries; scripts make their own with the vendor's generators).
 
-use app::backend::{api_settings, db, usersig};
+use crate::rest::usersig;
+use crate::Config;
+use app::error::AppError;
 
 pub struct Command {
     pub identifier: String,
@@ -34,14 +36,14 @@ pub fn parse(args: Vec<String>) -> Result<(Command, Vec<String>), String> {
     Ok((Command { identifier, expire }, rest))
 }
 
-pub async fn run(command: Command, config: &app::backend::Config) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = db::connect(&config.database_url).await?;
-    let (appid, key) = api_settings::credentials(&pool).await?;
+pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    let (storage, sqlite) = crate::open_storage(config).await?;
+    let (appid, key) = storage.db.api_credentials().await.map_err(AppError::from)?;
     let key = key.ok_or("no secret key yet: create one on the console's Settings page")?;
-    if !api_settings::is_admin(&pool, &command.identifier).await? {
+    if !storage.db.is_api_admin(&command.identifier).await.map_err(AppError::from)? {
         eprintln!("note: {:?} is not an administrator yet; add it on the Settings page", command.identifier);
     }
-    println!("{}", usersig::generate(appid, &key, &command.identifier, command.expire, db::now()));
-    pool.close().await;
+    println!("{}", usersig::generate(appid, &key, &command.identifier, command.expire, storage::clock::now()));
+    sqlite.close().await;
     Ok(())
 }

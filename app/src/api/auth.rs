@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    backend::{audit, auth, AppState},
-    domain::AuditAction,
+    context::{accepts_html, actor, client_addr, over_https, signed_in, AppState},
+    cookies,
 };
 
 /// Where to go after signing in: a path on this site only (never `//elsewhere`), so the
@@ -25,23 +25,10 @@ pub fn local_path(next: &str) -> String {
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(operator: String, password: String, next: String) -> Result<String, AppError> {
     let state = AppState::from_context()?;
-    let from = auth::client_addr();
-    let result = state.auth.sign_in(&state.pool, &operator, &password, &from).await;
-    let (who, token) = match result {
-        Ok(ok) => ok,
-        Err(err) => {
-            if err == AppError::WrongCredentials {
-                // Recorded under the name that was tried, trimmed to a sane length.
-                let tried: String = operator.trim().chars().take(64).collect();
-                audit::record(&state.pool, &tried, AuditAction::SignInFailed, "", &from.label()).await;
-            }
-            return Err(err);
-        }
-    };
-    audit::record(&state.pool, &who.name, AuditAction::SignIn, "", &from.label()).await;
+    let (who, token) = state.auth.sign_in(&operator, &password, client_addr()).await?;
     tracing::info!(operator = %who.name, "signed in");
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    set_cookie(&response, &auth::session_cookie(&token, auth::over_https()));
+    set_cookie(&response, &cookies::session_cookie(&token, over_https()));
     let next = local_path(&next);
     // A browser that posted the form itself (before the page was interactive) is sent on.
     if accepts_html() {
@@ -54,11 +41,10 @@ pub async fn sign_in(operator: String, password: String, next: String) -> Result
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = AppState::from_context()?;
-    let who = auth::signed_in()?;
-    state.auth.end_session(&state.pool, &who.token_hash).await?;
-    audit::by(&state.pool, &who, AuditAction::SignOut, "").await;
+    let who = signed_in()?;
+    state.auth.sign_out(&who, &actor(&who)).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    set_cookie(&response, &auth::clear_cookie(auth::over_https()));
+    set_cookie(&response, &cookies::clear_cookie(over_https()));
     if accepts_html() {
         leptos_axum::redirect("/sign-in");
     }
@@ -68,7 +54,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// The name of the operator signed in.
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<String, AppError> {
-    Ok(auth::signed_in()?.name)
+    Ok(signed_in()?.name)
 }
 
 #[cfg(feature = "ssr")]
@@ -77,17 +63,6 @@ fn set_cookie(response: &leptos_axum::ResponseOptions, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.append_header(SET_COOKIE, value);
     }
-}
-
-#[cfg(feature = "ssr")]
-fn accepts_html() -> bool {
-    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
 }
 
 #[cfg(test)]

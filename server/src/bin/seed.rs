@@ -2,8 +2,11 @@
 //! --posts N [--channels N]`. Posts go through the same validation and store functions as
 //! the console's, in transactions of 10,000.
 
-use app::backend::{channels, db, media::MediaStore, posts};
-use app::domain::{ChannelFields, Field, PostDraft, PostType};
+use app::domain::{AccountFields, ChannelFields, PostDraft, PostType};
+use std::sync::Arc;
+use storage::media::MediaStore;
+use storage::sqlite::SqliteStore;
+use storage::{Actor, Storage};
 
 const ENGLISH: &[&str] = &[
     "market", "weather", "release", "football", "election", "science", "music", "travel",
@@ -41,8 +44,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let channel_count: u64 = arg("--channels").map(|c| c.parse()).transpose()?.unwrap_or(20);
     std::fs::create_dir_all(&data_dir)?;
     let url = format!("sqlite://{}", data_dir.join("console.db").display());
-    let pool = db::connect(&url).await?;
-    let media = MediaStore::open(&data_dir, 1024 * 1024).await?;
+    let db = SqliteStore::connect(&url).await?;
+    let storage = Storage::new(Arc::new(db), MediaStore::open(&data_dir, 1024 * 1024).await?);
 
     // A 1x1 PNG as every channel's photo.
     const PNG: &[u8] = &[
@@ -52,17 +55,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
     let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from_static(PNG));
-    let photo = media.store(&pool, Field::ProfilePhoto, futures_util::stream::iter([chunk])).await?;
+    let photo = storage.upload(futures_util::stream::iter([chunk])).await?;
     let mut channel_ids = vec![];
     for i in 0..channel_count {
-        let fields = ChannelFields::parse(&format!("Seed channel {i} 채널"), "", &photo.id)?;
-        let channel = channels::create(&pool, &fields).await?;
+        let fields = ChannelFields::parse(&format!("Seed channel {i} 채널"), "", photo.id.as_ref())?;
+        let channel =
+            storage.db.create_channel(&fields, None, &AccountFields::default(), &Actor::ServerCommand).await?;
         channel_ids.push(channel.id);
     }
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let start = std::time::Instant::now();
-    let now = db::now();
+    let now = storage::clock::now();
     let mut done = 0u64;
     while done < total {
         let batch = (total - done).min(10_000);
@@ -82,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let created = now - (total - n) as i64;
             rows.push((draft.validate()?, format!("seed-{n}"), created));
         }
-        posts::import(&pool, &rows).await?;
+        storage.db.import_posts(&rows).await?;
         done += batch;
         eprint!("\rseeded {done} / {total} posts");
     }

@@ -242,7 +242,7 @@ pub fn Composer(
             } else {
                 vec![]
             },
-            links: d.links.iter().filter_map(|l| l.validate().ok()).collect(),
+            links: d.links.iter().filter_map(|l| l.validate().ok().map(|v| PostLink::from(&v))).collect(),
             created_at: None,
         }
     });
@@ -434,7 +434,7 @@ fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
         }
         match link.validate() {
             Ok(valid) => {
-                links.update(|l| l.push(valid));
+                links.update(|l| l.push(PostLink::from(&valid)));
                 label.set(String::new());
                 url.set(String::new());
                 error.set(None);

@@ -1,0 +1,107 @@
+//! The vendor's error codes, and how the console's errors become them. Every refusal names
+//! the vendor's field and, where there is one, the limit.
+
+use app::domain::{Field, ValidationError};
+use app::error::AppError;
+use storage::{Conflict, Missing, StoreError};
+
+pub const INVALID_PARAMETER: i64 = 6017;
+pub const INTERNAL: i64 = 10004;
+pub const INVALID_PACKET: i64 = 20001;
+pub const NO_PERMISSION: i64 = 130002;
+pub const NO_SUCH_ACCOUNT: i64 = 130004;
+pub const INVALID_ACCOUNT_ID: i64 = 130007;
+pub const ACCOUNT_ID_TAKEN: i64 = 130008;
+pub const NOT_ENABLED: i64 = 131000;
+
+/// A refused call: the vendor's error code and what to tell the caller.
+#[derive(Debug)]
+pub struct Fail {
+    pub code: i64,
+    pub info: String,
+}
+
+pub fn fail(code: i64, info: impl Into<String>) -> Fail {
+    Fail { code, info: info.into() }
+}
+
+pub fn invalid(info: impl std::fmt::Display) -> Fail {
+    fail(INVALID_PARAMETER, format!("invalid parameter: {info}"))
+}
+
+pub fn packet(info: impl std::fmt::Display) -> Fail {
+    fail(INVALID_PACKET, format!("invalid request packet: {info}"))
+}
+
+/// A fault on our side: logged here, once, with its cause; the caller learns only that
+/// nothing was changed.
+pub fn internal(error: &dyn std::error::Error) -> Fail {
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(%error, causes = ?causes, "REST call failed");
+    fail(INTERNAL, "internal error; nothing was changed, try again")
+}
+
+/// The vendor's field name for each of our fields, so that messages name what the caller
+/// sent.
+fn vendor_field(field: Field) -> &'static str {
+    match field {
+        Field::ChannelName => "Name",
+        Field::ChannelProfile => "Introduction",
+        Field::PostText => "MsgBody (TIMTextElem Text)",
+        Field::PostImages => "MsgBody (TIMImageElem)",
+        Field::AccountId => "Official_Account",
+        Field::OwnerAccount => "Owner_Account",
+        Field::FaceUrl => "FaceUrl",
+        Field::Organization => "Organization",
+        Field::CustomString => "CustomString",
+        _ => "",
+    }
+}
+
+/// A broken rule of the shared domain, naming the vendor's field.
+pub fn from_validation(err: ValidationError) -> Fail {
+    if let ValidationError::NotCarried { .. } = err {
+        return invalid("MsgBody");
+    }
+    let name = vendor_field(err.field());
+    let message = err.to_string();
+    if name.is_empty() || message.starts_with(name) {
+        invalid(message)
+    } else {
+        invalid(format!("{name}: {message}"))
+    }
+}
+
+pub fn from_store(err: StoreError) -> Fail {
+    match err {
+        StoreError::NotFound(Missing::Channel) => {
+            fail(NO_SUCH_ACCOUNT, "the official account does not exist or was destroyed")
+        }
+        StoreError::Conflict(Conflict::AccountIdTaken(id)) => {
+            fail(ACCOUNT_ID_TAKEN, format!("Official_Account {id} is already in use."))
+        }
+        // The rest are the console's own words for the client's mistakes.
+        err @ (StoreError::NotFound(_) | StoreError::Conflict(_) | StoreError::UnknownMedia { .. }) => {
+            from_app(AppError::from(err))
+        }
+        fault @ (StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_)) => internal(&fault),
+    }
+}
+
+/// A console error (from an upload) in the vendor's codes.
+pub fn from_app(err: AppError) -> Fail {
+    match err {
+        AppError::Invalid(v) => from_validation(v),
+        AppError::NotFound(message) => fail(NO_SUCH_ACCOUNT, message),
+        AppError::Conflict(message) => fail(ACCOUNT_ID_TAKEN, message),
+        AppError::TooLarge => packet("too large"),
+        other @ (AppError::BadRequest(_) | AppError::Network(_)) => fail(INVALID_PACKET, other.to_string()),
+        // A fault, logged with its cause where the AppError was made.
+        _ => fail(INTERNAL, "internal error; nothing was changed, try again"),
+    }
+}

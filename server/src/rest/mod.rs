@@ -1,0 +1,143 @@
+//! The vendor-compatible REST API: `POST /v4/official_account_open_http_svc/{command}`.
+//!
+//! Every answer that reaches the application is HTTP 200 with `ActionStatus`, `ErrorCode`
+//! and `ErrorInfo` in a JSON body, as the vendor's API answers. Calls are authenticated by a
+//! UserSig ([`usersig`]) made by one of the administrators set on the Settings page.
+//! Channels and posts go through the same domain types and store functions as the
+//! console's, so either side sees exactly what the other made.
+//!
+//! - [`requests`]: the commands' bodies as types;
+//! - [`accounts`]: create, describe, modify and destroy official accounts (channels);
+//! - [`messages`]: send, list and recall messages (posts), and `upload_image`;
+//! - [`errors`]: the vendor's error codes.
+
+mod accounts;
+pub mod errors;
+mod messages;
+pub mod requests;
+pub mod usersig;
+
+use app::context::AppState;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use errors::{fail, internal, packet, Fail};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use storage::Actor;
+
+/// JSON bodies are small; images go through `upload_image` (streamed, capped separately).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+type Answer = Result<Map<String, Value>, Fail>;
+
+/// One authenticated call: the state, who signed it and what it sent.
+struct Call<'a> {
+    state: &'a AppState,
+    /// The administrator identifier that signed the call.
+    by: Actor,
+    body: &'a Value,
+    /// `http(s)://host` of this request, for absolute URLs of uploaded images.
+    base: String,
+}
+
+pub async fn handle(
+    State(state): State<AppState>,
+    Path(command): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let outcome = run(&state, &command, query.as_deref().unwrap_or_default(), &headers, body).await;
+    let answer = match outcome {
+        Ok(mut fields) => {
+            let mut out = Map::new();
+            out.insert("ActionStatus".into(), json!("OK"));
+            out.insert("ErrorCode".into(), json!(0));
+            out.insert("ErrorInfo".into(), json!(""));
+            out.append(&mut fields);
+            Value::Object(out)
+        }
+        Err(Fail { code, info }) => {
+            tracing::info!(command, code, info, "REST call refused");
+            json!({ "ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info })
+        }
+    };
+    Json(answer).into_response()
+}
+
+async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, body: Body) -> Answer {
+    let params: HashMap<String, String> =
+        serde_urlencoded::from_str(query).map_err(|e| packet(format!("the query string: {e}")))?;
+    let identifier = authenticate(state, &params).await?;
+    let base = base_url(headers);
+    if command == "upload_image" {
+        return messages::upload_image(state, &base, body).await;
+    }
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| packet(format!("the body is larger than {BODY_LIMIT} bytes")))?;
+    let body: Value = serde_json::from_slice(&bytes).map_err(packet)?;
+    let call = Call { state, by: Actor::Api { identifier }, body: &body, base };
+    match command {
+        "create_official_account" => call.create().await,
+        "get_official_account_info" => call.info().await,
+        "modify_official_account_base_info" => call.modify().await,
+        "destroy_official_account" => call.destroy().await,
+        "send_official_account_msg" => call.send().await,
+        "official_account_msg_get_simple" => call.history().await,
+        "official_account_msg_recall" => call.recall().await,
+        other => Err(packet(format!("unknown command {other:?}"))),
+    }
+}
+
+/// Checks the query's application id, UserSig and administrator. Returns the identifier.
+async fn authenticate(state: &AppState, params: &HashMap<String, String>) -> Result<String, Fail> {
+    let param = |name: &str| {
+        params
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| packet(format!("the query parameter {name} is missing")))
+    };
+    let sdkappid = param("sdkappid")?;
+    let identifier = param("identifier")?;
+    let sig = param("usersig")?;
+    if params.get("contenttype").is_some_and(|kind| kind != "json") {
+        return Err(packet("contenttype must be json"));
+    }
+    if params.get("random").is_some_and(|random| random.parse::<u32>().is_err()) {
+        return Err(packet("random must be a 32-bit unsigned integer"));
+    }
+    let db = &state.storage.db;
+    let (appid, key) = db.api_credentials().await.map_err(|e| internal(&e))?;
+    let Some(key) = key else {
+        return Err(fail(
+            errors::NOT_ENABLED,
+            "the REST API is not enabled: create a secret key on the console's Settings page",
+        ));
+    };
+    if sdkappid.parse::<i64>().ok() != Some(appid) {
+        return Err(fail(errors::NOT_ENABLED, format!("sdkappid {sdkappid} is not an application of this server")));
+    }
+    usersig::verify(&sig, &key, appid, &identifier, storage::clock::now()).map_err(|e| fail(e.code(), e.info()))?;
+    if !db.is_api_admin(&identifier).await.map_err(|e| internal(&e))? {
+        return Err(fail(
+            errors::NO_PERMISSION,
+            format!("insufficient permission: {identifier} is not an administrator of this application"),
+        ));
+    }
+    Ok(identifier)
+}
+
+/// `http(s)://host` of this request, for absolute URLs of uploaded images.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}

@@ -1,0 +1,349 @@
+//! Sign-in, sessions, operators and the audit log, over HTTP against a real SQLite file.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use crate::common::{Reply, TestApp, OPERATOR, PASSWORD};
+use sqlx::SqlitePool;
+
+fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace(' ', "+").replace('/', "%2F")))
+        .collect::<Vec<_>>()
+        .join("&");
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, name: &str, password: &str) -> Reply {
+    app.send_anonymous(form("/api/sign_in", &[("operator", name), ("password", password), ("next", "/posts")]))
+        .await
+}
+
+fn session_cookie(reply: &Reply) -> String {
+    let set = reply.headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT operator, action, subject FROM audit_log ORDER BY id DESC")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Every page route and every server function, except the sign-in page and function,
+/// refuses a request without a session: pages redirect to sign-in, functions answer 401.
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let pages: Vec<String> = server::router::page_routes()
+        .iter()
+        .map(|route| route.path().replace(":id", "1"))
+        .collect();
+    assert!(pages.len() >= 7, "routes found: {pages:?}");
+    for page in &pages {
+        let reply = app.send_anonymous(Request::get(page.as_str()).body(Body::empty()).unwrap()).await;
+        if page == "/sign-in" {
+            assert_eq!(reply.status, StatusCode::OK, "{page}");
+            continue;
+        }
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{page}");
+        let location = reply.headers[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with("/sign-in?next=%2F") || location.starts_with("/sign-in?next=/"), "{page}: {location}");
+        // The same page with a session is served.
+        let signed_in = app.get(page).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{page} signed in");
+    }
+
+    let functions: Vec<(&str, _)> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(functions.len() >= 15, "server functions found: {functions:?}");
+    for (path, method) in &functions {
+        let reply = app
+            .send_anonymous(
+                Request::builder()
+                    .method(method.clone())
+                    .uri(*path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        if *path == "/api/sign_in" {
+            assert_ne!(reply.status, StatusCode::UNAUTHORIZED, "{path} answers without a session");
+            continue;
+        }
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(reply.json(), serde_json::json!("Unauthorized"), "{path}");
+    }
+
+    // Media uploads too; published images and the compiled app are public.
+    let upload = app.send_anonymous(Request::post("/media").body(Body::from(crate::common::png(4, 4, 1))).unwrap()).await;
+    assert_eq!(upload.status, StatusCode::UNAUTHORIZED);
+    let id = app.upload_png(3).await;
+    let image = app.send_anonymous(Request::get(format!("/media/{id}")).body(Body::empty()).unwrap()).await;
+    assert_eq!(image.status, StatusCode::OK);
+    let asset = app.send_anonymous(Request::get("/pkg/channel-console.js").body(Body::empty()).unwrap()).await;
+    assert_ne!(asset.status, StatusCode::SEE_OTHER);
+    // An unknown path is not a way around the gate.
+    let unknown = app.send_anonymous(Request::get("/nothing-here").body(Body::empty()).unwrap()).await;
+    assert_eq!(unknown.status, StatusCode::SEE_OTHER);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn signing_in_sets_a_strict_http_only_cookie_that_opens_the_console(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let reply = sign_in(&app, OPERATOR, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(reply.json(), serde_json::json!("/posts"));
+    let set = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    assert!(!set.contains("Secure"), "plain http: {set}");
+
+    let cookie = session_cookie(&reply);
+    let page = app
+        .send_anonymous(Request::get("/channels").header(header::COOKIE, &cookie).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page.body).contains("Sign out"));
+
+    // Behind a proxy that terminates https, the cookie is Secure.
+    let mut https = form("/api/sign_in", &[("operator", OPERATOR), ("password", PASSWORD), ("next", "/")]);
+    https.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
+    let reply = app.send_anonymous(https).await;
+    assert!(reply.headers[header::SET_COOKIE].to_str().unwrap().contains("; Secure"));
+
+    // A signed-in operator who opens the sign-in page is sent on.
+    let again = app.get("/sign-in").await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let audit = audit_actions(&app).await;
+    assert_eq!(audit[0].1, "sign_in");
+    assert_eq!(audit[0].0, OPERATOR);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn a_wrong_name_and_a_wrong_password_get_the_same_answer(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let wrong_password = sign_in(&app, OPERATOR, "not the password").await;
+    let wrong_name = sign_in(&app, "nobody", PASSWORD).await;
+    assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_name.status, wrong_password.status);
+    assert_eq!(wrong_name.body, wrong_password.body);
+    assert!(wrong_name.headers.get(header::SET_COOKIE).is_none());
+    let message = wrong_name.json();
+    assert_eq!(message, serde_json::json!("WrongCredentials"));
+    let failed: Vec<_> = audit_actions(&app).await.into_iter().filter(|a| a.1 == "sign_in_failed").collect();
+    assert_eq!(failed.len(), 2);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn repeated_failures_from_one_address_are_slowed_down(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    for _ in 0..5 {
+        assert_eq!(sign_in(&app, OPERATOR, "guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password must wait.
+    let refused = sign_in(&app, OPERATOR, PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.json()["TooManyAttempts"]["retry_after_secs"].as_u64().unwrap() >= 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::OK);
+    // Success clears the count: the next typo is not held back.
+    assert_eq!(sign_in(&app, OPERATOR, "typo").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn signing_out_ends_the_session_on_the_server(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let reply = app.call("sign_out", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(sessions, 0);
+    // The old cookie, replayed, opens nothing.
+    assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/channels").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(audit_actions(&app).await[0].1, "sign_out");
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn an_idle_session_expires(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
+    // An hour and a second without a request (the test server's idle limit is an hour).
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3601").execute(&app.pool).await.unwrap();
+    // A session just checked is trusted for up to 2 seconds without reading it again.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(sessions, 0, "the expired session is deleted");
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn sign_in_only_sends_operators_to_pages_of_this_site(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+        let reply = app
+            .send_anonymous(form("/api/sign_in", &[("operator", OPERATOR), ("password", PASSWORD), ("next", next)]))
+            .await;
+        assert_eq!(reply.json(), serde_json::json!("/channels"), "{next}");
+    }
+    // A browser posting the form itself (no script yet) is redirected.
+    let mut native = form("/api/sign_in", &[("operator", OPERATOR), ("password", PASSWORD), ("next", "/posts")]);
+    native.headers_mut().insert(header::ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
+    let reply = app.send_anonymous(native).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.headers[header::LOCATION], "/posts");
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn operators_are_added_listed_and_removed(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let short = app.call("add_operator", &[("name", "jane"), ("password", "short")]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.json().to_string().contains("TooShort"), "{}", short.json());
+    let bad_name = app.call("add_operator", &[("name", "jane doe"), ("password", "long enough password")]).await;
+    assert_eq!(bad_name.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let added = app.call("add_operator", &[("name", "jane"), ("password", "long enough password")]).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", String::from_utf8_lossy(&added.body));
+    let jane_id = added.json()["id"].as_i64().unwrap();
+    assert!(added.json().get("password_hash").is_none());
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE name = 'jane'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+
+    let duplicate = app.call("add_operator", &[("name", "JANE"), ("password", "another long password")]).await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+
+    let list = app.call("list_operators", &[]).await.json();
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["jane", OPERATOR]);
+
+    // Jane signs in; removing her ends that session.
+    let jane = session_cookie(&sign_in(&app, "jane", "long enough password").await);
+    let me = app.send_anonymous(form("/api/whoami", &[])).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    let mut whoami = form("/api/whoami", &[]);
+    whoami.headers_mut().insert(header::COOKIE, jane.parse().unwrap());
+    assert_eq!(app.send(whoami).await.json(), serde_json::json!("jane"));
+
+    let mut self_removal = form("/api/remove_operator", &[("id", &jane_id.to_string())]);
+    self_removal.headers_mut().insert(header::COOKIE, jane.parse().unwrap());
+    assert_eq!(app.send(self_removal).await.status, StatusCode::CONFLICT);
+
+    let removed = app.call("remove_operator", &[("id", &jane_id.to_string())]).await;
+    assert_eq!(removed.status, StatusCode::OK);
+    let mut after = form("/api/whoami", &[]);
+    after.headers_mut().insert(header::COOKIE, jane.parse().unwrap());
+    assert_eq!(app.send(after).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.call("remove_operator", &[("id", &jane_id.to_string())]).await.status, StatusCode::NOT_FOUND);
+
+    let audit = audit_actions(&app).await;
+    assert!(audit.iter().any(|a| a == &(OPERATOR.into(), "operator_added".into(), "jane".into())));
+    assert!(audit.iter().any(|a| a == &(OPERATOR.into(), "operator_removed".into(), "jane".into())));
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn changing_ones_password_needs_the_current_one_and_signs_out_elsewhere(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let elsewhere = session_cookie(&sign_in(&app, OPERATOR, PASSWORD).await);
+
+    let wrong = app.call("change_password", &[("current", "not it"), ("new", "a brand new password")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.json().to_string().contains("CurrentPassword"));
+    let weak = app.call("change_password", &[("current", PASSWORD), ("new", "short")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let changed = app.call("change_password", &[("current", PASSWORD), ("new", "a brand new password")]).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", String::from_utf8_lossy(&changed.body));
+    // This session goes on; the other one ended.
+    assert_eq!(app.call("whoami", &[]).await.status, StatusCode::OK);
+    let mut other = form("/api/whoami", &[]);
+    other.headers_mut().insert(header::COOKIE, elsewhere.parse().unwrap());
+    assert_eq!(app.send(other).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&app, OPERATOR, "a brand new password").await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn the_last_operator_cannot_be_removed(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let added = app.call("add_operator", &[("name", "jane"), ("password", "long enough password")]).await;
+    let jane = session_cookie(&sign_in(&app, "jane", "long enough password").await);
+    let tester_id: i64 = sqlx::query_scalar("SELECT id FROM operators WHERE name = ?")
+        .bind(OPERATOR)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // Jane removes the tester, then nobody but Jane is left, and she cannot remove herself.
+    let mut remove = form("/api/remove_operator", &[("id", &tester_id.to_string())]);
+    remove.headers_mut().insert(header::COOKIE, jane.parse().unwrap());
+    assert_eq!(app.send(remove).await.status, StatusCode::OK);
+    let jane_id = added.json()["id"].as_i64().unwrap();
+    let mut last = form("/api/remove_operator", &[("id", &jane_id.to_string())]);
+    last.headers_mut().insert(header::COOKIE, jane.parse().unwrap());
+    assert_eq!(app.send(last).await.status, StatusCode::CONFLICT);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM operators").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 1);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn the_audit_log_records_who_changed_what_newest_first(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let id = app.channel("Audited").await;
+    let photo = app.upload_png(9).await;
+    let edited = app
+        .call("update_channel", &[("id", &id.to_string()), ("name", "Audited 2"), ("profile", ""), ("photo", &photo)])
+        .await;
+    assert_eq!(edited.status, StatusCode::OK);
+    let published = app
+        .call_json(
+            "publish_post",
+            serde_json::json!({
+                "draft": { "channel_id": id, "kind": "TextOnly", "text": "hello", "images": [], "links": [] },
+                "request_id": "audit-1"
+            }),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", String::from_utf8_lossy(&published.body));
+    assert_eq!(app.call("delete_channel", &[("id", &id.to_string())]).await.status, StatusCode::OK);
+
+    let page = app.call("audit_log", &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let entries = page.json()["entries"].as_array().unwrap().clone();
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["channel_deleted", "post_published", "channel_edited", "channel_created"]);
+    assert!(entries.iter().all(|e| e["operator"] == OPERATOR));
+    assert_eq!(entries[0]["subject"], format!("#{id} Audited 2"));
+    assert_eq!(entries[3]["subject"], format!("#{id} Audited"));
+    let times: Vec<i64> = entries.iter().map(|e| e["at"].as_i64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn the_first_start_creates_admin_once(pool: SqlitePool) {
+    let auth = crate::common::auth_over(pool);
+    let first = auth.ensure_first_operator(None).await.unwrap().unwrap();
+    assert_eq!(first.name, "admin");
+    let password = first.password.expect("a generated password to print");
+    assert!(auth.sign_in("admin", &password, None).await.is_ok());
+    assert!(auth.ensure_first_operator(None).await.unwrap().is_none());
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn the_first_admin_password_can_come_from_the_environment(pool: SqlitePool) {
+    let auth = crate::common::auth_over(pool);
+    let given = Some("from the environment".to_owned());
+    let first = auth.ensure_first_operator(given).await.unwrap().unwrap();
+    assert!(first.password.is_none(), "nothing to print");
+    assert!(auth
+        .sign_in("admin", "from the environment", None)
+        .await
+        .is_ok());
+}

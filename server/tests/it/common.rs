@@ -1,0 +1,200 @@
+//! A real router over a real SQLite file (from `#[sqlx::test]`) and a temporary media
+//! directory, driven with HTTP requests exactly as the browser sends them.
+
+#![allow(dead_code)]
+
+use app::cookies::SESSION_COOKIE;
+use app::domain::{Field, NewPassword, OperatorName};
+use std::sync::Arc;
+use storage::auth::Auth;
+use storage::media::MediaStore;
+use storage::sqlite::SqliteStore;
+use storage::{Actor, Storage};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    pub data_dir: PathBuf,
+    pub auth: Auth,
+    /// The `Cookie` header of the signed-in test operator, sent with every request unless
+    /// a test sends its own or none.
+    pub cookie: Option<String>,
+}
+
+pub const OPERATOR: &str = "tester";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl TestApp {
+    pub async fn new(pool: SqlitePool) -> Self {
+        Self::with_upload_cap(pool, 50 * 1024 * 1024).await
+    }
+
+    pub async fn with_upload_cap(pool: SqlitePool, max_upload_bytes: u64) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let data_dir = std::env::temp_dir().join(format!(
+            "console-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let media = MediaStore::open(&data_dir, max_upload_bytes).await.unwrap();
+        let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
+        let storage = Storage::new(Arc::new(SqliteStore::from_pool(pool.clone())), media);
+        let state = server::app_state(storage, std::time::Duration::from_secs(3600), leptos_options).unwrap();
+        let auth = state.auth.clone();
+        let name = OperatorName::parse(OPERATOR).unwrap();
+        let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
+        auth.add_operator(&name, &password, &Actor::ServerCommand).await.unwrap();
+        let (_, token) = auth.sign_in(OPERATOR, PASSWORD, None).await.unwrap();
+        // Every test starts with an empty audit log: setting up is not what it tests.
+        sqlx::query("DELETE FROM audit_log").execute(&pool).await.unwrap();
+        Self {
+            router: server::router::router(state),
+            pool,
+            data_dir,
+            auth,
+            cookie: Some(format!("{SESSION_COOKIE}={token}")),
+        }
+    }
+
+    /// Sends a request as the signed-in test operator (unless it carries its own cookie).
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if let Some(cookie) = &self.cookie {
+            if !request.headers().contains_key("cookie") {
+                request.headers_mut().insert("cookie", cookie.parse().unwrap());
+            }
+        }
+        self.send_anonymous(request).await
+    }
+
+    /// Sends a request exactly as given: without a session unless it carries a cookie.
+    pub async fn send_anonymous(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    /// Calls a server function the way the browser does: a url-encoded form post.
+    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(format!("/api/{function}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn call_json(&self, function: &str, body: serde_json::Value) -> Reply {
+        self.send(
+            Request::post(format!("/api/{function}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Creates a channel and returns its id.
+    pub async fn channel(&self, name: &str) -> i64 {
+        let photo = self.upload_png(200).await;
+        let reply = self.create(name, "", &photo).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_i64().unwrap()
+    }
+
+    pub async fn upload(&self, bytes: Vec<u8>) -> Reply {
+        self.send(Request::post("/media").body(Body::from(bytes)).unwrap()).await
+    }
+
+    /// Uploads a small PNG and returns its media id.
+    pub async fn upload_png(&self, seed: u8) -> String {
+        let reply = self.upload(png(8, 6, seed)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create(&self, name: &str, profile: &str, photo: &str) -> Reply {
+        self.call("create_channel", &[("name", name), ("profile", profile), ("photo", photo)])
+            .await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn channel_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM channels").fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Files left in the upload scratch directory (should always be none after a request).
+    pub fn temp_files(&self) -> usize {
+        std::fs::read_dir(self.data_dir.join("tmp")).map(|d| d.count()).unwrap_or(0)
+    }
+
+    pub fn media_file_exists(&self, id: &str) -> bool {
+        self.data_dir.join("media").join(&id[..2]).join(&id[2..]).exists()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([seed, (x * 20) as u8, (y * 20) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Sessions and operators over a database, without a router.
+pub fn auth_over(pool: SqlitePool) -> Auth {
+    Auth::new(Arc::new(SqliteStore::from_pool(pool)), std::time::Duration::from_secs(60)).unwrap()
+}

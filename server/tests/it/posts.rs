@@ -1,0 +1,271 @@
+//! Publishing, listing and searching posts over HTTP, against a real SQLite database.
+
+use axum::http::StatusCode;
+use crate::common::TestApp;
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+
+fn draft(channel: i64, kind: &str, text: &str, images: &[&str], links: Value) -> Value {
+    json!({
+        "channel_id": channel,
+        "kind": kind,
+        "text": text,
+        "images": images.iter().map(|m| json!({"media": m, "alt": ""})).collect::<Vec<_>>(),
+        "links": links,
+    })
+}
+
+impl TestApp {
+    async fn publish(&self, draft: Value, request_id: &str) -> crate::common::Reply {
+        self.call_json("publish_post", json!({"draft": draft, "request_id": request_id})).await
+    }
+
+    async fn text_post(&self, channel: i64, text: &str) -> i64 {
+        let reply = self.publish(draft(channel, "TextOnly", text, &[], json!([])), &unique()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_i64().unwrap()
+    }
+
+    async fn search(&self, filter: Value) -> Value {
+        let reply = self.call_json("list_posts", json!({ "filter": filter })).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()
+    }
+
+    async fn found(&self, q: &str) -> Vec<String> {
+        self.search(json!({ "q": q })).await["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn post_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+fn unique() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!("req-{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn each_type_is_published_and_listed_newest_first(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    let image = app.upload_png(9).await;
+    let links = json!([{"label": "Read more", "url": "https://example.com/a"}]);
+
+    let a = app.publish(draft(channel, "ImageAndText", "Both kinds", &[&image], links.clone()), "a").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let b = app.publish(draft(channel, "ImageOnly", "", &[&image, &image], json!([])), "b").await;
+    assert_eq!(b.status, StatusCode::OK);
+    let c = app.publish(draft(channel, "TextOnly", "  Just words  ", &[], links), "c").await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert_eq!(c.json()["text"], "Just words", "text is stored trimmed");
+
+    let list = app.search(json!({})).await;
+    let posts = list["posts"].as_array().unwrap();
+    let kinds: Vec<&str> = posts.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["TextOnly", "ImageOnly", "ImageAndText"]);
+    assert_eq!(posts[0]["channel_name"], "News");
+    assert_eq!(posts[1]["images"].as_array().unwrap().len(), 2);
+    assert_eq!(posts[2]["links"][0], json!({"label": "Read more", "url": "https://example.com/a"}));
+
+    let id = posts[2]["id"].to_string();
+    let one = app.call("get_post", &[("id", &id)]).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.json()["text"], "Both kinds");
+    assert_eq!(app.call("get_post", &[("id", "999")]).await.status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn a_retried_publish_never_makes_two_posts(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    let body = draft(channel, "TextOnly", "once", &[], json!([]));
+    let first = app.publish(body.clone(), "same-request").await.json();
+    let again = app.publish(body.clone(), "same-request").await.json();
+    assert_eq!(first["id"], again["id"]);
+    // Two at once, as a double click over a slow network sends them.
+    let (x, y) = tokio::join!(app.publish(body.clone(), "twin"), app.publish(body.clone(), "twin"));
+    assert_eq!((x.status, y.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(x.json()["id"], y.json()["id"]);
+    assert_eq!(app.post_count().await, 2);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn rules_are_checked_again_on_the_server(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    let image = app.upload_png(9).await;
+    let cases = [
+        (
+            draft(channel, "TextOnly", "x", &[], json!([{"label": "evil", "url": "javascript:alert(1)"}])),
+            json!({"Invalid": {"UnsupportedScheme": {"field": "LinkUrl"}}}),
+        ),
+        (
+            draft(channel, "TextOnly", &"a".repeat(10_001), &[], json!([])),
+            json!({"Invalid": {"TooLong": {"field": "PostText", "max": 10000, "actual": 10001}}}),
+        ),
+        (
+            draft(channel, "ImageAndText", "x", &[image.as_str(); 10], json!([])),
+            json!({"Invalid": {"TooMany": {"field": "PostImages", "max": 9, "actual": 10}}}),
+        ),
+        (
+            draft(channel, "ImageOnly", "sneaky text", &[&image], json!([])),
+            json!({"Invalid": {"NotCarried": {"field": "PostText", "kind": "Image Only"}}}),
+        ),
+        (
+            draft(channel, "TextOnly", "x", &[&image], json!([])),
+            json!({"Invalid": {"NotCarried": {"field": "PostImages", "kind": "Text Only"}}}),
+        ),
+        (
+            draft(channel, "ImageAndText", "x", &[], json!([])),
+            json!({"Invalid": {"Required": {"field": "PostImages"}}}),
+        ),
+        (
+            draft(channel, "ImageOnly", "", &[&"b".repeat(64)], json!([])),
+            json!({"Invalid": {"UnknownMedia": {"field": "PostImages"}}}),
+        ),
+        (
+            draft(channel, "TextOnly", "x", &[], Value::Array(vec![json!({"label": "", "url": "https://e.com"}); 6])),
+            json!({"Invalid": {"TooMany": {"field": "PostLinks", "max": 5, "actual": 6}}}),
+        ),
+        (
+            draft(channel, "TextOnly", "x", &[], json!([{"label": "l".repeat(101), "url": "https://e.com"}])),
+            json!({"Invalid": {"TooLong": {"field": "LinkLabel", "max": 100, "actual": 101}}}),
+        ),
+    ];
+    for (body, expected) in cases {
+        let reply = app.publish(body, &unique()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{expected}");
+        assert_eq!(reply.json(), expected);
+    }
+    let malformed = app.call_json("publish_post", json!({"draft": {"kind": "Video"}, "request_id": "x"})).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.post_count().await, 0);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn publishing_to_a_deleted_channel_is_404_with_a_message(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("Gone").await;
+    app.call("delete_channel", &[("id", &channel.to_string())]).await;
+    let reply = app.publish(draft(channel, "TextOnly", "hello", &[], json!([])), "r").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.json()["NotFound"].as_str().unwrap().contains("no longer exists"));
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn search_finds_english_words_and_korean_and_chinese_substrings(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    app.text_post(channel, "Rust 1.95 released today").await;
+    app.text_post(channel, "오늘의 뉴스입니다").await;
+    app.text_post(channel, "今天的新闻联播").await;
+    app.text_post(channel, "Weather: sunny").await;
+    let link = json!([{"label": "Trustworthy sources", "url": "https://example.com"}]);
+    app.publish(draft(channel, "TextOnly", "See the link", &[], link), "l").await;
+
+    assert_eq!(app.found("rust").await, ["See the link", "Rust 1.95 released today"], "substring, any case, link labels too");
+    assert_eq!(app.found("RELEASED").await, ["Rust 1.95 released today"]);
+    assert_eq!(app.found("뉴스입니").await, ["오늘의 뉴스입니다"]);
+    assert_eq!(app.found("뉴스").await, ["오늘의 뉴스입니다"], "2-character Korean word");
+    assert_eq!(app.found("新闻").await, ["今天的新闻联播"], "2-character Chinese word");
+    assert_eq!(app.found("新闻联播").await, ["今天的新闻联播"]);
+    assert_eq!(app.found("of").await, Vec::<String>::new());
+    assert_eq!(app.found("sun weather").await, ["Weather: sunny"], "every term must match");
+    assert_eq!(app.found("rust 뉴스").await, Vec::<String>::new());
+    assert_eq!(app.found("\"\"\"").await.len(), 5, "a query of quotes only is no query");
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn filters_by_channel_type_and_date(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let news = app.channel("News").await;
+    let sport = app.channel("Sport").await;
+    let image = app.upload_png(9).await;
+    let old = app.text_post(news, "old news").await;
+    app.text_post(sport, "sport text").await;
+    app.publish(draft(sport, "ImageOnly", "", &[&image], json!([])), "img").await;
+    sqlx::query("UPDATE posts SET created_at = 86400 WHERE id = ?").bind(old).execute(&app.pool).await.unwrap();
+
+    let texts = |v: Value| v["posts"].as_array().unwrap().len();
+    assert_eq!(texts(app.search(json!({"channel_id": sport})).await), 2);
+    assert_eq!(texts(app.search(json!({"kind": "ImageOnly"})).await), 1);
+    assert_eq!(texts(app.search(json!({"from": "1970-01-02", "to": "1970-01-02"})).await), 1);
+    assert_eq!(texts(app.search(json!({"to": "1970-01-01"})).await), 0);
+    assert_eq!(texts(app.search(json!({"from": "1970-01-03"})).await), 2);
+    assert_eq!(texts(app.search(json!({"q": "text", "channel_id": news})).await), 0);
+    let bad = app.call_json("list_posts", json!({"filter": {"from": "2026-02-30"}})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json(), json!({"Invalid": {"InvalidDate": {"field": "SearchDate"}}}));
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn pages_stay_stable_while_new_posts_arrive(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    // Plain listing, a trigram search and a short-word search: each on a channel of its own.
+    for (k, q) in ["", "common", "po"].into_iter().enumerate() {
+        let channel = app.channel(&format!("Channel {k}")).await;
+        for i in 0..25 {
+            app.text_post(channel, &format!("post {i} common")).await;
+        }
+        let filter = json!({"q": q, "channel_id": channel});
+        let first = app.search(filter.clone()).await;
+        assert_eq!(first["posts"].as_array().unwrap().len(), 20, "{q}");
+        assert_eq!(first["posts"][0]["text"], "post 24 common");
+        let before = first["next_before"].as_i64().expect("a second page");
+        app.text_post(channel, "arrived meanwhile common po").await;
+        let mut next = filter.clone();
+        next["before"] = json!(before);
+        let second = app.search(next).await;
+        let texts: Vec<&str> = second["posts"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["post 4 common", "post 3 common", "post 2 common", "post 1 common", "post 0 common"], "{q}");
+        assert_eq!(second["next_before"], Value::Null);
+    }
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn deleting_a_channel_deletes_its_posts_their_search_entries_and_images(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let keep = app.channel("Keep").await;
+    let gone = app.channel("Gone").await;
+    let own = app.upload_png(50).await;
+    app.publish(draft(gone, "ImageAndText", "unique searchable words", &[&own], json!([])), "g").await;
+    app.text_post(keep, "kept post").await;
+    assert_eq!(app.found("searchable").await.len(), 1);
+
+    assert_eq!(app.call("delete_channel", &[("id", &gone.to_string())]).await.status, StatusCode::OK);
+    assert_eq!(app.post_count().await, 1);
+    assert_eq!(app.found("searchable").await.len(), 0);
+    let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts_trigram WHERE posts_trigram MATCH '\"searchable\"'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(fts, 0);
+    assert!(!app.media_file_exists(&own), "the post's image, used nowhere else, is gone");
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn recalled_posts_leave_the_list_and_search(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    let id = app.text_post(channel, "to be recalled").await;
+    sqlx::query("UPDATE posts SET recalled_at = 1 WHERE id = ?").bind(id).execute(&app.pool).await.unwrap();
+    assert_eq!(app.found("recalled").await.len(), 0);
+    assert_eq!(app.search(json!({})).await["posts"].as_array().unwrap().len(), 0);
+    assert_eq!(app.call("get_post", &[("id", &id.to_string())]).await.status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
+async fn no_route_changes_a_published_post(pool: SqlitePool) {
+    let app = TestApp::new(pool).await;
+    for function in ["update_post", "edit_post", "delete_post", "modify_post"] {
+        let reply = app.call_json(function, json!({"id": 1})).await;
+        assert!(reply.status.is_client_error(), "{function}: {}", reply.status);
+    }
+}

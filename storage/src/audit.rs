@@ -1,0 +1,61 @@
+//! Who did something, as the audit log records it. Every change a store function makes
+//! writes its entry in the same transaction as the change, from the actor it is given.
+
+use std::net::IpAddr;
+
+/// The one who made a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// An operator signed in to the console, from an address (when known).
+    Operator { name: String, address: Option<IpAddr> },
+    /// Someone who tried to sign in under `name` (as typed: nobody is signed in yet).
+    SignInAttempt { name: String, address: Option<IpAddr> },
+    /// A REST API call, signed by this administrator identifier.
+    Api { identifier: String },
+    /// A command run on the server's machine (`server operator ...`, first start).
+    ServerCommand,
+}
+
+impl Actor {
+    /// Typed names are kept to a sane length in the log.
+    const MAX_TRIED_NAME_CHARS: usize = 64;
+
+    pub fn sign_in_attempt(tried: &str, address: Option<IpAddr>) -> Self {
+        let name = tried.trim().chars().take(Self::MAX_TRIED_NAME_CHARS).collect();
+        Actor::SignInAttempt { name, address }
+    }
+
+    /// As the log's "operator" column shows it.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Operator { name, .. } | Actor::SignInAttempt { name, .. } => name.clone(),
+            Actor::Api { identifier } => format!("api:{identifier}"),
+            Actor::ServerCommand => "server".to_owned(),
+        }
+    }
+
+    /// The client address, as the log's "address" column shows it (empty when none).
+    pub fn address(&self) -> String {
+        match self {
+            Actor::Operator { address, .. } | Actor::SignInAttempt { address, .. } => {
+                address.map(|a| a.to_string()).unwrap_or_default()
+            }
+            Actor::Api { .. } | Actor::ServerCommand => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let at = Some(IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(Actor::Operator { name: "jane".into(), address: at }.label(), "jane");
+        assert_eq!(Actor::Operator { name: "jane".into(), address: at }.address(), "127.0.0.1");
+        assert_eq!(Actor::Api { identifier: "bot".into() }.label(), "api:bot");
+        assert_eq!(Actor::ServerCommand.label(), "server");
+        assert_eq!(Actor::sign_in_attempt(&"x".repeat(100), None).label().len(), 64);
+    }
+}

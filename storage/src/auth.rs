@@ -1,0 +1,235 @@
+//! Signing in and sessions. A session is a random 256-bit token in the operator's cookie;
+//! the database keeps only the token's SHA-256, the operator and when it was last used, so
+//! signing out and removing an operator end it for good.
+
+use crate::audit::Actor;
+use crate::database::Database;
+use crate::error::{AuthError, StoreError};
+use crate::password::Hasher;
+use crate::throttle::Throttle;
+use crate::{clock, random};
+use domain::{AuditAction, NewPassword, Operator, OperatorName};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The operator a request is signed in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub operator_id: i64,
+    pub name: String,
+    pub token_hash: String,
+}
+
+impl SignedIn {
+    /// The operator as the actor of a change made from `address`.
+    pub fn actor(&self, address: Option<IpAddr>) -> Actor {
+        Actor::Operator { name: self.name.clone(), address }
+    }
+}
+
+/// Sessions, the sign-in throttle and password checks, over one database.
+#[derive(Clone)]
+pub struct Auth {
+    db: Arc<dyn Database>,
+    /// A session unused for this long is over.
+    idle: Duration,
+    hasher: Hasher,
+    throttle: Throttle,
+    /// Sessions checked against the database in the last moment (token hash -> operator,
+    /// when checked), so that a burst of requests does not read the session table for each.
+    /// Everything in this process that ends sessions evicts them here; a session ended by
+    /// another process (`server operator reset`) is refused at most `recheck` later.
+    recent: Arc<Mutex<HashMap<String, (SignedIn, Instant)>>>,
+}
+
+impl Auth {
+    pub const DEFAULT_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
+
+    pub fn new(db: Arc<dyn Database>, idle: Duration) -> Result<Self, AuthError> {
+        Ok(Self {
+            db,
+            idle,
+            hasher: Hasher::new()?,
+            throttle: Throttle::default(),
+            recent: Arc::default(),
+        })
+    }
+
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// How long a session checked against the database is trusted without checking again:
+    /// two seconds, and never more than half the idle limit.
+    fn recheck(&self) -> Duration {
+        Duration::from_secs(2).min(self.idle / 2)
+    }
+
+    fn forget(&self, matches: impl Fn(&str, &SignedIn) -> bool) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.retain(|hash, (who, _)| !matches(hash, who));
+        }
+    }
+
+    /// Checks a name and password; on success starts a session and returns its token (for
+    /// the cookie). Failures from one address are slowed down (see `Throttle`), and each
+    /// attempt is in the audit log.
+    pub async fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(SignedIn, String), AuthError> {
+        if let Some(wait) = self.throttle.wait(from) {
+            return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
+        }
+        let found = self.db.credentials(name.trim()).await?;
+        let matches = self.hasher.verify(found.as_ref().map(|c| c.password_hash.clone()), password).await?;
+        let Some(found) = found.filter(|_| matches) else {
+            self.throttle.failed(from);
+            self.db.record(&Actor::sign_in_attempt(name, from), AuditAction::SignInFailed, "").await?;
+            return Err(AuthError::WrongCredentials);
+        };
+        self.throttle.succeeded(from);
+        let token = random::hex_token::<32>();
+        let token_hash = token_hash(&token);
+        let now = clock::now();
+        let actor = Actor::Operator { name: found.name.clone(), address: from };
+        let cutoff = now - self.idle.as_secs() as i64;
+        self.db.start_session(found.operator_id, &token_hash, now, cutoff, &actor).await?;
+        Ok((SignedIn { operator_id: found.operator_id, name: found.name, token_hash }, token))
+    }
+
+    /// The operator a session token belongs to, if the session exists and is not idle past
+    /// the limit. Marks the session as used (at most every few seconds, to spare writes).
+    pub async fn session(&self, token: &str) -> Result<Option<SignedIn>, StoreError> {
+        let token_hash = token_hash(token);
+        if let Ok(recent) = self.recent.lock() {
+            if let Some((who, checked)) = recent.get(&token_hash) {
+                if checked.elapsed() < self.recheck() {
+                    return Ok(Some(who.clone()));
+                }
+            }
+        }
+        let Some(stored) = self.db.session(&token_hash).await? else { return Ok(None) };
+        let now = clock::now();
+        let idle = self.idle.as_secs() as i64;
+        if now - stored.last_seen_at >= idle {
+            self.forget(|hash, _| hash == token_hash);
+            self.db.end_session(&token_hash, None).await?;
+            return Ok(None);
+        }
+        if now - stored.last_seen_at >= (idle / 8).clamp(1, 60) {
+            self.db.touch_session(&token_hash, now).await?;
+        }
+        let who = SignedIn { operator_id: stored.operator_id, name: stored.name, token_hash };
+        if let Ok(mut recent) = self.recent.lock() {
+            // Bounded: entries are dropped once stale, and at worst all at once.
+            if recent.len() > 10_000 {
+                let recheck = self.recheck();
+                recent.retain(|_, (_, checked)| checked.elapsed() < recheck);
+            }
+            recent.insert(who.token_hash.clone(), (who.clone(), Instant::now()));
+        }
+        Ok(Some(who))
+    }
+
+    /// Ends a session on the server (signing out).
+    pub async fn sign_out(&self, who: &SignedIn, by: &Actor) -> Result<(), StoreError> {
+        self.forget(|hash, _| hash == who.token_hash);
+        self.db.end_session(&who.token_hash, Some(by)).await
+    }
+
+    /// Adds an operator. Names are unique regardless of ASCII case.
+    pub async fn add_operator(
+        &self,
+        name: &OperatorName,
+        password: &NewPassword,
+        by: &Actor,
+    ) -> Result<Operator, AuthError> {
+        let hash = self.hasher.hash(password).await?;
+        Ok(self.db.add_operator(name, &hash, by).await?)
+    }
+
+    /// Sets an operator's password and ends their sessions, except `keep` (the session of
+    /// an operator changing their own password stays signed in; everywhere else is signed
+    /// out).
+    pub async fn set_password(
+        &self,
+        operator_id: i64,
+        password: &NewPassword,
+        keep: Option<&str>,
+        action: AuditAction,
+        by: &Actor,
+    ) -> Result<(), AuthError> {
+        let hash = self.hasher.hash(password).await?;
+        self.db.set_password(operator_id, &hash, keep, action, by).await?;
+        self.forget(|hash, who| who.operator_id == operator_id && Some(hash) != keep);
+        Ok(())
+    }
+
+    /// Checks an operator's current password (to change it, knowing the session is not
+    /// enough).
+    pub async fn check_password(&self, operator_id: i64, password: &str) -> Result<bool, AuthError> {
+        let hash = self.db.password_hash(operator_id).await?;
+        self.hasher.verify(hash, password).await
+    }
+
+    /// Removes an operator (their sessions end with them); never the last one.
+    pub async fn remove_operator(&self, operator_id: i64, by: &Actor) -> Result<String, StoreError> {
+        let name = self.db.remove_operator(operator_id, by).await?;
+        self.forget(|_, who| who.operator_id == operator_id);
+        Ok(name)
+    }
+
+    /// On first start there is nobody to sign in: creates `admin`, with `password` when
+    /// given (from the environment) or a generated one, which is returned to be printed
+    /// once. `None` when an operator existed already.
+    pub async fn ensure_first_operator(
+        &self,
+        password: Option<String>,
+    ) -> Result<Option<FirstOperator>, FirstOperatorError> {
+        if !self.db.operators().await?.is_empty() {
+            return Ok(None);
+        }
+        let (password, generated) = match password {
+            Some(p) => (p, false),
+            None => (crate::password::generate_password(), true),
+        };
+        let parsed = NewPassword::parse(domain::Field::Password, &password)
+            .map_err(|e| FirstOperatorError::Password(e.to_string()))?;
+        let name = OperatorName::parse(FirstOperator::NAME)
+            .map_err(|e| FirstOperatorError::Password(e.to_string()))?;
+        let hash = self.hasher.hash(&parsed).await?;
+        let added = self.db.add_first_operator(&name, &hash, &Actor::ServerCommand).await?;
+        Ok(added.map(|op| FirstOperator { name: op.name, password: generated.then_some(password) }))
+    }
+}
+
+pub struct FirstOperator {
+    pub name: String,
+    /// Set when the password was generated (and must be shown to whoever started the server).
+    pub password: Option<String>,
+}
+
+impl FirstOperator {
+    pub const NAME: &'static str = "admin";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FirstOperatorError {
+    #[error("CONSOLE_ADMIN_PASSWORD: {0}")]
+    Password(String),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the database keeps of a session token.
+pub fn token_hash(token: &str) -> String {
+    random::hex(&Sha256::digest(token.as_bytes()))
+}

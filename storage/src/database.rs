@@ -1,0 +1,213 @@
+//! What a database engine must provide. The console, the REST API and the command line use
+//! storage only through these traits (as `Arc<dyn Database>`), so another engine is one more
+//! implementation of them; `crate::sqlite` is the first.
+//!
+//! Every method that changes something takes the [`Actor`] and writes the audit entry in the
+//! same transaction as the change: both are stored, or neither. A check and the change it
+//! guards are one atomic step (one statement, or a transaction that holds the lock on what
+//! it read), whatever the number of writers.
+
+use crate::audit::Actor;
+use crate::error::StoreResult;
+use crate::media::StoredMedia;
+use crate::password::StoredHash;
+use crate::messages::{AccountChanges, AccountRow, Message, MessageKey, MessageMeta, Recall};
+use async_trait::async_trait;
+use domain::post::ValidFilter;
+use domain::{
+    AccountFields, AccountId, AdminIdentifier, ApiSettings, AuditAction, AuditPage, Channel,
+    ChannelFields, ChannelOption, ChannelPage, MediaId, Operator, OperatorName, Post, PostPage,
+    ValidPost,
+};
+
+/// Images a change left unused: their files can go once the change is committed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Orphans(pub Vec<MediaId>);
+
+/// A published post and its REST message key. `post` is `None` only when a retried request
+/// finds that the post it made was recalled since.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub key: MessageKey,
+    pub post: Option<Post>,
+}
+
+/// What signing in checks a password against.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub operator_id: i64,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// A stored session: its operator and when it was last used (unix seconds).
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub operator_id: i64,
+    pub name: String,
+    pub last_seen_at: i64,
+}
+
+#[async_trait]
+pub trait ChannelStore: Send + Sync {
+    /// A page of channels, newest first (the page number is clamped to the pages there are).
+    async fn list_channels(&self, page: u32) -> StoreResult<ChannelPage>;
+    async fn channel(&self, id: i64) -> StoreResult<Option<Channel>>;
+    /// Every channel by name, for the composer's and the filter's select.
+    async fn channel_options(&self) -> StoreResult<Vec<ChannelOption>>;
+    /// Creates a channel; `account` is generated when not given, and a taken one is
+    /// `Conflict::AccountIdTaken`.
+    async fn create_channel(
+        &self,
+        fields: &ChannelFields,
+        account: Option<&AccountId>,
+        extra: &AccountFields,
+        by: &Actor,
+    ) -> StoreResult<Channel>;
+    /// Replaces what an operator sets on a channel (a photo given replaces the old one and
+    /// any FaceUrl).
+    async fn update_channel(
+        &self,
+        id: i64,
+        fields: &ChannelFields,
+        by: &Actor,
+    ) -> StoreResult<(Channel, Orphans)>;
+    /// Deletes a channel with its posts.
+    async fn delete_channel(&self, id: i64, by: &Actor) -> StoreResult<Orphans>;
+    async fn account(&self, account_id: &str) -> StoreResult<Option<AccountRow>>;
+    async fn update_account(
+        &self,
+        id: i64,
+        changes: &AccountChanges,
+        by: &Actor,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait PostStore: Send + Sync {
+    /// Stores a post with its images, links and search entries. A request id seen before
+    /// returns what the first request made (and writes no second audit entry).
+    async fn publish(
+        &self,
+        post: &ValidPost,
+        request_id: &str,
+        meta: &MessageMeta,
+        by: &Actor,
+    ) -> StoreResult<Published>;
+    /// Many posts at once (bulk import, benchmark seeding), each `(post, request id, unix
+    /// time)`, through the same statements as `publish`, in one transaction and without
+    /// audit entries: an import is a set-up step, not an operator's change.
+    async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()>;
+    /// A live (not recalled) post.
+    async fn post(&self, id: i64) -> StoreResult<Option<Post>>;
+    /// The newest live posts matching the filter, a page at a time.
+    async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage>;
+    /// A channel's messages, newest first, older than the post `before` when given.
+    async fn messages(
+        &self,
+        channel_id: i64,
+        before: Option<i64>,
+        limit: u32,
+        with_recalled: bool,
+    ) -> StoreResult<Vec<Message>>;
+    /// Recalls a message of the channel: it leaves lists and search, but stays stored.
+    async fn recall(
+        &self,
+        channel_id: i64,
+        key: &MessageKey,
+        reason: &str,
+        by: &Actor,
+    ) -> StoreResult<Recall>;
+}
+
+#[async_trait]
+pub trait MediaIndex: Send + Sync {
+    /// Records an uploaded image (again is fine: content-addressed).
+    async fn record_media(&self, media: &StoredMedia) -> StoreResult<()>;
+    /// The content type of a recorded image.
+    async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>>;
+}
+
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    async fn operators(&self) -> StoreResult<Vec<Operator>>;
+    async fn credentials(&self, name: &str) -> StoreResult<Option<Credentials>>;
+    async fn password_hash(&self, operator_id: i64) -> StoreResult<Option<String>>;
+    async fn operator_id(&self, name: &str) -> StoreResult<Option<i64>>;
+    /// `Conflict::OperatorNameTaken` when the name is taken.
+    async fn add_operator(
+        &self,
+        name: &OperatorName,
+        hash: &StoredHash,
+        by: &Actor,
+    ) -> StoreResult<Operator>;
+    /// Adds the operator only when there is none at all (first start); `None` when there
+    /// was one already. Several servers starting at once add exactly one.
+    async fn add_first_operator(
+        &self,
+        name: &OperatorName,
+        hash: &StoredHash,
+        by: &Actor,
+    ) -> StoreResult<Option<Operator>>;
+    /// Sets the password and ends the operator's sessions except `keep`; `action` says
+    /// whether the operator changed it or it was reset.
+    async fn set_password(
+        &self,
+        operator_id: i64,
+        hash: &StoredHash,
+        keep: Option<&str>,
+        action: AuditAction,
+        by: &Actor,
+    ) -> StoreResult<()>;
+    /// Removes an operator and their sessions; never the last one. Returns the name.
+    async fn remove_operator(&self, operator_id: i64, by: &Actor) -> StoreResult<String>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Starts a session (and sweeps sessions idle since before `idle_cutoff`).
+    async fn start_session(
+        &self,
+        operator_id: i64,
+        token_hash: &str,
+        now: i64,
+        idle_cutoff: i64,
+        by: &Actor,
+    ) -> StoreResult<()>;
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<StoredSession>>;
+    async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()>;
+    /// Ends a session; with an actor (signing out) the audit log says so, without one (an
+    /// idle session found expired) nothing is recorded.
+    async fn end_session(&self, token_hash: &str, by: Option<&Actor>) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Records an event that changes nothing else (a failed sign-in).
+    async fn record(&self, by: &Actor, action: AuditAction, subject: &str) -> StoreResult<()>;
+    /// A page of the log, newest first, below the entry id `before` when given.
+    async fn audit_page(&self, before: Option<i64>) -> StoreResult<AuditPage>;
+}
+
+#[async_trait]
+pub trait ApiStore: Send + Sync {
+    /// The application id and its secret key (`None` before one is made).
+    async fn api_credentials(&self) -> StoreResult<(i64, Option<String>)>;
+    async fn is_api_admin(&self, identifier: &str) -> StoreResult<bool>;
+    async fn api_settings(&self) -> StoreResult<ApiSettings>;
+    /// Replaces the secret key: UserSigs made with the old one stop working at once.
+    async fn set_api_key(&self, key: &str, by: &Actor) -> StoreResult<()>;
+    async fn add_api_admin(&self, identifier: &AdminIdentifier, by: &Actor) -> StoreResult<()>;
+    async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()>;
+}
+
+/// Everything storage offers: one engine implements every part.
+pub trait Database:
+    ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore
+{
+}
+
+impl<T> Database for T where
+    T: ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore
+{
+}

@@ -1,0 +1,77 @@
+//! Channel Console's storage: everything that touches the database or the media files.
+//!
+//! - [`database`]: the traits a database engine implements (what the console, the REST
+//!   API and the command line may ask of storage); [`sqlite`] implements them.
+//! - [`media`]: image files, content-addressed, streamed in with bounded memory.
+//! - [`auth`]: sessions, the sign-in throttle and password checks over the database;
+//!   [`password`] hashes, [`throttle`] counts failures.
+//! - [`audit`]: who made a change; every change's audit entry is written in the change's
+//!   own transaction.
+//! - [`error`]: what can go wrong, as types; the front ends say it.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod database;
+pub mod error;
+pub mod media;
+pub mod messages;
+pub mod password;
+pub mod random;
+pub mod sqlite;
+pub mod throttle;
+
+pub use audit::Actor;
+pub use database::Database;
+pub use error::{AuthError, Conflict, MediaUse, Missing, StoreError, StoreResult, UploadError};
+
+use domain::{Channel, ChannelFields};
+use media::{MediaStore, StoredMedia};
+use std::sync::Arc;
+
+/// The database and the media files together, for the changes that touch both: the file
+/// side is done here, after the database has committed (a file is never removed while a
+/// row uses it, and an upload's row is written only once its file is in place).
+#[derive(Clone)]
+pub struct Storage {
+    pub db: Arc<dyn Database>,
+    pub media: MediaStore,
+}
+
+impl Storage {
+    pub fn new(db: Arc<dyn Database>, media: MediaStore) -> Self {
+        Self { db, media }
+    }
+
+    /// Streams an upload into the media files and records it.
+    pub async fn upload<S, E>(&self, chunks: S) -> Result<StoredMedia, UploadError>
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let stored = self.media.write(chunks).await?;
+        self.db.record_media(&stored).await?;
+        Ok(stored)
+    }
+
+    pub async fn update_channel(&self, id: i64, fields: &ChannelFields, by: &Actor) -> StoreResult<Channel> {
+        let (channel, orphans) = self.db.update_channel(id, fields, by).await?;
+        self.media.remove_files(&orphans.0).await;
+        Ok(channel)
+    }
+
+    /// Deletes a channel, its posts and the images nothing else uses.
+    pub async fn delete_channel(&self, id: i64, by: &Actor) -> StoreResult<()> {
+        let orphans = self.db.delete_channel(id, by).await?;
+        self.media.remove_files(&orphans.0).await;
+        Ok(())
+    }
+
+    /// Makes a new REST API secret key (256 random bits, 64 hex digits, like the vendor's),
+    /// replacing the old one. Returns the key, which is shown this once.
+    pub async fn rotate_api_key(&self, by: &Actor) -> StoreResult<String> {
+        let key = random::hex_token::<32>();
+        self.db.set_api_key(&key, by).await?;
+        Ok(key)
+    }
+}

@@ -1,0 +1,105 @@
+//! Channels and posts as the vendor's REST API sees them: "official accounts" and their
+//! messages. These are stored facts (the sender's random, the custom data, recall), so the
+//! types live with the store; the REST module turns them into the vendor's JSON.
+
+use domain::{AccountFields, ChannelName, ChannelProfile, MediaId};
+
+/// A channel as the REST API describes it.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: i64,
+    pub account_id: String,
+    pub name: String,
+    pub profile: String,
+    pub photo: Option<MediaId>,
+    pub face_url: Option<String>,
+    pub owner_account: String,
+    pub organization: String,
+    pub custom_string: String,
+    pub max_subscribers: i64,
+    pub created_at: i64,
+    pub last_msg_time: Option<i64>,
+}
+
+/// What `modify_official_account_base_info` may change; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub name: Option<ChannelName>,
+    pub profile: Option<ChannelProfile>,
+    pub extra: AccountFields,
+}
+
+/// What a post sent through the REST API carries besides its content.
+#[derive(Debug, Clone, Default)]
+pub struct MessageMeta {
+    /// The sender's `Random`, part of the message key.
+    pub random: i64,
+    pub cloud_custom_data: String,
+}
+
+/// A message's key: `<post id>_<random>_<unix time>`, as the vendor forms it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageKey {
+    pub post_id: i64,
+    pub random: i64,
+    pub time: i64,
+}
+
+impl MessageKey {
+    /// The key a well-formed text names.
+    pub fn parse(key: &str) -> Option<Self> {
+        let mut parts = key.trim().split('_');
+        let post_id = parts.next()?.parse().ok()?;
+        let random = parts.next()?.parse().ok()?;
+        let time = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some(Self { post_id, random, time })
+    }
+}
+
+impl std::fmt::Display for MessageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}_{}", self.post_id, self.random, self.time)
+    }
+}
+
+/// A message as `official_account_msg_get_simple` returns it.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub key: MessageKey,
+    pub text: String,
+    pub images: Vec<MessageImage>,
+    pub cloud_custom_data: String,
+    pub recalled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessageImage {
+    pub media: MediaId,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+/// How a recall went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recall {
+    Recalled,
+    AlreadyRecalled,
+    NotFound,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        let key = MessageKey { post_id: 12, random: 345, time: 1_800_000_000 };
+        assert_eq!(key.to_string(), "12_345_1800000000");
+        assert_eq!(MessageKey::parse(" 12_345_1800000000 "), Some(key));
+        for bad in ["", "12_345", "12_345_6_7", "a_b_c", "12__6"] {
+            assert_eq!(MessageKey::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The SQLite implementation of [`crate::Database`]: embedded, zero set-up, one writer at a
+//! time. Writes start with `BEGIN IMMEDIATE`, so a check and the change it guards run under
+//! the write lock.
+
+mod api;
+mod channels;
+mod operators;
+mod post_list;
+mod posts;
+mod sessions;
+
+use crate::audit::Actor;
+use domain::AuditAction;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A SQLite database (one file, or in memory for tests).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database and applies pending migrations.
+    pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            // Commits no longer copy the WAL back into the database every 1,000 pages (a
+            // stall of ~100 ms for the request that happens to commit then): the server
+            // checkpoints from a background task (`spawn_checkpointer`); this higher limit
+            // is the safety net.
+            .pragma("wal_autocheckpoint", "10000");
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// A store over a pool whose database is migrated already (tests).
+    pub fn from_pool(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Copies the WAL back into the database every second, off the request path. A passive
+    /// checkpoint waits for nobody and blocks nobody: readers and writers go on meanwhile.
+    pub fn spawn_checkpointer(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if pool.is_closed() {
+                    return;
+                }
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    tracing::warn!(%error, "WAL checkpoint failed; will retry");
+                }
+            }
+        });
+    }
+
+    /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up
+    /// front, so concurrent writers wait for each other (busy timeout) instead of failing
+    /// when a read transaction tries to upgrade to a write after another writer committed.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+/// Records an action inside the transaction that makes it: both are stored, or neither.
+async fn audit(
+    tx: &mut Transaction<'_, Sqlite>,
+    by: &Actor,
+    action: AuditAction,
+    subject: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (at, operator, action, subject, address) VALUES (?, ?, ?, ?, ?)")
+        .bind(crate::clock::now())
+        .bind(by.label())
+        .bind(action.as_str())
+        .bind(subject)
+        .bind(by.address())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A media id read back from the database, which only ever stores well-formed ones.
+fn media_id(raw: String) -> Result<domain::MediaId, crate::StoreError> {
+    domain::MediaId::parse(domain::Field::PostImages, &raw)
+        .map_err(|_| crate::StoreError::Corrupt(format!("media id {raw:?}")))
+}

@@ -1,0 +1,158 @@
+//! Reading posts on SQLite: one post, and pages of the list with search and filters.
+//!
+//! Search uses two contentless FTS5 indexes (see `domain::search` for which terms each
+//! answers). Queries are driven from an index in descending rowid order with the page
+//! limit, so SQLite stops after one page instead of sorting every match; pages are cut by id
+//! (`before`), so posts published meanwhile never shift the next page.
+
+use super::SqliteStore;
+use crate::error::{StoreError, StoreResult};
+use domain::post::ValidFilter;
+use domain::search::{split_terms, word_windows};
+use domain::{Post, PostImage, PostLink, PostPage, PostType};
+use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    channel_id: i64,
+    channel_name: String,
+    channel_photo: Option<String>,
+    kind: String,
+    text: String,
+    created_at: i64,
+}
+
+const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
+     c.photo AS channel_photo, p.kind, p.text, p.created_at \
+     FROM posts p JOIN channels c ON c.id = p.channel_id";
+
+pub(super) async fn live_post(store: &SqliteStore, id: i64) -> StoreResult<Option<Post>> {
+    let row = sqlx::query_as::<_, PostRow>(&format!("{SELECT_POSTS} WHERE p.id = ? AND p.recalled_at IS NULL"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(assemble(store, row.into_iter().collect()).await?.pop())
+}
+
+/// An FTS5 phrase: the term in double quotes (terms never contain quotes; see
+/// `domain::search::terms`).
+fn phrase(term: &str) -> String {
+    format!("\"{term}\"")
+}
+
+pub(super) async fn list(store: &SqliteStore, filter: &ValidFilter) -> StoreResult<PostPage> {
+    let (long, short) = split_terms(&filter.terms);
+    let trigram_query = (!long.is_empty()).then(|| long.iter().map(|t| phrase(t)).collect::<Vec<_>>().join(" "));
+    let words_query = (!short.is_empty())
+        .then(|| short.iter().map(|t| format!("{}*", phrase(&word_windows(t)))).collect::<Vec<_>>().join(" "));
+
+    // Drive the query from a search index when there is one.
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
+    let driver = match (&trigram_query, &words_query) {
+        (Some(query), _) => Some(("posts_trigram", query.clone())),
+        (None, Some(query)) => Some(("posts_words", query.clone())),
+        (None, None) => None,
+    };
+    match &driver {
+        Some((table, query)) => {
+            q.push(format!(
+                "SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, \
+                 p.kind, p.text, p.created_at FROM {table} f \
+                 JOIN posts p ON p.id = f.rowid JOIN channels c ON c.id = p.channel_id \
+                 WHERE {table} MATCH "
+            ));
+            q.push_bind(query.clone());
+            if *table == "posts_trigram" {
+                if let Some(words) = &words_query {
+                    q.push(" AND p.id IN (SELECT rowid FROM posts_words WHERE posts_words MATCH ");
+                    q.push_bind(words.clone());
+                    q.push(")");
+                }
+            }
+            if let Some(before) = filter.before {
+                q.push(" AND f.rowid < ").push_bind(before);
+            }
+        }
+        None => {
+            q.push(SELECT_POSTS).push(" WHERE 1 = 1");
+            if let Some(before) = filter.before {
+                q.push(" AND p.id < ").push_bind(before);
+            }
+        }
+    }
+    q.push(" AND p.recalled_at IS NULL");
+    if let Some(channel) = filter.channel_id {
+        q.push(" AND p.channel_id = ").push_bind(channel);
+    }
+    if let Some(kind) = filter.kind {
+        q.push(" AND p.kind = ").push_bind(kind.code());
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND p.created_at >= ").push_bind(from);
+    }
+    if let Some(until) = filter.until {
+        q.push(" AND p.created_at < ").push_bind(until);
+    }
+    q.push(match driver {
+        Some(_) => " ORDER BY f.rowid DESC LIMIT ",
+        None => " ORDER BY p.id DESC LIMIT ",
+    });
+    q.push_bind((PostPage::PAGE_SIZE + 1) as i64);
+
+    let mut rows = q.build_query_as::<PostRow>().fetch_all(&store.pool).await?;
+    let next_before = if rows.len() > PostPage::PAGE_SIZE {
+        rows.truncate(PostPage::PAGE_SIZE);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(PostPage { posts: assemble(store, rows).await?, next_before })
+}
+
+/// Adds each post's images and links (two queries for the whole page).
+async fn assemble(store: &SqliteStore, rows: Vec<PostRow>) -> StoreResult<Vec<Post>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut images: HashMap<i64, Vec<PostImage>> = HashMap::new();
+    let mut links: HashMap<i64, Vec<PostLink>> = HashMap::new();
+
+    // `columns` of `table` for every post of the page, in order.
+    let parts_of = |columns: &str, table: &str| {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT post_id, {columns} FROM {table} WHERE post_id IN ("));
+        let mut ids = q.separated(", ");
+        for row in &rows {
+            ids.push_bind(row.id);
+        }
+        q.push(") ORDER BY post_id, position");
+        q
+    };
+    let mut q = parts_of("media, alt", "post_images");
+    for (post_id, media, alt) in q.build_query_as::<(i64, String, String)>().fetch_all(&store.pool).await? {
+        images.entry(post_id).or_default().push(PostImage { media, alt });
+    }
+    let mut q = parts_of("label, url", "post_links");
+    for (post_id, label, url) in q.build_query_as::<(i64, String, String)>().fetch_all(&store.pool).await? {
+        links.entry(post_id).or_default().push(PostLink { label, url });
+    }
+
+    rows.into_iter()
+        .map(|row| {
+            let kind = PostType::from_code(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("post {} has unknown type {:?}", row.id, row.kind)))?;
+            Ok(Post {
+                id: row.id,
+                channel_id: row.channel_id,
+                channel_name: row.channel_name,
+                channel_photo: row.channel_photo,
+                kind,
+                text: row.text,
+                images: images.remove(&row.id).unwrap_or_default(),
+                links: links.remove(&row.id).unwrap_or_default(),
+                created_at: row.created_at,
+            })
+        })
+        .collect()
+}
