@@ -1,9 +1,9 @@
 pub mod components;
-pub mod pages;
-mod upload;
 mod format;
+pub mod pages;
 mod previews;
 pub mod session;
+mod upload;
 
 use components::toast::{provide_toasts, ToastHost};
 use leptos::prelude::*;
@@ -43,9 +43,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use axum::http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
         return;
     };
     let policy = format!(

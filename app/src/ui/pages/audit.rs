@@ -32,7 +32,9 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
     let next = RwSignal::new(first.next);
     let loading = RwSignal::new(false);
     let load_more = move |_: ()| {
-        let Some(before) = next.get_untracked() else { return };
+        let Some(before) = next.get_untracked() else {
+            return;
+        };
         loading.set(true);
         leptos::task::spawn_local(async move {
             match audit_log(Some(before)).await {

@@ -33,7 +33,10 @@ pub fn ChannelForm(
         FormMode::Edit(c) => (
             c.name.clone(),
             c.profile.clone(),
-            c.photo.as_deref().map(PhotoState::stored).unwrap_or(PhotoState::Empty),
+            c.photo
+                .as_deref()
+                .map(PhotoState::stored)
+                .unwrap_or(PhotoState::Empty),
         ),
     };
     let name = RwSignal::new(name);
@@ -44,7 +47,9 @@ pub fn ChannelForm(
     let name_check = Signal::derive(move || ChannelName::parse(&name.get()).err());
     // An empty name is not an error to shout about while typing; the hint says it instead.
     let name_error = Signal::derive(move || {
-        name_check.get().filter(|e| !matches!(e, ValidationError::Required { .. }))
+        name_check
+            .get()
+            .filter(|e| !matches!(e, ValidationError::Required { .. }))
     });
     let profile_error = Signal::derive(move || ChannelProfile::parse(&profile.get()).err());
     let blocker = Signal::derive(move || {
@@ -65,7 +70,9 @@ pub fn ChannelForm(
         if saving.get_untracked() || blocker.get_untracked().is_some() {
             return;
         }
-        let Some(photo_id) = photo.get_untracked().id() else { return };
+        let Some(photo_id) = photo.get_untracked().id() else {
+            return;
+        };
         saving.set(true);
         let (name, profile) = (name.get_untracked(), profile.get_untracked());
         leptos::task::spawn_local(async move {

@@ -13,7 +13,11 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn ChannelsPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
     };
     let version = RwSignal::new(0u32);
     let channels = Resource::new(move || (page(), version.get()), |(p, _)| list_channels(p));
@@ -86,7 +90,12 @@ fn ChannelList(
         }
         .into_any();
     }
-    let ChannelPage { channels, page, page_count, total } = list;
+    let ChannelPage {
+        channels,
+        page,
+        page_count,
+        total,
+    } = list;
     view! {
         <p class="muted">{format!("{total} channel{}", if total == 1 { "" } else { "s" })}</p>
         <ul class="channel-list" aria-label="Channels">

@@ -94,7 +94,14 @@ pub fn Composer(
                     .map(|image| {
                         let key = next_key.get_value();
                         next_key.set_value(key + 1);
-                        DraftImage { key, src: media_url(&image.media), media: Some(image.media), alt: image.alt, progress: 100, preview: None }
+                        DraftImage {
+                            key,
+                            src: media_url(&image.media),
+                            media: Some(image.media),
+                            alt: image.alt,
+                            progress: 100,
+                            preview: None,
+                        }
                     })
                     .collect(),
             );
@@ -106,7 +113,10 @@ pub fn Composer(
         restored.set(true);
     });
     Effect::new(move |_| {
-        let saved = SavedDraft { draft: draft.get(), request_id: request_id.get() };
+        let saved = SavedDraft {
+            draft: draft.get(),
+            request_id: request_id.get(),
+        };
         if restored.get() {
             if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
                 let _ = storage.set_item(STORAGE_KEY, &json);
@@ -119,7 +129,9 @@ pub fn Composer(
         if uploading() {
             return Some("Wait for the images to finish uploading.".into());
         }
-        draft.with(|d| d.for_publishing().validate().err()).map(|e| e.to_string())
+        draft
+            .with(|d| d.for_publishing().validate().err())
+            .map(|e| e.to_string())
     });
     let text_error = Signal::derive(move || {
         let value = text.get();
@@ -144,12 +156,21 @@ pub fn Composer(
             );
         }
         for index in 0..count.min(room) {
-            let Some(file) = files.get(index as u32) else { continue };
+            let Some(file) = files.get(index as u32) else {
+                continue;
+            };
             let key = next_key.get_value();
             next_key.set_value(key + 1);
             let (handle, src) = previews::hold(&file);
             images.update(|list| {
-                list.push(DraftImage { key, src, media: None, alt: String::new(), progress: 0, preview: Some(handle) })
+                list.push(DraftImage {
+                    key,
+                    src,
+                    media: None,
+                    alt: String::new(),
+                    progress: 0,
+                    preview: Some(handle),
+                })
             });
             leptos::task::spawn_local(async move {
                 let progress = move |p: u8| {
@@ -212,7 +233,9 @@ pub fn Composer(
                 Ok(post) => {
                     text.set(String::new());
                     images.update(|list| {
-                        list.iter().filter_map(|i| i.preview).for_each(previews::release);
+                        list.iter()
+                            .filter_map(|i| i.preview)
+                            .for_each(previews::release);
                         list.clear();
                     });
                     links.set(vec![]);
@@ -226,9 +249,14 @@ pub fn Composer(
 
     let preview = Signal::derive(move || {
         let d = draft.get().for_publishing();
-        let channel = d.channel_id.and_then(|id| channels.with(|list| list.iter().find(|c| c.id == id).cloned()));
+        let channel = d
+            .channel_id
+            .and_then(|id| channels.with(|list| list.iter().find(|c| c.id == id).cloned()));
         PostCard {
-            channel_name: channel.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "No channel chosen".into()),
+            channel_name: channel
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "No channel chosen".into()),
             channel_photo: channel.and_then(|c| c.photo),
             kind: d.kind,
             text: d.text.trim().to_owned(),
@@ -237,7 +265,11 @@ pub fn Composer(
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(n, i)| CardImage { key: i.key.to_string(), src: i.src, alt: default_alt(&i.alt, n, count) })
+                    .map(|(n, i)| CardImage {
+                        key: i.key.to_string(),
+                        src: i.src,
+                        alt: default_alt(&i.alt, n, count),
+                    })
                     .collect()
             } else {
                 vec![]
@@ -425,9 +457,17 @@ fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let add = move || {
-        let link = PostLink { label: label.get_untracked(), url: url.get_untracked() };
+        let link = PostLink {
+            label: label.get_untracked(),
+            url: url.get_untracked(),
+        };
         if links.with_untracked(Vec::len) >= MAX_LINKS {
-            let message = ValidationError::TooMany { field: Field::PostLinks, max: MAX_LINKS, actual: MAX_LINKS + 1 }.to_string();
+            let message = ValidationError::TooMany {
+                field: Field::PostLinks,
+                max: MAX_LINKS,
+                actual: MAX_LINKS + 1,
+            }
+            .to_string();
             error.set(Some(message.clone()));
             toasts.error(message);
             return;

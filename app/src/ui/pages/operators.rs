@@ -4,7 +4,11 @@
 use crate::api::auth::whoami;
 use crate::api::operators::{add_operator, change_password, list_operators, remove_operator};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
-use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
+use crate::ui::components::{
+    dialog::Dialog,
+    field_check::{check_as_typed, CheckedField},
+    toast::use_toasts,
+};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -48,7 +52,11 @@ pub fn OperatorsPage() -> impl IntoView {
 }
 
 #[component]
-fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
+fn OperatorList(
+    list: Vec<Operator>,
+    me: String,
+    removing: RwSignal<Option<Operator>>,
+) -> impl IntoView {
     view! {
         <table class="data-table" aria-label="Operators">
             <thead>
@@ -98,7 +106,10 @@ fn AddOperator(on_added: Callback<()>) -> impl IntoView {
     let name_error = check_as_typed(name, OperatorName::parse);
     let password_error = check_as_typed(password, |v| NewPassword::parse(Field::Password, v));
     let invalid = move || {
-        name.with(String::is_empty) || password.with(String::is_empty) || name_error.get().is_some() || password_error.get().is_some()
+        name.with(String::is_empty)
+            || password.with(String::is_empty)
+            || name_error.get().is_some()
+            || password_error.get().is_some()
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -150,7 +161,8 @@ fn ChangePassword() -> impl IntoView {
     let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())
+        (!r.is_empty() && n != r)
+            .then(|| "Repeat new password: the two passwords differ.".to_owned())
     });
     let invalid = move || {
         current.with(String::is_empty)
@@ -173,7 +185,9 @@ fn ChangePassword() -> impl IntoView {
                     current.set(String::new());
                     new.set(String::new());
                     repeat.set(String::new());
-                    done.set(Some("Your password was changed. Your other sessions were signed out.".into()));
+                    done.set(Some(
+                        "Your password was changed. Your other sessions were signed out.".into(),
+                    ));
                 }
                 Err(err) => toasts.failure(&err),
             }
@@ -213,7 +227,11 @@ fn ChangePassword() -> impl IntoView {
 }
 
 #[component]
-fn RemoveOperator(operator: Operator, on_close: Callback<()>, on_removed: Callback<()>) -> impl IntoView {
+fn RemoveOperator(
+    operator: Operator,
+    on_close: Callback<()>,
+    on_removed: Callback<()>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let busy = RwSignal::new(false);
     let id = operator.id;

@@ -3,7 +3,11 @@
 
 use crate::api::settings::{add_api_admin, get_api_settings, remove_api_admin, rotate_api_key};
 use crate::domain::{AdminIdentifier, ApiSettings};
-use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
+use crate::ui::components::{
+    dialog::Dialog,
+    field_check::{check_as_typed, CheckedField},
+    toast::use_toasts,
+};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
@@ -47,7 +51,11 @@ struct NewKey {
 }
 
 #[component]
-fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refresh: Callback<()>) -> impl IntoView {
+fn ApiSettingsView(
+    current: ApiSettings,
+    new_key: RwSignal<Option<NewKey>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -57,7 +65,10 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refr
         leptos::task::spawn_local(async move {
             match rotate_api_key().await {
                 Ok(key) => {
-                    new_key.set(Some(NewKey { key, replaced: has_key }));
+                    new_key.set(Some(NewKey {
+                        key,
+                        replaced: has_key,
+                    }));
                     confirming.set(false);
                     refresh.run(());
                 }
@@ -68,7 +79,8 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refr
     };
     let key_state = match (&current.key_hint, current.key_created_at) {
         (Some(hint), Some(at)) => format!("Made {}; ends in …{hint}.", format::timestamp(at)),
-        _ => "No key yet: the REST API answers every call with error 131000 until one is made.".to_owned(),
+        _ => "No key yet: the REST API answers every call with error 131000 until one is made."
+            .to_owned(),
     };
     view! {
         <dl class="settings-list">
@@ -118,7 +130,10 @@ fn AdminList(admins: Vec<String>, refresh: Callback<()>) -> impl IntoView {
     let error = check_as_typed(identifier, AdminIdentifier::parse);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || error.get_untracked().is_some() || identifier.with_untracked(String::is_empty) {
+        if busy.get_untracked()
+            || error.get_untracked().is_some()
+            || identifier.with_untracked(String::is_empty)
+        {
             return;
         }
         busy.set(true);

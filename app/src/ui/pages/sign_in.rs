@@ -20,7 +20,11 @@ pub fn SignInPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let (name, secret, next) = (operator.get_untracked(), password.get_untracked(), next.get_untracked());
+        let (name, secret, next) = (
+            operator.get_untracked(),
+            password.get_untracked(),
+            next.get_untracked(),
+        );
         leptos::task::spawn_local(async move {
             match sign_in(name, secret, next).await {
                 // A full page load: every page is rendered for the operator now signed in.
