@@ -24,3 +24,22 @@ pub fn on_result<S>(
         false,
     );
 }
+
+/// The action's version as of its last success. A list keyed on it is read again once a
+/// change went through, and not after a refusal: that changed nothing, and reading the list
+/// again would rebuild what is rendered with it, losing what was typed or loaded there.
+pub fn last_success<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    Memo::new(move |last: Option<&usize>| {
+        let version = action.version().get();
+        let refused = action.value().with(|value| matches!(value, Some(Err(_))));
+        match last {
+            Some(&last) if refused => last,
+            _ => version,
+        }
+    })
+}
