@@ -3,9 +3,10 @@
 //! reloaded and shared, and renders on the server.
 
 use super::composer::Composer;
-use crate::api::posts::{channel_options, list_posts};
+use crate::api::posts::{channel_options, list_posts, ListPosts, PublishPost};
 use crate::domain::search::terms;
 use crate::domain::{Post, PostFilter, PostPage, PostType};
+use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
 use leptos::prelude::*;
@@ -63,10 +64,11 @@ fn js_encode(value: &str) -> String {
 pub fn PostsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(filter_from));
-    let version = RwSignal::new(0u32);
     let channels = Resource::new(|| (), |_| channel_options());
+    let publish = ServerAction::<PublishPost>::new();
+    let published = last_success(publish);
     let first_page = Resource::new(
-        move || (filter.get(), version.get()),
+        move || (filter.get(), published.get()),
         |(f, _)| list_posts(f),
     );
     // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
@@ -74,12 +76,8 @@ pub fn PostsPage() -> impl IntoView {
     let extra = RwSignal::new(Vec::<PostPage>::new());
     Effect::new(move |_| {
         filter.track();
-        version.track();
+        published.track();
         extra.set(vec![]);
-    });
-
-    let on_published = Callback::new(move |_post: Post| {
-        version.update(|v| *v += 1);
     });
 
     view! {
@@ -92,7 +90,7 @@ pub fn PostsPage() -> impl IntoView {
                     let list = channels.await.unwrap_or_default();
                     let list = Signal::stored(list);
                     view! {
-                        <Composer channels=list on_published/>
+                        <Composer channels=list publish/>
                         <h2 id="post-list-title" class="list-title">"Published posts"</h2>
                         <SearchForm filter channels=list/>
                     }
@@ -119,26 +117,24 @@ fn PostList(
     filter: Memo<PostFilter>,
 ) -> impl IntoView {
     let toasts = use_toasts();
-    let loading = RwSignal::new(false);
+    let load = ServerAction::<ListPosts>::new();
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
     let first_next = first.next_before;
     let next =
         move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
     let load_more = move |_: ()| {
-        let Some(before) = next() else { return };
-        loading.set(true);
-        let filter = PostFilter {
-            before: Some(before),
-            ..filter.get_untracked()
-        };
-        leptos::task::spawn_local(async move {
-            match list_posts(filter).await {
-                Ok(page) => extra.update(|pages| pages.push(page)),
-                Err(err) => toasts.failure(&err),
-            }
-            loading.set(false);
-        });
+        if let Some(before) = next() {
+            let filter = PostFilter {
+                before: Some(before),
+                ..filter.get_untracked()
+            };
+            load.dispatch(ListPosts { filter });
+        }
     };
+    on_result(load, move |result| match result {
+        Ok(page) => extra.update(|pages| pages.push(page.clone())),
+        Err(err) => toasts.failure(err),
+    });
     if first.posts.is_empty() {
         let searching = filter.with_untracked(|f| f != &PostFilter::default());
         return view! {
@@ -163,7 +159,7 @@ fn PostList(
         </ol>
         <crate::ui::components::load_more::LoadMore
             has_more=Signal::derive(move || next().is_some())
-            loading
+            loading=load.pending()
             on_load=Callback::new(load_more)
         />
     }
