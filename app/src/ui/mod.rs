@@ -1,11 +1,13 @@
+mod action_results;
 pub mod components;
-pub mod pages;
-mod upload;
 mod format;
+pub mod pages;
 mod previews;
 pub mod session;
+mod upload;
 
 use components::toast::{provide_toasts, ToastHost};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes, A},
@@ -43,9 +45,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use axum::http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
         return;
     };
     let policy = format!(
@@ -112,14 +115,9 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn SignedInAs() -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::api::auth::whoami());
-    let sign_out = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        leptos::task::spawn_local(async move {
-            // Signed out on the server, or the session had ended already: sign-in either way.
-            let _ = crate::api::auth::sign_out().await;
-            session::go_to("/sign-in");
-        });
-    };
+    let sign_out = ServerAction::<crate::api::auth::SignOut>::new();
+    // Signed out on the server, or the session had ended already: sign-in either way.
+    action_results::on_result(sign_out, |_| session::go_to("/sign-in"));
     view! {
         <div class="session">
             <Transition fallback=|| ()>
@@ -128,9 +126,9 @@ fn SignedInAs() -> impl IntoView {
                 })}
             </Transition>
             // Posted by the browser itself if the page is not interactive yet.
-            <form method="post" action="/api/sign_out" on:submit=sign_out>
+            <ActionForm action=sign_out>
                 <button type="submit">"Sign out"</button>
-            </form>
+            </ActionForm>
         </div>
     }
 }

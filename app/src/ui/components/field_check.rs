@@ -10,7 +10,13 @@ pub fn check_as_typed<T>(
     parse: impl Fn(&str) -> Result<T, ValidationError> + Send + Sync + 'static,
 ) -> Memo<Option<String>> {
     Memo::new(move |_| {
-        value.with(|v| if v.is_empty() { None } else { parse(v).err().map(|e| e.to_string()) })
+        value.with(|v| {
+            if v.is_empty() {
+                None
+            } else {
+                parse(v).err().map(|e| e.to_string())
+            }
+        })
     })
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 #[component]
 pub fn LoadMore(
     #[prop(into)] has_more: Signal<bool>,
-    loading: RwSignal<bool>,
+    #[prop(into)] loading: Signal<bool>,
     on_load: Callback<()>,
 ) -> impl IntoView {
     view! {

@@ -8,14 +8,24 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PhotoState {
     Empty,
-    Uploading { preview: String },
-    Ready { id: String, preview: String, note: String },
+    Uploading {
+        preview: String,
+    },
+    Ready {
+        id: String,
+        preview: String,
+        note: String,
+    },
 }
 
 impl PhotoState {
     /// An already stored photo, as the edit dialog starts with.
     pub fn stored(id: &str) -> Self {
-        PhotoState::Ready { id: id.to_owned(), preview: media_url(id), note: String::new() }
+        PhotoState::Ready {
+            id: id.to_owned(),
+            preview: media_url(id),
+            note: String::new(),
+        }
     }
 
     pub fn id(&self) -> Option<String> {
@@ -49,7 +59,9 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
 
     let on_change = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
         let before = photo.get_untracked();
         let (handle, preview) = crate::ui::previews::hold(&file);
         if let Some(old) = preview_handle.get_value().replace(handle) {
@@ -57,9 +69,17 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
         }
         preview_handle.set_value(Some(handle));
         error.set(None);
-        photo.set(PhotoState::Uploading { preview: preview.clone() });
+        photo.set(PhotoState::Uploading {
+            preview: preview.clone(),
+        });
         leptos::task::spawn_local(async move {
-            match crate::ui::upload::upload_image(file, crate::ui::upload::Purpose::ProfilePhoto, |_| ()).await {
+            match crate::ui::upload::upload_image(
+                file,
+                crate::ui::upload::Purpose::ProfilePhoto,
+                |_| (),
+            )
+            .await
+            {
                 Ok(stored) => {
                     let size = match (stored.width, stored.height) {
                         (Some(w), Some(h)) => format!(", {w}×{h}"),
@@ -70,7 +90,11 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
                         stored.content_type.trim_start_matches("image/"),
                         stored.bytes.div_ceil(1024)
                     );
-                    photo.set(PhotoState::Ready { id: stored.id, preview, note });
+                    photo.set(PhotoState::Ready {
+                        id: stored.id,
+                        preview,
+                        note,
+                    });
                 }
                 Err(err) => {
                     error.set(Some(err.to_string()));

@@ -30,7 +30,11 @@ pub struct CardImage {
 
 /// What a screen reader says for an image the operator gave no alt text.
 pub fn default_alt(alt: &str, index: usize, count: usize) -> String {
-    if alt.trim().is_empty() { format!("Image {} of {count}", index + 1) } else { alt.to_owned() }
+    if alt.trim().is_empty() {
+        format!("Image {} of {count}", index + 1)
+    } else {
+        alt.to_owned()
+    }
 }
 
 impl PostCard {
@@ -47,7 +51,11 @@ impl PostCard {
                 .enumerate()
                 .map(|(i, image)| CardImage {
                     key: format!("{i}-{}", image.media),
-                    src: if full { media_url(&image.media) } else { thumbnail_url(&image.media) },
+                    src: if full {
+                        media_url(&image.media)
+                    } else {
+                        thumbnail_url(&image.media)
+                    },
                     alt: default_alt(&image.alt, i, post.images.len()),
                 })
                 .collect(),
@@ -86,11 +94,16 @@ pub fn PostView(
     let head = move || {
         card.with(|c| {
             let avatar = match c.channel_photo.as_deref() {
-                Some(id) => view! { <img class="avatar small" src=thumbnail_url(id) alt=""/> }.into_any(),
-                None => view! { <span class="avatar small placeholder" aria-hidden="true"></span> }.into_any(),
+                Some(id) => {
+                    view! { <img class="avatar small" src=thumbnail_url(id) alt=""/> }.into_any()
+                }
+                None => view! { <span class="avatar small placeholder" aria-hidden="true"></span> }
+                    .into_any(),
             };
             let time = match c.created_at {
-                Some(t) => view! { <time datetime=format::iso(t)>{format::timestamp(t)}</time> }.into_any(),
+                Some(t) => {
+                    view! { <time datetime=format::iso(t)>{format::timestamp(t)}</time> }.into_any()
+                }
                 None => view! { <span class="muted">"Not published yet"</span> }.into_any(),
             };
             view! {

@@ -1,7 +1,8 @@
 //! The Audit log page: what operators did, newest first.
 
-use crate::api::operators::audit_log;
+use crate::api::operators::{audit_log, AuditLog};
 use crate::domain::{AuditEntry, AuditPage};
+use crate::ui::action_results::on_result;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::format;
 use crate::ui::session::LoadError;
@@ -30,21 +31,21 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
     let toasts = use_toasts();
     let more = RwSignal::new(Vec::<AuditEntry>::new());
     let next = RwSignal::new(first.next);
-    let loading = RwSignal::new(false);
+    let load = ServerAction::<AuditLog>::new();
     let load_more = move |_: ()| {
-        let Some(before) = next.get_untracked() else { return };
-        loading.set(true);
-        leptos::task::spawn_local(async move {
-            match audit_log(Some(before)).await {
-                Ok(page) => {
-                    more.update(|list| list.extend(page.entries));
-                    next.set(page.next);
-                }
-                Err(err) => toasts.failure(&err),
-            }
-            loading.set(false);
-        });
+        if let Some(before) = next.get_untracked() {
+            load.dispatch(AuditLog {
+                before: Some(before),
+            });
+        }
     };
+    on_result(load, move |result| match result {
+        Ok(page) => {
+            more.update(|list| list.extend(page.entries.iter().cloned()));
+            next.set(page.next);
+        }
+        Err(err) => toasts.failure(err),
+    });
     if first.entries.is_empty() {
         return view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any();
     }
@@ -68,7 +69,7 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
         </table>
         <crate::ui::components::load_more::LoadMore
             has_more=Signal::derive(move || next.get().is_some())
-            loading
+            loading=load.pending()
             on_load=Callback::new(load_more)
         />
     }

@@ -1,13 +1,12 @@
 //! The create and edit dialog. The fields are checked as the operator types, with the same
 //! domain types the server functions check with again.
 
-use crate::api::channels::{create_channel, update_channel};
+use crate::api::channels as api;
 use crate::domain::{Channel, ChannelName, ChannelProfile, ValidationError};
 use crate::ui::components::{
     byte_counter::ByteCounter,
     dialog::Dialog,
     photo_picker::{PhotoPicker, PhotoState},
-    toast::use_toasts,
 };
 use leptos::prelude::*;
 
@@ -20,10 +19,11 @@ pub enum FormMode {
 #[component]
 pub fn ChannelForm(
     mode: FormMode,
+    /// The page closes the dialog once the channel is saved.
+    create: ServerAction<api::CreateChannel>,
+    update: ServerAction<api::UpdateChannel>,
     on_close: Callback<()>,
-    on_saved: Callback<Channel>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let (title, action, editing) = match &mode {
         FormMode::Create => ("Create channel", "Create", None),
         FormMode::Edit(channel) => ("Edit channel", "Save", Some(channel.id)),
@@ -33,18 +33,23 @@ pub fn ChannelForm(
         FormMode::Edit(c) => (
             c.name.clone(),
             c.profile.clone(),
-            c.photo.as_deref().map(PhotoState::stored).unwrap_or(PhotoState::Empty),
+            c.photo
+                .as_deref()
+                .map(PhotoState::stored)
+                .unwrap_or(PhotoState::Empty),
         ),
     };
     let name = RwSignal::new(name);
     let profile = RwSignal::new(profile);
     let photo = RwSignal::new(photo);
-    let saving = RwSignal::new(false);
+    let saving = Signal::derive(move || create.pending().get() || update.pending().get());
 
     let name_check = Signal::derive(move || ChannelName::parse(&name.get()).err());
     // An empty name is not an error to shout about while typing; the hint says it instead.
     let name_error = Signal::derive(move || {
-        name_check.get().filter(|e| !matches!(e, ValidationError::Required { .. }))
+        name_check
+            .get()
+            .filter(|e| !matches!(e, ValidationError::Required { .. }))
     });
     let profile_error = Signal::derive(move || ChannelProfile::parse(&profile.get()).err());
     let blocker = Signal::derive(move || {
@@ -65,20 +70,27 @@ pub fn ChannelForm(
         if saving.get_untracked() || blocker.get_untracked().is_some() {
             return;
         }
-        let Some(photo_id) = photo.get_untracked().id() else { return };
-        saving.set(true);
+        let Some(photo) = photo.get_untracked().id() else {
+            return;
+        };
         let (name, profile) = (name.get_untracked(), profile.get_untracked());
-        leptos::task::spawn_local(async move {
-            let result = match editing {
-                None => create_channel(name, profile, photo_id).await,
-                Some(id) => update_channel(id, name, profile, photo_id).await,
-            };
-            saving.set(false);
-            match result {
-                Ok(channel) => on_saved.run(channel),
-                Err(err) => toasts.failure(&err),
+        match editing {
+            None => {
+                create.dispatch(api::CreateChannel {
+                    name,
+                    profile,
+                    photo,
+                });
             }
-        });
+            Some(id) => {
+                update.dispatch(api::UpdateChannel {
+                    id,
+                    name,
+                    profile,
+                    photo,
+                });
+            }
+        }
     };
 
     view! {

@@ -3,8 +3,11 @@
 
 use super::channel_form::{ChannelForm, FormMode};
 use super::delete_channel::DeleteChannel;
-use crate::api::channels::list_channels;
+use crate::api::channels::{self as api, list_channels};
 use crate::domain::{thumbnail_url, Channel, ChannelPage};
+use crate::error::AppError;
+use crate::ui::action_results::on_result;
+use crate::ui::components::toast::use_toasts;
 use crate::ui::format;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -13,21 +16,54 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn ChannelsPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
     };
-    let version = RwSignal::new(0u32);
-    let channels = Resource::new(move || (page(), version.get()), |(p, _)| list_channels(p));
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let create = ServerAction::<api::CreateChannel>::new();
+    let update = ServerAction::<api::UpdateChannel>::new();
+    let delete = ServerAction::<api::DeleteChannel>::new();
+    let channels = Resource::new(
+        move || {
+            (
+                page(),
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(page, ..)| list_channels(page),
+    );
     let form = RwSignal::new(None::<FormMode>);
     let deleting = RwSignal::new(None::<Channel>);
-    let refresh = move || version.update(|v| *v += 1);
 
-    let on_saved = Callback::new(move |_: Channel| {
-        let created = matches!(form.get_untracked(), Some(FormMode::Create));
-        form.set(None);
-        if created && page() != 1 {
-            use_navigate()("/channels", Default::default());
+    // A dialog closes once its change went through; after a refusal it stays as it was.
+    on_result(create, move |result| match result {
+        Ok(_) => {
+            form.set(None);
+            // Newest first: the new channel is on the first page.
+            if page() != 1 {
+                navigate("/channels", Default::default());
+            }
         }
-        refresh();
+        Err(err) => toasts.failure(err),
+    });
+    on_result(update, move |result| match result {
+        Ok(_) => form.set(None),
+        Err(err) => toasts.failure(err),
+    });
+    on_result(delete, move |result| match result {
+        Ok(()) => deleting.set(None),
+        // Someone deleted it first: say so, and the list read again no longer shows it.
+        Err(err @ AppError::NotFound(_)) => {
+            toasts.failure(err);
+            deleting.set(None);
+        }
+        Err(err) => toasts.failure(err),
     });
 
     view! {
@@ -52,21 +88,10 @@ pub fn ChannelsPage() -> impl IntoView {
             </Transition>
         </main>
         {move || form.get().map(|mode| view! {
-            <ChannelForm
-                mode
-                on_close=Callback::new(move |_| form.set(None))
-                on_saved=on_saved
-            />
+            <ChannelForm mode create update on_close=Callback::new(move |_| form.set(None))/>
         })}
         {move || deleting.get().map(|channel| view! {
-            <DeleteChannel
-                channel
-                on_close=Callback::new(move |_| deleting.set(None))
-                on_deleted=Callback::new(move |_| {
-                    deleting.set(None);
-                    refresh();
-                })
-            />
+            <DeleteChannel channel delete on_close=Callback::new(move |_| deleting.set(None))/>
         })}
     }
 }
@@ -86,7 +111,12 @@ fn ChannelList(
         }
         .into_any();
     }
-    let ChannelPage { channels, page, page_count, total } = list;
+    let ChannelPage {
+        channels,
+        page,
+        page_count,
+        total,
+    } = list;
     view! {
         <p class="muted">{format!("{total} channel{}", if total == 1 { "" } else { "s" })}</p>
         <ul class="channel-list" aria-label="Channels">

@@ -1,34 +1,20 @@
 //! Asks before a channel is deleted: deletion cannot be undone.
 
-use crate::api::channels::delete_channel;
+use crate::api::channels as api;
 use crate::domain::Channel;
-use crate::error::AppError;
-use crate::ui::components::{dialog::Dialog, toast::use_toasts};
+use crate::ui::components::dialog::Dialog;
 use leptos::prelude::*;
 
 #[component]
 pub fn DeleteChannel(
     channel: Channel,
+    /// The page closes the dialog when the deletion is answered.
+    delete: ServerAction<api::DeleteChannel>,
     on_close: Callback<()>,
-    on_deleted: Callback<()>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
-    let busy = RwSignal::new(false);
     let id = channel.id;
     let confirm = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = delete_channel(id).await;
-            busy.set(false);
-            match result {
-                Ok(()) => on_deleted.run(()),
-                Err(err @ AppError::NotFound(_)) => {
-                    toasts.failure(&err);
-                    on_deleted.run(());
-                }
-                Err(err) => toasts.failure(&err),
-            }
-        });
+        delete.dispatch(api::DeleteChannel { id });
     };
     view! {
         <Dialog title_id="delete-channel-title" title="Delete channel?" on_close=on_close>
@@ -38,7 +24,7 @@ pub fn DeleteChannel(
                 "are removed permanently."
             </p>
             <div class="actions">
-                <button type="button" class="danger" disabled=move || busy.get() on:click=confirm>
+                <button type="button" class="danger" disabled=move || delete.pending().get() on:click=confirm>
                     "Delete"
                 </button>
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

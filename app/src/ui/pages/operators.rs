@@ -2,20 +2,34 @@
 //! password.
 
 use crate::api::auth::whoami;
-use crate::api::operators::{add_operator, change_password, list_operators, remove_operator};
+use crate::api::operators::{self as api, list_operators};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
-use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
+use crate::ui::action_results::on_result;
+use crate::ui::components::{
+    dialog::Dialog,
+    field_check::{check_as_typed, CheckedField},
+    toast::use_toasts,
+};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
 
 #[component]
 pub fn OperatorsPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let operators = Resource::new(move || version.get(), |_| list_operators());
+    let toasts = use_toasts();
+    let add = ServerAction::<api::AddOperator>::new();
+    let remove = ServerAction::<api::RemoveOperator>::new();
+    let operators = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| list_operators(),
+    );
     let me = Resource::new(|| (), |_| whoami());
     let removing = RwSignal::new(None::<Operator>);
-    let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
+    // The dialog closes once the operator is removed; after a refusal it stays open.
+    on_result(remove, move |result| match result {
+        Ok(()) => removing.set(None),
+        Err(err) => toasts.failure(err),
+    });
 
     view! {
         <main class="page">
@@ -30,25 +44,22 @@ pub fn OperatorsPage() -> impl IntoView {
                 })}
             </Transition>
             <div class="operator-forms">
-                <AddOperator on_added=refresh/>
+                <AddOperator add/>
                 <ChangePassword/>
             </div>
         </main>
         {move || removing.get().map(|operator| view! {
-            <RemoveOperator
-                operator
-                on_close=Callback::new(move |_| removing.set(None))
-                on_removed=Callback::new(move |_| {
-                    removing.set(None);
-                    refresh.run(());
-                })
-            />
+            <RemoveOperator operator remove on_close=Callback::new(move |_| removing.set(None))/>
         })}
     }
 }
 
 #[component]
-fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
+fn OperatorList(
+    list: Vec<Operator>,
+    me: String,
+    removing: RwSignal<Option<Operator>>,
+) -> impl IntoView {
     view! {
         <table class="data-table" aria-label="Operators">
             <thead>
@@ -88,39 +99,40 @@ fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Opera
 }
 
 #[component]
-fn AddOperator(on_added: Callback<()>) -> impl IntoView {
+fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
+    let adding = add.pending();
     let done = RwSignal::new(None::<String>);
     // Checked as the operator types, with the same types the server checks with.
     let name_error = check_as_typed(name, OperatorName::parse);
     let password_error = check_as_typed(password, |v| NewPassword::parse(Field::Password, v));
     let invalid = move || {
-        name.with(String::is_empty) || password.with(String::is_empty) || name_error.get().is_some() || password_error.get().is_some()
+        name.with(String::is_empty)
+            || password.with(String::is_empty)
+            || name_error.get().is_some()
+            || password_error.get().is_some()
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || invalid() {
+        if adding.get_untracked() || invalid() {
             return;
         }
-        busy.set(true);
         done.set(None);
-        let (n, p) = (name.get_untracked(), password.get_untracked());
-        leptos::task::spawn_local(async move {
-            match add_operator(n, p).await {
-                Ok(added) => {
-                    name.set(String::new());
-                    password.set(String::new());
-                    done.set(Some(format!("Operator {} added.", added.name)));
-                    on_added.run(());
-                }
-                Err(err) => toasts.failure(&err),
-            }
-            busy.set(false);
+        add.dispatch(api::AddOperator {
+            name: name.get_untracked(),
+            password: password.get_untracked(),
         });
     };
+    on_result(add, move |result| match result {
+        Ok(added) => {
+            name.set(String::new());
+            password.set(String::new());
+            done.set(Some(format!("Operator {} added.", added.name)));
+        }
+        Err(err) => toasts.failure(err),
+    });
     view! {
         <form class="card-form" aria-labelledby="add-operator-title" on:submit=submit>
             <h2 id="add-operator-title">"Add operator"</h2>
@@ -133,7 +145,7 @@ fn AddOperator(on_added: Callback<()>) -> impl IntoView {
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Add operator"</button>
+            <button type="submit" class="primary" disabled=move || adding.get() || invalid()>"Add operator"</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
@@ -145,12 +157,14 @@ fn ChangePassword() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
+    let change = ServerAction::<api::ChangePassword>::new();
+    let changing = change.pending();
     let done = RwSignal::new(None::<String>);
     let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())
+        (!r.is_empty() && n != r)
+            .then(|| "Repeat new password: the two passwords differ.".to_owned())
     });
     let invalid = move || {
         current.with(String::is_empty)
@@ -161,25 +175,26 @@ fn ChangePassword() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || invalid() {
+        if changing.get_untracked() || invalid() {
             return;
         }
-        busy.set(true);
         done.set(None);
-        let (c, n) = (current.get_untracked(), new.get_untracked());
-        leptos::task::spawn_local(async move {
-            match change_password(c, n).await {
-                Ok(()) => {
-                    current.set(String::new());
-                    new.set(String::new());
-                    repeat.set(String::new());
-                    done.set(Some("Your password was changed. Your other sessions were signed out.".into()));
-                }
-                Err(err) => toasts.failure(&err),
-            }
-            busy.set(false);
+        change.dispatch(api::ChangePassword {
+            current: current.get_untracked(),
+            new: new.get_untracked(),
         });
     };
+    on_result(change, move |result| match result {
+        Ok(()) => {
+            current.set(String::new());
+            new.set(String::new());
+            repeat.set(String::new());
+            done.set(Some(
+                "Your password was changed. Your other sessions were signed out.".into(),
+            ));
+        }
+        Err(err) => toasts.failure(err),
+    });
     view! {
         <form class="card-form" aria-labelledby="change-password-title" on:submit=submit>
             <h2 id="change-password-title">"Change your password"</h2>
@@ -206,28 +221,19 @@ fn ChangePassword() -> impl IntoView {
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || busy.get() || invalid()>"Change password"</button>
+            <button type="submit" class="primary" disabled=move || changing.get() || invalid()>"Change password"</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
 }
 
 #[component]
-fn RemoveOperator(operator: Operator, on_close: Callback<()>, on_removed: Callback<()>) -> impl IntoView {
-    let toasts = use_toasts();
-    let busy = RwSignal::new(false);
+fn RemoveOperator(
+    operator: Operator,
+    remove: ServerAction<api::RemoveOperator>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let id = operator.id;
-    let confirm = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = remove_operator(id).await;
-            busy.set(false);
-            match result {
-                Ok(()) => on_removed.run(()),
-                Err(err) => toasts.failure(&err),
-            }
-        });
-    };
     view! {
         <Dialog title_id="remove-operator-title" title="Remove operator?" on_close=on_close>
             <p>
@@ -236,7 +242,7 @@ fn RemoveOperator(operator: Operator, on_close: Callback<()>, on_removed: Callba
                 "The audit log keeps what they did."
             </p>
             <div class="actions">
-                <button type="button" class="danger" disabled=move || busy.get() on:click=confirm>"Remove"</button>
+                <button type="button" class="danger" disabled=move || remove.pending().get() on:click=move |_| { remove.dispatch(api::RemoveOperator { id }); }>"Remove"</button>
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Dialog>

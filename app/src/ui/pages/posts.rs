@@ -3,9 +3,10 @@
 //! reloaded and shared, and renders on the server.
 
 use super::composer::Composer;
-use crate::api::posts::{channel_options, list_posts};
+use crate::api::posts::{channel_options, list_posts, ListPosts, PublishPost};
 use crate::domain::search::terms;
 use crate::domain::{Post, PostFilter, PostPage, PostType};
+use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
 use leptos::prelude::*;
@@ -32,11 +33,18 @@ fn url_of(filter: &PostFilter) -> String {
         }
     };
     push("q", filter.q.trim());
-    push("channel", &filter.channel_id.map(|c| c.to_string()).unwrap_or_default());
+    push(
+        "channel",
+        &filter.channel_id.map(|c| c.to_string()).unwrap_or_default(),
+    );
     push("type", filter.kind.map(PostType::code).unwrap_or_default());
     push("from", filter.from.as_deref().unwrap_or_default());
     push("to", filter.to.as_deref().unwrap_or_default());
-    if parts.is_empty() { "/posts".to_owned() } else { format!("/posts?{}", parts.join("&")) }
+    if parts.is_empty() {
+        "/posts".to_owned()
+    } else {
+        format!("/posts?{}", parts.join("&"))
+    }
 }
 
 /// Percent-encodes a query value (what `encodeURIComponent` leaves alone stays).
@@ -44,7 +52,9 @@ fn js_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -54,20 +64,20 @@ fn js_encode(value: &str) -> String {
 pub fn PostsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(filter_from));
-    let version = RwSignal::new(0u32);
     let channels = Resource::new(|| (), |_| channel_options());
-    let first_page = Resource::new(move || (filter.get(), version.get()), |(f, _)| list_posts(f));
+    let publish = ServerAction::<PublishPost>::new();
+    let published = last_success(publish);
+    let first_page = Resource::new(
+        move || (filter.get(), published.get()),
+        |(f, _)| list_posts(f),
+    );
     // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
     // effects and event handlers write signals: never the rendering itself.
     let extra = RwSignal::new(Vec::<PostPage>::new());
     Effect::new(move |_| {
         filter.track();
-        version.track();
+        published.track();
         extra.set(vec![]);
-    });
-
-    let on_published = Callback::new(move |_post: Post| {
-        version.update(|v| *v += 1);
     });
 
     view! {
@@ -80,7 +90,7 @@ pub fn PostsPage() -> impl IntoView {
                     let list = channels.await.unwrap_or_default();
                     let list = Signal::stored(list);
                     view! {
-                        <Composer channels=list on_published/>
+                        <Composer channels=list publish/>
                         <h2 id="post-list-title" class="list-title">"Published posts"</h2>
                         <SearchForm filter channels=list/>
                     }
@@ -101,24 +111,30 @@ pub fn PostsPage() -> impl IntoView {
 }
 
 #[component]
-fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFilter>) -> impl IntoView {
+fn PostList(
+    first: PostPage,
+    extra: RwSignal<Vec<PostPage>>,
+    filter: Memo<PostFilter>,
+) -> impl IntoView {
     let toasts = use_toasts();
-    let loading = RwSignal::new(false);
+    let load = ServerAction::<ListPosts>::new();
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
     let first_next = first.next_before;
-    let next = move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
+    let next =
+        move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
     let load_more = move |_: ()| {
-        let Some(before) = next() else { return };
-        loading.set(true);
-        let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
-        leptos::task::spawn_local(async move {
-            match list_posts(filter).await {
-                Ok(page) => extra.update(|pages| pages.push(page)),
-                Err(err) => toasts.failure(&err),
-            }
-            loading.set(false);
-        });
+        if let Some(before) = next() {
+            let filter = PostFilter {
+                before: Some(before),
+                ..filter.get_untracked()
+            };
+            load.dispatch(ListPosts { filter });
+        }
     };
+    on_result(load, move |result| match result {
+        Ok(page) => extra.update(|pages| pages.push(page.clone())),
+        Err(err) => toasts.failure(err),
+    });
     if first.posts.is_empty() {
         let searching = filter.with_untracked(|f| f != &PostFilter::default());
         return view! {
@@ -126,7 +142,14 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
         }
         .into_any();
     }
-    let more = move || extra.with(|pages| pages.iter().flat_map(|p| p.posts.clone()).collect::<Vec<_>>());
+    let more = move || {
+        extra.with(|pages| {
+            pages
+                .iter()
+                .flat_map(|p| p.posts.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <ol class="post-list" aria-label="Posts">
             {first.posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
@@ -136,7 +159,7 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
         </ol>
         <crate::ui::components::load_more::LoadMore
             has_more=Signal::derive(move || next().is_some())
-            loading
+            loading=load.pending()
             on_load=Callback::new(load_more)
         />
     }
@@ -156,10 +179,25 @@ fn PostItem(post: Post, terms: Signal<Vec<String>>) -> impl IntoView {
 }
 
 #[component]
-fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::ChannelOption>>) -> impl IntoView {
+fn SearchForm(
+    filter: Memo<PostFilter>,
+    channels: Signal<Vec<crate::domain::ChannelOption>>,
+) -> impl IntoView {
     let q = RwSignal::new(filter.get_untracked().q);
-    let channel = RwSignal::new(filter.get_untracked().channel_id.map(|c| c.to_string()).unwrap_or_default());
-    let kind = RwSignal::new(filter.get_untracked().kind.map(|k| k.code().to_owned()).unwrap_or_default());
+    let channel = RwSignal::new(
+        filter
+            .get_untracked()
+            .channel_id
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    );
+    let kind = RwSignal::new(
+        filter
+            .get_untracked()
+            .kind
+            .map(|k| k.code().to_owned())
+            .unwrap_or_default(),
+    );
     let from = RwSignal::new(filter.get_untracked().from.unwrap_or_default());
     let to = RwSignal::new(filter.get_untracked().to.unwrap_or_default());
     let go = move || {

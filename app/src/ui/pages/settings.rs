@@ -1,18 +1,34 @@
 //! The Settings page: what a script needs to call the REST API (application id, secret key,
 //! administrator identifiers).
 
-use crate::api::settings::{add_api_admin, get_api_settings, remove_api_admin, rotate_api_key};
+use crate::api::settings::{get_api_settings, AddApiAdmin, RemoveApiAdmin, RotateApiKey};
 use crate::domain::{AdminIdentifier, ApiSettings};
-use crate::ui::components::{dialog::Dialog, field_check::{check_as_typed, CheckedField}, toast::use_toasts};
+use crate::ui::action_results::{last_success, on_result};
+use crate::ui::components::{
+    dialog::Dialog,
+    field_check::{check_as_typed, CheckedField},
+    toast::use_toasts,
+};
 use crate::ui::format;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let settings = Resource::new(move || version.get(), |_| get_api_settings());
-    let refresh = Callback::new(move |_: ()| version.update(|v| *v += 1));
+    let rotate = ServerAction::<RotateApiKey>::new();
+    let add_admin = ServerAction::<AddApiAdmin>::new();
+    let remove_admin = ServerAction::<RemoveApiAdmin>::new();
+    // After a refusal the settings are not read again: that would close the rotate dialog
+    // and empty the identifier field, which are rebuilt with them.
+    let (rotated, added, removed) = (
+        last_success(rotate),
+        last_success(add_admin),
+        last_success(remove_admin),
+    );
+    let settings = Resource::new(
+        move || (rotated.get(), added.get(), removed.get()),
+        |_| get_api_settings(),
+    );
     // The key just made, shown until the page is left: it is not stored anywhere readable.
     let new_key = RwSignal::new(None::<NewKey>);
     view! {
@@ -29,7 +45,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match settings.await {
-                            Ok(current) => view! { <ApiSettingsView current new_key refresh/> }.into_any(),
+                            Ok(current) => view! { <ApiSettingsView current new_key rotate add_admin remove_admin/> }.into_any(),
                             Err(err) => view! { <LoadError err/> }.into_any(),
                         }
                     })}
@@ -47,28 +63,34 @@ struct NewKey {
 }
 
 #[component]
-fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refresh: Callback<()>) -> impl IntoView {
+fn ApiSettingsView(
+    current: ApiSettings,
+    new_key: RwSignal<Option<NewKey>>,
+    rotate: ServerAction<RotateApiKey>,
+    add_admin: ServerAction<AddApiAdmin>,
+    remove_admin: ServerAction<RemoveApiAdmin>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
+    let rotating = rotate.pending();
     let has_key = current.key_hint.is_some();
-    let rotate = move || {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match rotate_api_key().await {
-                Ok(key) => {
-                    new_key.set(Some(NewKey { key, replaced: has_key }));
-                    confirming.set(false);
-                    refresh.run(());
-                }
-                Err(err) => toasts.failure(&err),
-            }
-            busy.set(false);
-        });
+    let make_key = move || {
+        rotate.dispatch(RotateApiKey {});
     };
+    on_result(rotate, move |result| match result {
+        Ok(key) => {
+            new_key.set(Some(NewKey {
+                key: key.clone(),
+                replaced: has_key,
+            }));
+            confirming.set(false);
+        }
+        Err(err) => toasts.failure(err),
+    });
     let key_state = match (&current.key_hint, current.key_created_at) {
         (Some(hint), Some(at)) => format!("Made {}; ends in …{hint}.", format::timestamp(at)),
-        _ => "No key yet: the REST API answers every call with error 131000 until one is made.".to_owned(),
+        _ => "No key yet: the REST API answers every call with error 131000 until one is made."
+            .to_owned(),
     };
     view! {
         <dl class="settings-list">
@@ -91,18 +113,18 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refr
             <button
                 type="button"
                 class="primary"
-                disabled=move || busy.get()
-                on:click=move |_| if has_key { confirming.set(true) } else { rotate() }
+                disabled=move || rotating.get()
+                on:click=move |_| if has_key { confirming.set(true) } else { make_key() }
             >
                 {if has_key { "Rotate secret key" } else { "Create secret key" }}
             </button>
         </div>
-        <AdminList admins=current.admins refresh/>
+        <AdminList admins=current.admins add_admin remove_admin/>
         {move || confirming.get().then(|| view! {
             <Dialog title_id="rotate-key-title" title="Rotate the secret key?" on_close=Callback::new(move |_| confirming.set(false))>
                 <p>"A new key replaces the current one at once: every UserSig made with the current key stops working, so update your scripts."</p>
                 <div class="actions">
-                    <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| rotate()>"Rotate"</button>
+                    <button type="button" class="danger" disabled=move || rotating.get() on:click=move |_| make_key()>"Rotate"</button>
                     <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>
             </Dialog>
@@ -111,37 +133,39 @@ fn ApiSettingsView(current: ApiSettings, new_key: RwSignal<Option<NewKey>>, refr
 }
 
 #[component]
-fn AdminList(admins: Vec<String>, refresh: Callback<()>) -> impl IntoView {
+fn AdminList(
+    admins: Vec<String>,
+    add_admin: ServerAction<AddApiAdmin>,
+    remove_admin: ServerAction<RemoveApiAdmin>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let identifier = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
+    let adding = add_admin.pending();
     let error = check_as_typed(identifier, AdminIdentifier::parse);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || error.get_untracked().is_some() || identifier.with_untracked(String::is_empty) {
+        if adding.get_untracked()
+            || error.get_untracked().is_some()
+            || identifier.with_untracked(String::is_empty)
+        {
             return;
         }
-        busy.set(true);
-        let value = identifier.get_untracked();
-        leptos::task::spawn_local(async move {
-            match add_api_admin(value).await {
-                Ok(()) => {
-                    identifier.set(String::new());
-                    refresh.run(());
-                }
-                Err(err) => toasts.failure(&err),
-            }
-            busy.set(false);
+        add_admin.dispatch(AddApiAdmin {
+            identifier: identifier.get_untracked(),
         });
     };
-    let remove = move |name: String| {
-        leptos::task::spawn_local(async move {
-            match remove_api_admin(name).await {
-                Ok(()) => refresh.run(()),
-                Err(err) => toasts.failure(&err),
-            }
-        });
+    on_result(add_admin, move |result| match result {
+        Ok(()) => identifier.set(String::new()),
+        Err(err) => toasts.failure(err),
+    });
+    let remove = move |identifier: String| {
+        remove_admin.dispatch(RemoveApiAdmin { identifier });
     };
+    on_result(remove_admin, move |result| {
+        if let Err(err) = result {
+            toasts.failure(err);
+        }
+    });
     view! {
         <h3 id="admins-title">"Administrators"</h3>
         {if admins.is_empty() {
@@ -166,7 +190,7 @@ fn AdminList(admins: Vec<String>, refresh: Callback<()>) -> impl IntoView {
         }}
         <form class="inline-form" on:submit=add aria-label="Add administrator">
             <CheckedField id="admin-identifier" label="Administrator identifier" value=identifier error/>
-            <button type="submit" disabled=move || busy.get() || error.get().is_some()>"Add administrator"</button>
+            <button type="submit" disabled=move || adding.get() || error.get().is_some()>"Add administrator"</button>
         </form>
     }
 }

@@ -1,6 +1,8 @@
 //! The sign-in page: the only page shown without a session.
 
-use crate::api::auth::{local_path, sign_in};
+use crate::api::auth::{local_path, SignIn};
+use crate::ui::action_results::on_result;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -8,37 +10,32 @@ use leptos_router::hooks::use_query_map;
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = Memo::new(move |_| local_path(&query.read().get("next").unwrap_or_default()));
-    let operator = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
+    let sign_in = ServerAction::<SignIn>::new();
+    let pending = sign_in.pending();
+    let signed_in = move || sign_in.value().with(|v| matches!(v, Some(Ok(_))));
+    // The last refusal, hidden while the next attempt is under way. A form the browser
+    // posted itself comes back with the refusal in the address, which the action reads.
+    let error = move || {
+        if pending.get() {
+            return None;
         }
-        busy.set(true);
-        error.set(None);
-        let (name, secret, next) = (operator.get_untracked(), password.get_untracked(), next.get_untracked());
-        leptos::task::spawn_local(async move {
-            match sign_in(name, secret, next).await {
-                // A full page load: every page is rendered for the operator now signed in.
-                Ok(next) => crate::ui::session::go_to(&next),
-                Err(err) => {
-                    busy.set(false);
-                    password.set(String::new());
-                    error.set(Some(err.to_string()));
-                }
-            }
-        });
+        sign_in.value().with(|v| match v {
+            Some(Err(err)) => Some(err.to_string()),
+            _ => None,
+        })
     };
+    on_result(sign_in, move |result| match result {
+        // A full page load: every page is rendered for the operator now signed in.
+        Ok(next) => crate::ui::session::go_to(next),
+        Err(_) => password.set(String::new()),
+    });
 
     view! {
         <main class="page sign-in">
             <h1>"Sign in to Channel Console"</h1>
             // Posted by the browser itself if the page is not interactive yet.
-            <form method="post" action="/api/sign_in" on:submit=submit class="sign-in-form">
+            <ActionForm action=sign_in attr:class="sign-in-form">
                 <input type="hidden" name="next" prop:value=move || next.get()/>
                 <div class="field">
                     <label for="sign-in-operator">"Operator"</label>
@@ -48,7 +45,6 @@ pub fn SignInPage() -> impl IntoView {
                         autocomplete="username"
                         required
                         autofocus
-                        bind:value=operator
                     />
                 </div>
                 <div class="field">
@@ -62,9 +58,12 @@ pub fn SignInPage() -> impl IntoView {
                         bind:value=password
                     />
                 </div>
-                {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-                <button type="submit" class="primary" disabled=move || busy.get()>"Sign in"</button>
-            </form>
+                {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                // Stays disabled after success, while the next page loads.
+                <button type="submit" class="primary" disabled=move || pending.get() || signed_in()>
+                    "Sign in"
+                </button>
+            </ActionForm>
         </main>
     }
 }
