@@ -39,9 +39,7 @@ fn request_parts() -> Option<axum::http::request::Parts> {
 
 /// The signed-in operator of the current server function call or page render.
 pub fn signed_in() -> Result<SignedIn, AppError> {
-    request_parts()
-        .and_then(|parts| parts.extensions.get::<SignedIn>().cloned())
-        .ok_or(AppError::Unauthorized)
+    request_parts().and_then(|parts| parts.extensions.get::<SignedIn>().cloned()).ok_or(AppError::Unauthorized)
 }
 
 /// The address of the current server function call.

@@ -71,18 +71,14 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                AppError::BadRequest(msg)
-            }
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(msg),
             // What tower-http's body limit says when a server function's body is too large.
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg)
                 if msg.contains("length limit exceeded") =>
             {
                 AppError::TooLarge
             }
-            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::Network(msg)
-            }
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => AppError::Network(msg),
             _ => AppError::Unexpected,
         }
     }
@@ -114,9 +110,7 @@ mod from_storage {
             match err {
                 StoreError::NotFound(Missing::Channel) => AppError::channel_not_found(),
                 StoreError::NotFound(Missing::Post) => AppError::post_not_found(),
-                StoreError::NotFound(Missing::Operator) => {
-                    AppError::NotFound("This operator no longer exists.".into())
-                }
+                StoreError::NotFound(Missing::Operator) => AppError::NotFound("This operator no longer exists.".into()),
                 StoreError::NotFound(Missing::ApiAdmin(identifier)) => {
                     AppError::NotFound(format!("{identifier} is not an administrator."))
                 }
@@ -126,9 +120,9 @@ mod from_storage {
                 StoreError::Conflict(Conflict::OperatorNameTaken(name)) => {
                     AppError::Conflict(format!("Operator: the name {name:?} is already taken."))
                 }
-                StoreError::Conflict(Conflict::AlreadyApiAdmin(identifier)) => AppError::Conflict(
-                    format!("Administrator identifier: {identifier} is already an administrator."),
-                ),
+                StoreError::Conflict(Conflict::AlreadyApiAdmin(identifier)) => {
+                    AppError::Conflict(format!("Administrator identifier: {identifier} is already an administrator."))
+                }
                 StoreError::Conflict(Conflict::LastOperator) => {
                     AppError::Conflict("The last operator cannot be removed.".into())
                 }
@@ -139,9 +133,7 @@ mod from_storage {
                     };
                     ValidationError::UnknownMedia { field }.into()
                 }
-                fault_ @ (StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_)) => {
-                    fault(&fault_)
-                }
+                fault_ @ (StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_)) => fault(&fault_),
             }
         }
     }
@@ -150,9 +142,7 @@ mod from_storage {
         fn from(err: AuthError) -> Self {
             match err {
                 AuthError::WrongCredentials => AppError::WrongCredentials,
-                AuthError::Throttled { retry_after_secs } => {
-                    AppError::TooManyAttempts { retry_after_secs }
-                }
+                AuthError::Throttled { retry_after_secs } => AppError::TooManyAttempts { retry_after_secs },
                 AuthError::Store(err) => err.into(),
                 err @ AuthError::Hashing(_) => fault(&err),
             }
@@ -165,13 +155,10 @@ mod from_storage {
             match err {
                 UploadError::Empty => ValidationError::Required { field }.into(),
                 UploadError::TooLarge { max_bytes } => {
-                    ValidationError::FileTooLarge { field, max_mb: max_bytes.div_ceil(1024 * 1024) }
-                        .into()
+                    ValidationError::FileTooLarge { field, max_mb: max_bytes.div_ceil(1024 * 1024) }.into()
                 }
                 UploadError::NotAnImage => ValidationError::NotAnImage { field }.into(),
-                UploadError::Interrupted(why) => {
-                    AppError::BadRequest(format!("the upload was interrupted: {why}"))
-                }
+                UploadError::Interrupted(why) => AppError::BadRequest(format!("the upload was interrupted: {why}")),
                 UploadError::Store(err) => err.into(),
             }
         }

@@ -124,19 +124,13 @@ mod tests {
     #[test]
     fn name_of_150_ascii_bytes_is_accepted_151_refused() {
         assert_eq!(ChannelName::parse(&"a".repeat(150)).unwrap().as_ref().len(), 150);
-        assert_eq!(
-            ChannelName::parse(&"a".repeat(151)),
-            Err(too_long(Field::ChannelName, 150, 151))
-        );
+        assert_eq!(ChannelName::parse(&"a".repeat(151)), Err(too_long(Field::ChannelName, 150, 151)));
     }
 
     #[test]
     fn name_of_50_hangul_syllables_is_accepted_51_refused() {
         assert!(ChannelName::parse(&"한".repeat(50)).is_ok());
-        assert_eq!(
-            ChannelName::parse(&"한".repeat(51)),
-            Err(too_long(Field::ChannelName, 150, 153))
-        );
+        assert_eq!(ChannelName::parse(&"한".repeat(51)), Err(too_long(Field::ChannelName, 150, 153)));
     }
 
     #[test]
@@ -164,10 +158,7 @@ mod tests {
     #[test]
     fn name_with_control_characters_is_refused() {
         for bad in ["a\nb", "a\u{0}b", "a\tb", "a\u{7f}b"] {
-            assert_eq!(
-                ChannelName::parse(bad),
-                Err(ValidationError::ControlCharacter { field: Field::ChannelName })
-            );
+            assert_eq!(ChannelName::parse(bad), Err(ValidationError::ControlCharacter { field: Field::ChannelName }));
         }
     }
 
@@ -176,16 +167,10 @@ mod tests {
         assert_eq!(ChannelProfile::parse("").unwrap().as_ref(), "");
         assert_eq!(ChannelProfile::parse("   ").unwrap().as_ref(), "");
         assert!(ChannelProfile::parse(&"a".repeat(400)).is_ok());
-        assert_eq!(
-            ChannelProfile::parse(&"a".repeat(401)),
-            Err(too_long(Field::ChannelProfile, 400, 401))
-        );
+        assert_eq!(ChannelProfile::parse(&"a".repeat(401)), Err(too_long(Field::ChannelProfile, 400, 401)));
         // 133 Hangul syllables = 399 bytes; one more is 402.
         assert!(ChannelProfile::parse(&"한".repeat(133)).is_ok());
-        assert_eq!(
-            ChannelProfile::parse(&"한".repeat(134)),
-            Err(too_long(Field::ChannelProfile, 400, 402))
-        );
+        assert_eq!(ChannelProfile::parse(&"한".repeat(134)), Err(too_long(Field::ChannelProfile, 400, 402)));
     }
 
     #[test]

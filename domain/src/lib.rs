@@ -3,8 +3,8 @@
 
 pub mod bytes;
 pub mod channel;
-pub mod error;
 pub mod dates;
+pub mod error;
 pub mod media;
 pub mod official_account;
 pub mod operator;
@@ -13,10 +13,10 @@ pub mod search;
 
 pub use channel::{Channel, ChannelFields, ChannelName, ChannelPage, ChannelProfile};
 pub use error::{Field, ValidationError};
-pub use post::{
-    ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType, ValidImage,
-    ValidLink, ValidPost,
-};
 pub use media::{media_url, thumbnail_url, MediaId, UploadedMedia};
-pub use operator::{AuditAction, AuditEntry, AuditPage, NewPassword, Operator, OperatorName};
 pub use official_account::{AccountFields, AccountId, AdminIdentifier, ApiSettings};
+pub use operator::{AuditAction, AuditEntry, AuditPage, NewPassword, Operator, OperatorName};
+pub use post::{
+    ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType, ValidImage, ValidLink,
+    ValidPost,
+};

@@ -20,10 +20,7 @@ impl OperatorName {
         }
         bytes::check_max(field, value, Self::MAX_BYTES)?;
         if !value.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
-            return Err(ValidationError::InvalidCharacters {
-                field,
-                allowed: "letters, digits and . _ - @".into(),
-            });
+            return Err(ValidationError::InvalidCharacters { field, allowed: "letters, digits and . _ - @".into() });
         }
         Ok(Self(value.to_owned()))
     }
@@ -181,9 +178,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn action_label(&self) -> String {
-        AuditAction::from_str(&self.action)
-            .map(|a| a.label().to_owned())
-            .unwrap_or_else(|| self.action.clone())
+        AuditAction::from_str(&self.action).map(|a| a.label().to_owned()).unwrap_or_else(|| self.action.clone())
     }
 }
 
@@ -207,18 +202,9 @@ mod tests {
         assert_eq!(OperatorName::parse("  admin ").unwrap().as_ref(), "admin");
         assert!(OperatorName::parse("jane.doe@example").is_ok());
         assert!(OperatorName::parse("김민준").is_ok());
-        assert_eq!(
-            OperatorName::parse("   ").unwrap_err(),
-            ValidationError::Required { field: Field::OperatorName }
-        );
-        assert!(matches!(
-            OperatorName::parse("jane doe").unwrap_err(),
-            ValidationError::InvalidCharacters { .. }
-        ));
-        assert!(matches!(
-            OperatorName::parse("<script>").unwrap_err(),
-            ValidationError::InvalidCharacters { .. }
-        ));
+        assert_eq!(OperatorName::parse("   ").unwrap_err(), ValidationError::Required { field: Field::OperatorName });
+        assert!(matches!(OperatorName::parse("jane doe").unwrap_err(), ValidationError::InvalidCharacters { .. }));
+        assert!(matches!(OperatorName::parse("<script>").unwrap_err(), ValidationError::InvalidCharacters { .. }));
         assert!(OperatorName::parse(&"a".repeat(64)).is_ok());
         assert_eq!(
             OperatorName::parse(&"a".repeat(65)).unwrap_err(),

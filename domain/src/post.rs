@@ -153,7 +153,11 @@ impl PostLink {
 
     /// What the link shows: its label, or its address when it has none.
     pub fn text(&self) -> &str {
-        if self.label.is_empty() { &self.url } else { &self.label }
+        if self.label.is_empty() {
+            &self.url
+        } else {
+            &self.label
+        }
     }
 }
 
@@ -246,7 +250,11 @@ impl PostDraft {
                 return Err(ValidationError::Required { field: Field::PostImages });
             }
             if self.images.len() > MAX_IMAGES {
-                return Err(ValidationError::TooMany { field: Field::PostImages, max: MAX_IMAGES, actual: self.images.len() });
+                return Err(ValidationError::TooMany {
+                    field: Field::PostImages,
+                    max: MAX_IMAGES,
+                    actual: self.images.len(),
+                });
             }
         } else if !self.images.is_empty() {
             return Err(ValidationError::NotCarried { field: Field::PostImages, kind: kind.label().to_owned() });
@@ -334,8 +342,14 @@ mod tests {
     fn image_and_text_needs_both() {
         assert!(draft(PostType::ImageAndText, "hi", 1, 0).validate().is_ok());
         assert_eq!(err(&draft(PostType::ImageAndText, "", 1, 0)), ValidationError::Required { field: Field::PostText });
-        assert_eq!(err(&draft(PostType::ImageAndText, "  \n ", 1, 0)), ValidationError::Required { field: Field::PostText });
-        assert_eq!(err(&draft(PostType::ImageAndText, "hi", 0, 0)), ValidationError::Required { field: Field::PostImages });
+        assert_eq!(
+            err(&draft(PostType::ImageAndText, "  \n ", 1, 0)),
+            ValidationError::Required { field: Field::PostText }
+        );
+        assert_eq!(
+            err(&draft(PostType::ImageAndText, "hi", 0, 0)),
+            ValidationError::Required { field: Field::PostImages }
+        );
     }
 
     #[test]
@@ -404,13 +418,34 @@ mod tests {
 
     #[test]
     fn link_urls_must_be_http_or_https() {
-        for ok in ["https://example.com", "http://example.com/a?b=c#d", "HTTPS://EXAMPLE.COM", "https://[::1]:8080/x", "https://user@host.example"] {
+        for ok in [
+            "https://example.com",
+            "http://example.com/a?b=c#d",
+            "HTTPS://EXAMPLE.COM",
+            "https://[::1]:8080/x",
+            "https://user@host.example",
+        ] {
             assert!(LinkUrl::parse(ok).is_ok(), "{ok}");
         }
-        for scheme in ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,<b>", "ftp://example.com", "example.com", "//example.com", "vbscript:x"] {
-            assert_eq!(LinkUrl::parse(scheme), Err(ValidationError::UnsupportedScheme { field: Field::LinkUrl }), "{scheme}");
+        for scheme in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<b>",
+            "ftp://example.com",
+            "example.com",
+            "//example.com",
+            "vbscript:x",
+        ] {
+            assert_eq!(
+                LinkUrl::parse(scheme),
+                Err(ValidationError::UnsupportedScheme { field: Field::LinkUrl }),
+                "{scheme}"
+            );
         }
-        for bad in ["https://", "https:///path", "https://exa mple.com", "https://example.com/\"onmouseover=x", "http://:80"] {
+        for bad in
+            ["https://", "https:///path", "https://exa mple.com", "https://example.com/\"onmouseover=x", "http://:80"]
+        {
             assert_eq!(LinkUrl::parse(bad), Err(ValidationError::InvalidUrl { field: Field::LinkUrl }), "{bad}");
         }
         assert_eq!(LinkUrl::parse(""), Err(ValidationError::Required { field: Field::LinkUrl }));
@@ -561,9 +596,6 @@ mod filter_tests {
     #[test]
     fn query_is_limited() {
         let long = PostFilter { q: "a".repeat(201), ..Default::default() };
-        assert_eq!(
-            long.validate(),
-            Err(ValidationError::TooLong { field: Field::SearchQuery, max: 200, actual: 201 })
-        );
+        assert_eq!(long.validate(), Err(ValidationError::TooLong { field: Field::SearchQuery, max: 200, actual: 201 }));
     }
 }

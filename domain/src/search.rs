@@ -13,12 +13,7 @@
 /// The terms of a search box's text: whitespace-separated, quotes removed, empty ones
 /// dropped, at most 8 (a longer query is an accident or an attack, not a search).
 pub fn terms(query: &str) -> Vec<String> {
-    query
-        .split_whitespace()
-        .map(|t| t.replace('"', ""))
-        .filter(|t| !t.is_empty())
-        .take(8)
-        .collect()
+    query.split_whitespace().map(|t| t.replace('"', "")).filter(|t| !t.is_empty()).take(8).collect()
 }
 
 /// Terms this long or longer are substrings for the trigram index; shorter ones go to the
@@ -120,12 +115,7 @@ mod tests {
         let runs = highlight("Rust news: RUST wins", &t(&["rust"]));
         assert_eq!(
             runs,
-            vec![
-                ("Rust".into(), true),
-                (" news: ".into(), false),
-                ("RUST".into(), true),
-                (" wins".into(), false)
-            ]
+            vec![("Rust".into(), true), (" news: ".into(), false), ("RUST".into(), true), (" wins".into(), false)]
         );
     }
 

@@ -64,7 +64,10 @@ pub async fn require_operator(
             Ok(found) => found,
             Err(err) => {
                 let err = AppError::from(err);
-                return (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(err))
+                return (
+                    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    axum::Json(err),
+                )
                     .into_response();
             }
         },

@@ -68,7 +68,10 @@ pub fn from_args_and_env(
             Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
             None => (arg.clone(), None),
         };
-        if !matches!(key.as_str(), "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb" | "--session-idle-secs") {
+        if !matches!(
+            key.as_str(),
+            "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb" | "--session-idle-secs"
+        ) {
             return Err(format!("unknown argument {key}"));
         }
         let value = match inline {
@@ -87,13 +90,14 @@ pub fn from_args_and_env(
     let database_url = pick("--database-url", "DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("console.db").display()));
     let max_upload_bytes = match pick("--max-upload-mb", "CONSOLE_MAX_UPLOAD_MB") {
-        Some(mb) => mb
-            .parse::<u64>()
-            .ok()
-            .filter(|mb| *mb > 0)
-            .ok_or(format!("upload cap {mb:?} is not a positive whole number of MB"))?
-            * 1024
-            * 1024,
+        Some(mb) => {
+            mb.parse::<u64>()
+                .ok()
+                .filter(|mb| *mb > 0)
+                .ok_or(format!("upload cap {mb:?} is not a positive whole number of MB"))?
+                * 1024
+                * 1024
+        }
         None => Config::DEFAULT_MAX_UPLOAD_BYTES,
     };
     let session_idle = match pick("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS") {
@@ -146,8 +150,7 @@ mod tests {
     #[test]
     fn bad_values_are_reported() {
         let bad = |args: &[&str]| {
-            from_args_and_env(args.iter().map(|s| s.to_string()), |_| None, default_addr())
-                .unwrap_err()
+            from_args_and_env(args.iter().map(|s| s.to_string()), |_| None, default_addr()).unwrap_err()
         };
         assert!(bad(&["--max-upload-mb", "0"]).contains("upload cap"));
         assert!(bad(&["--addr", "nowhere"]).contains("address"));

@@ -7,9 +7,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,12 +19,14 @@ async fn main() {
     let mut usersig = None;
     match args.first().map(String::as_str) {
         Some("operator") => {
-            let (command, rest) = operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+            let (command, rest) =
+                operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
             args = rest;
             operator = Some(command);
         }
         Some("usersig") => {
-            let (command, rest) = usersig_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+            let (command, rest) =
+                usersig_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
             args = rest;
             usersig = Some(command);
         }

@@ -46,11 +46,7 @@ pub async fn upload(
         Some("post") => Field::PostImages,
         _ => Field::ProfilePhoto,
     };
-    let stored = state
-        .storage
-        .upload(body.into_data_stream())
-        .await
-        .map_err(|e| AppError::from_upload(e, field))?;
+    let stored = state.storage.upload(body.into_data_stream()).await.map_err(|e| AppError::from_upload(e, field))?;
     Ok((StatusCode::CREATED, Json(UploadedMedia::from(&stored))).into_response())
 }
 
@@ -96,10 +92,7 @@ async fn serve(path: std::path::PathBuf, content_type: &str, request: Request) -
     }
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),

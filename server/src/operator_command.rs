@@ -88,8 +88,7 @@ mod tests {
 
     #[test]
     fn splits_command_from_flags() {
-        let (cmd, rest) =
-            parse(args(&["operator", "add", "jane", "--data-dir", "/srv", "--password-stdin"])).unwrap();
+        let (cmd, rest) = parse(args(&["operator", "add", "jane", "--data-dir", "/srv", "--password-stdin"])).unwrap();
         assert!(!cmd.reset && cmd.password_stdin);
         assert_eq!(cmd.name, "jane");
         assert_eq!(rest, args(&["--data-dir", "/srv"]));

@@ -57,14 +57,8 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .with_state(state)
 }
 
@@ -80,9 +74,7 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
                 .to_str()
                 .ok()
                 .and_then(|o| o.split_once("://"))
-                .is_some_and(|(scheme, authority)| {
-                    matches!(scheme, "http" | "https") && Some(authority) == host
-                });
+                .is_some_and(|(scheme, authority)| matches!(scheme, "http" | "https") && Some(authority) == host);
             if !same {
                 tracing::warn!(origin = ?origin, host = ?host, path = %request.uri().path(), "cross-origin write refused");
                 let err = AppError::Forbidden("Requests from other sites are refused.".into());
@@ -96,9 +88,7 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
 /// Leptos answers every server function error with 500. Our errors know better: a
 /// validation error is the client's (422), a missing channel 404, a malformed request 400.
 async fn server_fn_status(response: Response) -> Response {
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
         return response;
     }
     let (mut parts, body) = response.into_parts();

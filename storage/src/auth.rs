@@ -49,13 +49,7 @@ impl Auth {
     pub const DEFAULT_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 
     pub fn new(db: Arc<dyn Database>, idle: Duration) -> Result<Self, AuthError> {
-        Ok(Self {
-            db,
-            idle,
-            hasher: Hasher::new()?,
-            throttle: Throttle::default(),
-            recent: Arc::default(),
-        })
+        Ok(Self { db, idle, hasher: Hasher::new()?, throttle: Throttle::default(), recent: Arc::default() })
     }
 
     pub fn hasher(&self) -> &Hasher {
@@ -201,8 +195,7 @@ impl Auth {
         };
         let parsed = NewPassword::parse(domain::Field::Password, &password)
             .map_err(|e| FirstOperatorError::Password(e.to_string()))?;
-        let name = OperatorName::parse(FirstOperator::NAME)
-            .map_err(|e| FirstOperatorError::Password(e.to_string()))?;
+        let name = OperatorName::parse(FirstOperator::NAME).map_err(|e| FirstOperatorError::Password(e.to_string()))?;
         let hash = self.hasher.hash(&parsed).await?;
         let added = self.db.add_first_operator(&name, &hash, &Actor::ServerCommand).await?;
         Ok(added.map(|op| FirstOperator { name: op.name, password: generated.then_some(password) }))

@@ -10,14 +10,13 @@
 use crate::audit::Actor;
 use crate::error::StoreResult;
 use crate::media::StoredMedia;
-use crate::password::StoredHash;
 use crate::messages::{AccountChanges, AccountRow, Message, MessageKey, MessageMeta, Recall};
+use crate::password::StoredHash;
 use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::{
-    AccountFields, AccountId, AdminIdentifier, ApiSettings, AuditAction, AuditPage, Channel,
-    ChannelFields, ChannelOption, ChannelPage, MediaId, Operator, OperatorName, Post, PostPage,
-    ValidPost,
+    AccountFields, AccountId, AdminIdentifier, ApiSettings, AuditAction, AuditPage, Channel, ChannelFields,
+    ChannelOption, ChannelPage, MediaId, Operator, OperatorName, Post, PostPage, ValidPost,
 };
 
 /// Images a change left unused: their files can go once the change is committed.
@@ -66,21 +65,11 @@ pub trait ChannelStore: Send + Sync {
     ) -> StoreResult<Channel>;
     /// Replaces what an operator sets on a channel (a photo given replaces the old one and
     /// any FaceUrl).
-    async fn update_channel(
-        &self,
-        id: i64,
-        fields: &ChannelFields,
-        by: &Actor,
-    ) -> StoreResult<(Channel, Orphans)>;
+    async fn update_channel(&self, id: i64, fields: &ChannelFields, by: &Actor) -> StoreResult<(Channel, Orphans)>;
     /// Deletes a channel with its posts.
     async fn delete_channel(&self, id: i64, by: &Actor) -> StoreResult<Orphans>;
     async fn account(&self, account_id: &str) -> StoreResult<Option<AccountRow>>;
-    async fn update_account(
-        &self,
-        id: i64,
-        changes: &AccountChanges,
-        by: &Actor,
-    ) -> StoreResult<()>;
+    async fn update_account(&self, id: i64, changes: &AccountChanges, by: &Actor) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -111,13 +100,7 @@ pub trait PostStore: Send + Sync {
         with_recalled: bool,
     ) -> StoreResult<Vec<Message>>;
     /// Recalls a message of the channel: it leaves lists and search, but stays stored.
-    async fn recall(
-        &self,
-        channel_id: i64,
-        key: &MessageKey,
-        reason: &str,
-        by: &Actor,
-    ) -> StoreResult<Recall>;
+    async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall>;
 }
 
 #[async_trait]
@@ -135,12 +118,7 @@ pub trait OperatorStore: Send + Sync {
     async fn password_hash(&self, operator_id: i64) -> StoreResult<Option<String>>;
     async fn operator_id(&self, name: &str) -> StoreResult<Option<i64>>;
     /// `Conflict::OperatorNameTaken` when the name is taken.
-    async fn add_operator(
-        &self,
-        name: &OperatorName,
-        hash: &StoredHash,
-        by: &Actor,
-    ) -> StoreResult<Operator>;
+    async fn add_operator(&self, name: &OperatorName, hash: &StoredHash, by: &Actor) -> StoreResult<Operator>;
     /// Adds the operator only when there is none at all (first start); `None` when there
     /// was one already. Several servers starting at once add exactly one.
     async fn add_first_operator(

@@ -181,7 +181,11 @@ async fn thumb_kind(path: &Path) -> Option<&'static str> {
 }
 
 fn kind_of_thumb(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" }
+    if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    }
 }
 
 /// Recognises the image formats browsers display, from the first bytes of the file only.
@@ -249,9 +253,7 @@ fn make_thumbnail(source: &Path, format: image::ImageFormat) -> Option<Vec<u8>> 
         small.write_to(&mut out, image::ImageFormat::Png).ok()?;
     } else {
         let rgb = small.to_rgb8();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-            .encode_image(&rgb)
-            .ok()?;
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82).encode_image(&rgb).ok()?;
     }
     Some(out.into_inner())
 }
@@ -274,13 +276,7 @@ impl TempFile {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let path = dir.join(name);
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await?
-            .into_std()
-            .await;
+        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?.into_std().await;
         Ok(Self { path, file, persisted: false })
     }
 
@@ -310,10 +306,7 @@ mod tests {
         assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF").unwrap().content_type, "image/jpeg");
         assert_eq!(sniff(b"GIF89a\x01\0\x01\0").unwrap().content_type, "image/gif");
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").unwrap().content_type, "image/webp");
-        assert_eq!(
-            sniff(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1").unwrap().content_type,
-            "image/avif"
-        );
+        assert_eq!(sniff(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1").unwrap().content_type, "image/avif");
     }
 
     #[test]

@@ -45,9 +45,7 @@ impl Hasher {
     pub async fn hash(&self, password: &NewPassword) -> Result<StoredHash, AuthError> {
         let _permit = self.permits.acquire().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
         let password = password.as_ref().to_owned();
-        tokio::task::spawn_blocking(move || hash_now(&password))
-            .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))?
+        tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| AuthError::Hashing(e.to_string()))?
     }
 
     /// Whether `password` matches `hash`; with no hash (no such operator) the decoy is

@@ -57,8 +57,7 @@ impl Failures {
         if self.count < Self::FREE || self.last.elapsed() >= Self::FORGET_AFTER {
             return None;
         }
-        let backoff =
-            Duration::from_secs(1u64 << (self.count - Self::FREE).min(16)).min(Self::MAX_WAIT);
+        let backoff = Duration::from_secs(1u64 << (self.count - Self::FREE).min(16)).min(Self::MAX_WAIT);
         backoff.checked_sub(self.last.elapsed()).filter(|w| !w.is_zero())
     }
 }

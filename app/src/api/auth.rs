@@ -17,7 +17,11 @@ pub fn local_path(next: &str) -> String {
         && !next.starts_with("/\\")
         && !next.starts_with("/sign-in")
         && !next.chars().any(|c| c.is_control() || c == '\\');
-    if ok { next.to_owned() } else { "/channels".to_owned() }
+    if ok {
+        next.to_owned()
+    } else {
+        "/channels".to_owned()
+    }
 }
 
 /// Checks the operator's name and password and starts a session (the cookie is set on the

@@ -6,10 +6,8 @@ use leptos::server_fn::ServerFn;
 /// Runs `handle` in the browser with each result `action` gets from now on, but not with a
 /// result it already held: a view built again after a change, or a dialog opened again,
 /// must not act a second time on an outcome already shown.
-pub fn on_result<S>(
-    action: ServerAction<S>,
-    handle: impl Fn(&Result<S::Output, S::Error>) + 'static,
-) where
+pub fn on_result<S>(action: ServerAction<S>, handle: impl Fn(&Result<S::Output, S::Error>) + 'static)
+where
     S: ServerFn + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
     S::Error: Clone + Send + Sync + 'static,

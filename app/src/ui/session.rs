@@ -21,11 +21,7 @@ pub fn sign_in_again() {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
         let location = window.location();
-        let here = format!(
-            "{}{}",
-            location.pathname().unwrap_or_default(),
-            location.search().unwrap_or_default()
-        );
+        let here = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
         let next: String = js_sys::encode_uri_component(&here).into();
         go_to(&format!("/sign-in?next={next}"));
     }

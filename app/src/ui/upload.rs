@@ -21,10 +21,7 @@ pub async fn upload_image(
     use wasm_bindgen_futures::JsFuture;
 
     fn network(err: wasm_bindgen::JsValue) -> AppError {
-        AppError::Network(
-            err.as_string()
-                .unwrap_or_else(|| "the upload failed".into()),
-        )
+        AppError::Network(err.as_string().unwrap_or_else(|| "the upload failed".into()))
     }
 
     let url = match purpose {
@@ -33,15 +30,12 @@ pub async fn upload_image(
     };
     let xhr = web_sys::XmlHttpRequest::new().map_err(network)?;
     xhr.open("POST", url).map_err(network)?;
-    let progress =
-        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
-            if ev.length_computable() && ev.total() > 0.0 {
-                on_progress((ev.loaded() / ev.total() * 100.0).min(100.0) as u8);
-            }
-        });
-    xhr.upload()
-        .map_err(network)?
-        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+        if ev.length_computable() && ev.total() > 0.0 {
+            on_progress((ev.loaded() / ev.total() * 100.0).min(100.0) as u8);
+        }
+    });
+    xhr.upload().map_err(network)?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
     let finished = js_sys::Promise::new(&mut |resolve, reject| {
         xhr.set_onload(Some(&resolve));
         xhr.set_onerror(Some(&reject));
@@ -57,7 +51,6 @@ pub async fn upload_image(
     if (200..300).contains(&status) {
         serde_json::from_str(&body).map_err(|e| AppError::Network(e.to_string()))
     } else {
-        Err(serde_json::from_str(&body)
-            .unwrap_or_else(|_| AppError::Network(format!("HTTP {status}"))))
+        Err(serde_json::from_str(&body).unwrap_or_else(|_| AppError::Network(format!("HTTP {status}"))))
     }
 }

@@ -9,13 +9,31 @@ use storage::sqlite::SqliteStore;
 use storage::{Actor, Storage};
 
 const ENGLISH: &[&str] = &[
-    "market", "weather", "release", "football", "election", "science", "music", "travel",
-    "health", "school", "budget", "energy", "climate", "festival", "traffic", "museum",
-    "rocket", "harbor", "garden", "winter", "summer", "island", "bridge", "library",
+    "market", "weather", "release", "football", "election", "science", "music", "travel", "health", "school", "budget",
+    "energy", "climate", "festival", "traffic", "museum", "rocket", "harbor", "garden", "winter", "summer", "island",
+    "bridge", "library",
 ];
 const KOREAN: &[&str] = &[
-    "뉴스", "날씨", "경제", "축구", "선거", "과학", "음악", "여행", "건강", "학교", "예산",
-    "에너지", "기후", "축제", "교통", "박물관", "오늘", "내일", "서울", "부산",
+    "뉴스",
+    "날씨",
+    "경제",
+    "축구",
+    "선거",
+    "과학",
+    "음악",
+    "여행",
+    "건강",
+    "학교",
+    "예산",
+    "에너지",
+    "기후",
+    "축제",
+    "교통",
+    "박물관",
+    "오늘",
+    "내일",
+    "서울",
+    "부산",
 ];
 
 /// A small deterministic generator, so runs are comparable.
@@ -49,10 +67,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A 1x1 PNG as every channel's photo.
     const PNG: &[u8] = &[
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1,
-        0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 12, 0x49, 0x44, 0x41, 0x54, 8,
-        0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0, 3, 1, 1, 0, 0xc9, 0xfe, 0x92, 0xef, 0, 0, 0, 0, 0x49,
-        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8,
+        2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 12, 0x49, 0x44, 0x41, 0x54, 8, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0, 0,
+        3, 1, 1, 0, 0xc9, 0xfe, 0x92, 0xef, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
     let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from_static(PNG));
     let photo = storage.upload(futures_util::stream::iter([chunk])).await?;

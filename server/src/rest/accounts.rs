@@ -38,13 +38,9 @@ impl Call<'_> {
     /// The channel named by `Official_Account` (or `OfficialAccountUserID`).
     pub(super) async fn account(&self, name: &AccountName) -> Result<AccountRow, Fail> {
         let id = name.id().ok_or_else(|| invalid("Official_Account is required"))?;
-        self.state
-            .storage
-            .db
-            .account(id.trim())
-            .await
-            .map_err(|e| internal(&e))?
-            .ok_or_else(|| fail(errors::NO_SUCH_ACCOUNT, format!("the official account {id} does not exist or was destroyed")))
+        self.state.storage.db.account(id.trim()).await.map_err(|e| internal(&e))?.ok_or_else(|| {
+            fail(errors::NO_SUCH_ACCOUNT, format!("the official account {id} does not exist or was destroyed"))
+        })
     }
 
     pub(super) async fn create(&self) -> Answer {
@@ -53,14 +49,21 @@ impl Call<'_> {
         let name = required(&request.name, "Name")?;
         let account = match &request.official_account_user_id {
             Some(raw) => Some(
-                AccountId::parse(raw).map_err(|e| fail(errors::INVALID_ACCOUNT_ID, format!("invalid account id: {e}")))?,
+                AccountId::parse(raw)
+                    .map_err(|e| fail(errors::INVALID_ACCOUNT_ID, format!("invalid account id: {e}")))?,
             ),
             None => None,
         };
-        let fields = check(ChannelFields::parse_without_photo(name, request.introduction.as_deref().unwrap_or_default()))?;
+        let fields =
+            check(ChannelFields::parse_without_photo(name, request.introduction.as_deref().unwrap_or_default()))?;
         let extra = request.extra()?;
-        let channel =
-            self.state.storage.db.create_channel(&fields, account.as_ref(), &extra, &self.by).await.map_err(from_store)?;
+        let channel = self
+            .state
+            .storage
+            .db
+            .create_channel(&fields, account.as_ref(), &extra, &self.by)
+            .await
+            .map_err(from_store)?;
         Ok(Map::from_iter([("OfficialAccountUserID".into(), json!(channel.account_id))]))
     }
 

@@ -106,8 +106,7 @@ impl Call<'_> {
         let digest = Sha256::digest(self.body.to_string().as_bytes());
         let request_id = format!("api:{}:{random}:{}", row.id, random::hex(&digest[..8]));
         let meta = MessageMeta { random, cloud_custom_data: custom };
-        let published =
-            self.state.storage.db.publish(&post, &request_id, &meta, &self.by).await.map_err(from_store)?;
+        let published = self.state.storage.db.publish(&post, &request_id, &meta, &self.by).await.map_err(from_store)?;
         let key = published.key;
         Ok(Map::from_iter([("MsgTime".into(), json!(key.time)), ("MsgKey".into(), json!(key.to_string()))]))
     }
@@ -196,13 +195,9 @@ impl Call<'_> {
         for item in keys {
             let key = item.key();
             let outcome = match MessageKey::parse(key) {
-                Some(parsed) => self
-                    .state
-                    .storage
-                    .db
-                    .recall(row.id, &parsed, reason, &self.by)
-                    .await
-                    .map_err(|e| internal(&e))?,
+                Some(parsed) => {
+                    self.state.storage.db.recall(row.id, &parsed, reason, &self.by).await.map_err(|e| internal(&e))?
+                }
                 None => Recall::NotFound,
             };
             let (ret, info) = match outcome {

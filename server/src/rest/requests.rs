@@ -218,9 +218,13 @@ mod tests {
         .unwrap();
         assert_eq!(send.account.id(), Some("@TOA#_a"));
         assert_eq!(send.random, Some(WholeNumber(7)));
-        let recall: RecallRequest = parse(&json!({"OfficialAccountUserID": "@TOA#_a", "MsgKeyList": ["1_2_3", {"MsgKey": "4_5_6"}]})).unwrap();
+        let recall: RecallRequest =
+            parse(&json!({"OfficialAccountUserID": "@TOA#_a", "MsgKeyList": ["1_2_3", {"MsgKey": "4_5_6"}]})).unwrap();
         let keys: Vec<&str> = recall.msg_key_list.iter().flatten().map(MsgKeyItem::key).collect();
         assert_eq!((recall.account.id(), keys), (Some("@TOA#_a"), vec!["1_2_3", "4_5_6"]));
-        assert_eq!(WholeNumber(0).within("ReqMsgNumber", 1, 100).unwrap_err().info, "invalid parameter: ReqMsgNumber must be a whole number from 1 to 100");
+        assert_eq!(
+            WholeNumber(0).within("ReqMsgNumber", 1, 100).unwrap_err().info,
+            "invalid parameter: ReqMsgNumber must be a whole number from 1 to 100"
+        );
     }
 }

@@ -41,7 +41,9 @@ impl SigError {
             SigError::Expired => "UserSig has expired; make a new one",
             SigError::BadSignature => "UserSig verification failed: it was not made with this application's secret key",
             SigError::WrongIdentifier => "UserSig was made for another identifier than the one in the request",
-            SigError::WrongApplication => "UserSig was made for another application (sdkappid) than the one in the request",
+            SigError::WrongApplication => {
+                "UserSig was made for another application (sdkappid) than the one in the request"
+            }
         }
     }
 }
@@ -71,9 +73,8 @@ fn escape(encoded: &str) -> String {
 }
 
 fn content(identifier: &str, sdkappid: i64, time: i64, expire: i64, userbuf: Option<&str>) -> String {
-    let mut text = format!(
-        "TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n"
-    );
+    let mut text =
+        format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n");
     if let Some(buf) = userbuf {
         text.push_str(&format!("TLS.userbuf:{buf}\n"));
     }
@@ -104,13 +105,9 @@ pub fn verify(usersig: &str, key: &str, sdkappid: i64, identifier: &str, now: i6
     let doc: serde_json::Value = serde_json::from_slice(&json).map_err(|_| SigError::Malformed)?;
     let text = |k: &str| doc.get(k).and_then(|v| v.as_str());
     let number = |k: &str| doc.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
-    let (Some(sig_identifier), Some(sig_appid), Some(time), Some(expire), Some(sig)) = (
-        text("TLS.identifier"),
-        number("TLS.sdkappid"),
-        number("TLS.time"),
-        number("TLS.expire"),
-        text("TLS.sig"),
-    ) else {
+    let (Some(sig_identifier), Some(sig_appid), Some(time), Some(expire), Some(sig)) =
+        (text("TLS.identifier"), number("TLS.sdkappid"), number("TLS.time"), number("TLS.expire"), text("TLS.sig"))
+    else {
         return Err(SigError::Malformed);
     };
     let expected = STANDARD.decode(sig).map_err(|_| SigError::Malformed)?;

@@ -59,7 +59,8 @@ async fn channel_changes_and_their_entries_commit_together(pool: SqlitePool) {
     refuse_audit(&app.pool).await;
     assert_eq!(app.call("update_channel", &edit).await.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(app.call("delete_channel", &[("id", &id.to_string())]).await.status, StatusCode::INTERNAL_SERVER_ERROR);
-    let name: String = sqlx::query_scalar("SELECT name FROM channels WHERE id = ?").bind(id).fetch_one(&app.pool).await.unwrap();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM channels WHERE id = ?").bind(id).fetch_one(&app.pool).await.unwrap();
     assert_eq!(name, "Audited", "the edit was rolled back, and the channel is still there");
     allow_audit(&app.pool).await;
     assert_eq!(app.call("update_channel", &edit).await.status, StatusCode::OK);
@@ -218,7 +219,8 @@ async fn rest_changes_and_their_entries_commit_together(pool: SqlitePool) {
         actions(&pool).await,
         ["channel_created", "post_published", "channel_edited", "post_recalled", "channel_deleted"]
     );
-    let who: Vec<String> = sqlx::query_scalar("SELECT DISTINCT operator FROM audit_log").fetch_all(&pool).await.unwrap();
+    let who: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT operator FROM audit_log").fetch_all(&pool).await.unwrap();
     assert_eq!(who, ["api:administrator"]);
 }
 
@@ -240,9 +242,8 @@ async fn a_server_command_and_its_entry_commit_together() {
     let dir = std::env::temp_dir().join(format!("console-cli-audit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = storage::sqlite::SqliteStore::connect(&format!("sqlite://{}", dir.join("console.db").display()))
-        .await
-        .unwrap();
+    let db =
+        storage::sqlite::SqliteStore::connect(&format!("sqlite://{}", dir.join("console.db").display())).await.unwrap();
     refuse_audit(db.pool()).await;
     let (ok, out) = crate::operator_command::run(&dir, &["operator", "add", "jane"], None);
     assert!(!ok, "{out}");

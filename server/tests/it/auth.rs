@@ -1,14 +1,16 @@
 //! Sign-in, sessions, operators and the audit log, over HTTP against a real SQLite file.
 
+use crate::common::{Reply, TestApp, OPERATOR, PASSWORD};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use crate::common::{Reply, TestApp, OPERATOR, PASSWORD};
 use sqlx::SqlitePool;
 
 fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
     let body = fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace(' ', "+").replace('/', "%2F")))
+        .map(|(k, v)| {
+            format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace(' ', "+").replace('/', "%2F"))
+        })
         .collect::<Vec<_>>()
         .join("&");
     Request::post(path)
@@ -18,8 +20,7 @@ fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
 }
 
 async fn sign_in(app: &TestApp, name: &str, password: &str) -> Reply {
-    app.send_anonymous(form("/api/sign_in", &[("operator", name), ("password", password), ("next", "/posts")]))
-        .await
+    app.send_anonymous(form("/api/sign_in", &[("operator", name), ("password", password), ("next", "/posts")])).await
 }
 
 fn session_cookie(reply: &Reply) -> String {
@@ -39,10 +40,8 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
 #[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
 async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
     let app = TestApp::new(pool).await;
-    let pages: Vec<String> = server::router::page_routes()
-        .iter()
-        .map(|route| route.path().replace(":id", "1"))
-        .collect();
+    let pages: Vec<String> =
+        server::router::page_routes().iter().map(|route| route.path().replace(":id", "1")).collect();
     assert!(pages.len() >= 7, "routes found: {pages:?}");
     for page in &pages {
         let reply = app.send_anonymous(Request::get(page.as_str()).body(Body::empty()).unwrap()).await;
@@ -52,7 +51,10 @@ async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
         }
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{page}");
         let location = reply.headers[header::LOCATION].to_str().unwrap();
-        assert!(location.starts_with("/sign-in?next=%2F") || location.starts_with("/sign-in?next=/"), "{page}: {location}");
+        assert!(
+            location.starts_with("/sign-in?next=%2F") || location.starts_with("/sign-in?next=/"),
+            "{page}: {location}"
+        );
         // The same page with a session is served.
         let signed_in = app.get(page).await;
         assert_eq!(signed_in.status, StatusCode::OK, "{page} signed in");
@@ -80,7 +82,8 @@ async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
     }
 
     // Media uploads too; published images and the compiled app are public.
-    let upload = app.send_anonymous(Request::post("/media").body(Body::from(crate::common::png(4, 4, 1))).unwrap()).await;
+    let upload =
+        app.send_anonymous(Request::post("/media").body(Body::from(crate::common::png(4, 4, 1))).unwrap()).await;
     assert_eq!(upload.status, StatusCode::UNAUTHORIZED);
     let id = app.upload_png(3).await;
     let image = app.send_anonymous(Request::get(format!("/media/{id}")).body(Body::empty()).unwrap()).await;
@@ -342,8 +345,5 @@ async fn the_first_admin_password_can_come_from_the_environment(pool: SqlitePool
     let given = Some("from the environment".to_owned());
     let first = auth.ensure_first_operator(given).await.unwrap().unwrap();
     assert!(first.password.is_none(), "nothing to print");
-    assert!(auth
-        .sign_in("admin", "from the environment", None)
-        .await
-        .is_ok());
+    assert!(auth.sign_in("admin", "from the environment", None).await.is_ok());
 }

@@ -1,7 +1,7 @@
 //! The channel server functions over HTTP, against a real SQLite database.
 
-use axum::http::StatusCode;
 use crate::common::TestApp;
+use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::SqlitePool;
 
@@ -40,10 +40,7 @@ async fn over_limit_input_is_refused_with_422_naming_field_and_limit(pool: Sqlit
 
     let reply = app.create(&"a".repeat(151), "", &photo).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        reply.json(),
-        json!({"Invalid": {"TooLong": {"field": "ChannelName", "max": 150, "actual": 151}}})
-    );
+    assert_eq!(reply.json(), json!({"Invalid": {"TooLong": {"field": "ChannelName", "max": 150, "actual": 151}}}));
 
     let reply = app.create(&"한".repeat(51), "", &photo).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -102,9 +99,8 @@ async fn update_changes_every_field(pool: SqlitePool) {
     let (first, second) = (app.upload_png(1).await, app.upload_png(2).await);
     let id = app.create("Old", "old text", &first).await.json()["id"].to_string();
 
-    let reply = app
-        .call("update_channel", &[("id", &id), ("name", "New"), ("profile", "new text"), ("photo", &second)])
-        .await;
+    let reply =
+        app.call("update_channel", &[("id", &id), ("name", "New"), ("profile", "new text"), ("photo", &second)]).await;
     assert_eq!(reply.status, StatusCode::OK);
     let channel = reply.json();
     assert_eq!((channel["name"].as_str(), channel["profile"].as_str()), (Some("New"), Some("new text")));
@@ -124,9 +120,7 @@ async fn update_changes_every_field(pool: SqlitePool) {
 async fn update_or_delete_of_a_missing_channel_is_404(pool: SqlitePool) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
-    let reply = app
-        .call("update_channel", &[("id", "999"), ("name", "X"), ("profile", ""), ("photo", &photo)])
-        .await;
+    let reply = app.call("update_channel", &[("id", "999"), ("name", "X"), ("profile", ""), ("photo", &photo)]).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = app.call("delete_channel", &[("id", "999")]).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);

@@ -5,11 +5,6 @@
 
 use app::cookies::SESSION_COOKIE;
 use app::domain::{Field, NewPassword, OperatorName};
-use std::sync::Arc;
-use storage::auth::Auth;
-use storage::media::MediaStore;
-use storage::sqlite::SqliteStore;
-use storage::{Actor, Storage};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -17,6 +12,11 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
+use std::sync::Arc;
+use storage::auth::Auth;
+use storage::media::MediaStore;
+use storage::sqlite::SqliteStore;
+use storage::{Actor, Storage};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -99,11 +99,7 @@ impl TestApp {
 
     /// Calls a server function the way the browser does: a url-encoded form post.
     pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
         self.send(
             Request::post(format!("/api/{function}"))
                 .header("content-type", "application/x-www-form-urlencoded")
@@ -144,8 +140,7 @@ impl TestApp {
     }
 
     pub async fn create(&self, name: &str, profile: &str, photo: &str) -> Reply {
-        self.call("create_channel", &[("name", name), ("profile", profile), ("photo", photo)])
-            .await
+        self.call("create_channel", &[("name", name), ("profile", profile), ("photo", photo)]).await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
@@ -173,9 +168,7 @@ impl Drop for TestApp {
 }
 
 pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([seed, (x * 20) as u8, (y * 20) as u8])
-    });
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([seed, (x * 20) as u8, (y * 20) as u8]));
     let mut out = std::io::Cursor::new(Vec::new());
     image.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
@@ -185,9 +178,7 @@ fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

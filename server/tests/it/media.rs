@@ -1,7 +1,7 @@
 //! Image upload and download, against a real SQLite database and a temporary data dir.
 
-use axum::http::{header, StatusCode};
 use crate::common::{png, TestApp};
+use axum::http::{header, StatusCode};
 use serde_json::json;
 use sqlx::SqlitePool;
 
@@ -76,10 +76,7 @@ async fn uploads_over_the_cap_are_refused_with_413(pool: SqlitePool) {
     big.resize(1024 * 1024 + 1, 0);
     let reply = app.upload(big).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(
-        reply.json(),
-        json!({"Invalid": {"FileTooLarge": {"field": "ProfilePhoto", "max_mb": 1}}})
-    );
+    assert_eq!(reply.json(), json!({"Invalid": {"FileTooLarge": {"field": "ProfilePhoto", "max_mb": 1}}}));
     assert_eq!(app.temp_files(), 0);
 }
 
@@ -103,7 +100,9 @@ async fn svg_is_accepted_but_served_sandboxed(pool: SqlitePool) {
 #[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
 async fn unknown_or_malformed_media_ids_are_404(pool: SqlitePool) {
     let app = TestApp::new(pool).await;
-    for uri in ["/media/".to_owned() + &"a".repeat(64), "/media/..%2F..%2Fetc%2Fpasswd".into(), "/media/xyz/thumb".into()] {
+    for uri in
+        ["/media/".to_owned() + &"a".repeat(64), "/media/..%2F..%2Fetc%2Fpasswd".into(), "/media/xyz/thumb".into()]
+    {
         assert_eq!(app.get(&uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }

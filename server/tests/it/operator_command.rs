@@ -52,12 +52,11 @@ async fn operators_are_added_and_reset_from_the_command_line() {
     let (ok, out) = run(&dir, &["operator", "reset", "nobody"], None);
     assert!(!ok && out.contains("no operator named"), "{out}");
 
-    let db = storage::sqlite::SqliteStore::connect(&format!("sqlite://{}", dir.join("console.db").display())).await.unwrap();
+    let db =
+        storage::sqlite::SqliteStore::connect(&format!("sqlite://{}", dir.join("console.db").display())).await.unwrap();
     // What the commands recorded (before the sign-ins below record their own).
-    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(db.pool()).await.unwrap();
     assert_eq!(actions, ["operator_added", "password_reset"]);
     // The printed password is the one that now signs in.
     let auth = crate::common::auth_over(db.pool().clone());

@@ -1,7 +1,7 @@
 //! Publishing, listing and searching posts over HTTP, against a real SQLite database.
 
-use axum::http::StatusCode;
 use crate::common::TestApp;
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
@@ -170,7 +170,11 @@ async fn search_finds_english_words_and_korean_and_chinese_substrings(pool: Sqli
     let link = json!([{"label": "Trustworthy sources", "url": "https://example.com"}]);
     app.publish(draft(channel, "TextOnly", "See the link", &[], link), "l").await;
 
-    assert_eq!(app.found("rust").await, ["See the link", "Rust 1.95 released today"], "substring, any case, link labels too");
+    assert_eq!(
+        app.found("rust").await,
+        ["See the link", "Rust 1.95 released today"],
+        "substring, any case, link labels too"
+    );
     assert_eq!(app.found("RELEASED").await, ["Rust 1.95 released today"]);
     assert_eq!(app.found("뉴스입니").await, ["오늘의 뉴스입니다"]);
     assert_eq!(app.found("뉴스").await, ["오늘의 뉴스입니다"], "2-character Korean word");
@@ -223,7 +227,8 @@ async fn pages_stay_stable_while_new_posts_arrive(pool: SqlitePool) {
         let mut next = filter.clone();
         next["before"] = json!(before);
         let second = app.search(next).await;
-        let texts: Vec<&str> = second["posts"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+        let texts: Vec<&str> =
+            second["posts"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
         assert_eq!(texts, ["post 4 common", "post 3 common", "post 2 common", "post 1 common", "post 0 common"], "{q}");
         assert_eq!(second["next_before"], Value::Null);
     }

@@ -1,9 +1,9 @@
 //! The vendor-compatible REST API over HTTP against a real SQLite file. Signatures are made
 //! by the vendor's own generator (`tls-sig-api-v2` from npm, installed in end2end/).
 
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use crate::common::TestApp;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use std::process::Command;
@@ -102,7 +102,8 @@ impl Api {
     }
 
     async fn upload(&self) -> Value {
-        let query = format!("sdkappid={}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", self.appid, self.sig);
+        let query =
+            format!("sdkappid={}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", self.appid, self.sig);
         self.call_with("upload_image", &query, Body::from(crate::common::png(12, 8, 77))).await
     }
 
@@ -163,14 +164,26 @@ async fn signatures_are_verified_on_every_call(pool: SqlitePool) {
 
     // A signature for another application, sent to it or to ours.
     let other_app = vendor_sig(api.appid + 1, &api.key, ADMIN, 600);
-    assert_fail(&api.call_as(command, api.appid + 1, ADMIN, &other_app, body.clone()).await, 131000, "not an application");
+    assert_fail(
+        &api.call_as(command, api.appid + 1, ADMIN, &other_app, body.clone()).await,
+        131000,
+        "not an application",
+    );
     assert_fail(&api.call_as(command, api.appid, ADMIN, &other_app, body.clone()).await, 70014, "another application");
 
     // A valid signature of someone who is not an administrator.
     let stranger = vendor_sig(api.appid, &api.key, "stranger", 600);
-    assert_fail(&api.call_as(command, api.appid, "stranger", &stranger, body.clone()).await, 130002, "not an administrator");
+    assert_fail(
+        &api.call_as(command, api.appid, "stranger", &stranger, body.clone()).await,
+        130002,
+        "not an administrator",
+    );
     // An administrator's signature used under another name.
-    assert_fail(&api.call_as(command, api.appid, "stranger", &api.sig, body.clone()).await, 70013, "another identifier");
+    assert_fail(
+        &api.call_as(command, api.appid, "stranger", &api.sig, body.clone()).await,
+        70013,
+        "another identifier",
+    );
 
     assert_fail(&api.call_as(command, api.appid, ADMIN, "garbage", body.clone()).await, 70003, "could not be decoded");
     let missing = api.call_with(command, &format!("sdkappid={}&identifier={ADMIN}", api.appid), Body::from("{}")).await;
@@ -218,7 +231,9 @@ async fn official_accounts_are_created_read_modified_and_destroyed(pool: SqliteP
     assert_ok(&created);
     assert_eq!(created["OfficialAccountUserID"], "@TOA#_news");
 
-    let info = api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_news"}]})).await;
+    let info = api
+        .call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": "@TOA#_news"}]}))
+        .await;
     assert_ok(&info);
     let item = &info["OfficialAccountInfoList"][0];
     assert_eq!(item["Official_Account"], "@TOA#_news");
@@ -241,7 +256,10 @@ async fn official_accounts_are_created_read_modified_and_destroyed(pool: SqliteP
     assert_eq!(channel["photo"], Value::Null);
 
     let modified = api
-        .call("modify_official_account_base_info", json!({"Official_Account": "@TOA#_news", "Name": "Renamed", "FaceUrl": ""}))
+        .call(
+            "modify_official_account_base_info",
+            json!({"Official_Account": "@TOA#_news", "Name": "Renamed", "FaceUrl": ""}),
+        )
         .await;
     assert_ok(&modified);
     let info = api
@@ -262,7 +280,11 @@ async fn official_accounts_are_created_read_modified_and_destroyed(pool: SqliteP
 
     assert_ok(&api.call("destroy_official_account", json!({"Official_Account": "@TOA#_news"})).await);
     assert_eq!(api.app.channel_count().await, 0);
-    assert_fail(&api.call("destroy_official_account", json!({"Official_Account": "@TOA#_news"})).await, 130004, "does not exist");
+    assert_fail(
+        &api.call("destroy_official_account", json!({"Official_Account": "@TOA#_news"})).await,
+        130004,
+        "does not exist",
+    );
     assert_fail(
         &api.call("modify_official_account_base_info", json!({"Official_Account": "@TOA#_news", "Name": "x"})).await,
         130004,
@@ -276,19 +298,39 @@ async fn account_fields_are_checked_with_the_consoles_rules(pool: SqlitePool) {
     let create = |body: Value| api.call("create_official_account", body);
     assert_fail(&create(json!({"Name": "x"})).await, 6017, "Owner_Account");
     assert_fail(&create(json!({"Owner_Account": "o"})).await, 6017, "Name");
-    assert_fail(&create(json!({"Owner_Account": "o", "Name": "a".repeat(151)})).await, 6017, "Name is 151 bytes; the limit is 150 bytes");
+    assert_fail(
+        &create(json!({"Owner_Account": "o", "Name": "a".repeat(151)})).await,
+        6017,
+        "Name is 151 bytes; the limit is 150 bytes",
+    );
     assert_ok(&create(json!({"Owner_Account": "o", "Name": "한".repeat(50)})).await);
     assert_fail(
         &create(json!({"Owner_Account": "o", "Name": "x", "Introduction": "b".repeat(401)})).await,
         6017,
         "Introduction",
     );
-    assert_fail(&create(json!({"Owner_Account": "o", "Name": "x", "FaceUrl": "javascript:alert(1)"})).await, 6017, "FaceUrl");
-    assert_fail(&create(json!({"Owner_Account": "o", "Name": "x", "Name2": 1, "MaxSubscriberNum": "many"})).await, 6017, "MaxSubscriberNum");
+    assert_fail(
+        &create(json!({"Owner_Account": "o", "Name": "x", "FaceUrl": "javascript:alert(1)"})).await,
+        6017,
+        "FaceUrl",
+    );
+    assert_fail(
+        &create(json!({"Owner_Account": "o", "Name": "x", "Name2": 1, "MaxSubscriberNum": "many"})).await,
+        6017,
+        "MaxSubscriberNum",
+    );
     assert_fail(&create(json!({"Owner_Account": "o", "Name": 7})).await, 6017, "Name must be a string");
-    assert_fail(&create(json!({"Owner_Account": "o", "Name": "x", "OfficialAccountUserID": "news"})).await, 130007, "@TOA#_");
+    assert_fail(
+        &create(json!({"Owner_Account": "o", "Name": "x", "OfficialAccountUserID": "news"})).await,
+        130007,
+        "@TOA#_",
+    );
     assert_ok(&create(json!({"Owner_Account": "o", "Name": "x", "OfficialAccountUserID": "@TOA#_taken"})).await);
-    assert_fail(&create(json!({"Owner_Account": "o", "Name": "y", "OfficialAccountUserID": "@TOA#_taken"})).await, 130008, "already in use");
+    assert_fail(
+        &create(json!({"Owner_Account": "o", "Name": "y", "OfficialAccountUserID": "@TOA#_taken"})).await,
+        130008,
+        "already in use",
+    );
     assert_eq!(api.app.channel_count().await, 2);
 }
 
@@ -300,7 +342,8 @@ async fn a_console_channel_is_reachable_through_the_api_with_its_photo_as_an_abs
     let account = channel["account_id"].as_str().unwrap().to_owned();
     assert!(account.starts_with("@TOA#_"), "{account}");
     let photo = channel["photo"].as_str().unwrap();
-    let info = api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
+    let info =
+        api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
     assert_eq!(info["OfficialAccountInfoList"][0]["Name"], "Made in the console");
     assert_eq!(info["OfficialAccountInfoList"][0]["FaceUrl"], format!("http://console.example:3000/media/{photo}"));
 }
@@ -354,7 +397,8 @@ async fn messages_map_onto_the_three_post_types(pool: SqlitePool) {
     assert_eq!(posts[2]["channel_name"], "Sender");
 
     // And the API reads them back, a page at a time.
-    let first = api.call("official_account_msg_get_simple", json!({"Official_Account": account, "ReqMsgNumber": 2})).await;
+    let first =
+        api.call("official_account_msg_get_simple", json!({"Official_Account": account, "ReqMsgNumber": 2})).await;
     assert_ok(&first);
     assert_eq!(first["IsFinished"], 0);
     let list = first["RspMsgList"].as_array().unwrap();
@@ -366,11 +410,15 @@ async fn messages_map_onto_the_three_post_types(pool: SqlitePool) {
     assert_eq!(list[0]["MsgBody"][1]["MsgContent"]["ImageInfoArray"][0]["URL"], uploaded["URL"]);
     assert_eq!(list[0]["MsgBody"][1]["MsgContent"]["ImageFormat"], 3);
     let rest = api
-        .call("official_account_msg_get_simple", json!({"Official_Account": account, "ReqMsgNumber": 2, "LastMsgKey": first["LastMsgKey"]}))
+        .call(
+            "official_account_msg_get_simple",
+            json!({"Official_Account": account, "ReqMsgNumber": 2, "LastMsgKey": first["LastMsgKey"]}),
+        )
         .await;
     assert_eq!(rest["IsFinished"], 1);
     assert_eq!(rest["RspMsgList"][0]["MsgKey"], key.as_str());
-    let info = api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
+    let info =
+        api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
     assert_eq!(info["OfficialAccountInfoList"][0]["LastMsgTime"], both["MsgTime"]);
 }
 
@@ -399,7 +447,8 @@ async fn messages_are_checked_with_the_consoles_rules(pool: SqlitePool) {
         6017,
         "upload it again",
     );
-    let ten: Vec<Value> = (0..10).map(|_| json!({"MsgType": "TIMImageElem", "MsgContent": {"UUID": "0".repeat(64)}})).collect();
+    let ten: Vec<Value> =
+        (0..10).map(|_| json!({"MsgType": "TIMImageElem", "MsgContent": {"UUID": "0".repeat(64)}})).collect();
     assert_fail(&send(json!({"Official_Account": account, "MsgBody": ten})).await, 6017, "the limit is 9");
     assert_eq!(api.console_posts("").await.len(), 1);
 }
@@ -438,19 +487,30 @@ async fn a_recalled_post_leaves_the_console_list_and_search(pool: SqlitePool) {
     assert_eq!(with_recalled["RspMsgList"][0]["IsRecalled"], 1);
 
     // Recalling again is harmless; limits are checked.
-    let again = api.call("official_account_msg_recall", json!({"Official_Account": account, "MsgKeyList": [recalled["MsgKey"]]})).await;
+    let again = api
+        .call("official_account_msg_recall", json!({"Official_Account": account, "MsgKeyList": [recalled["MsgKey"]]}))
+        .await;
     assert_eq!(again["RecallRetList"][0]["RetCode"], 0);
     let eleven: Vec<String> = (0..11).map(|i| format!("{i}_1_1")).collect();
-    assert_fail(&api.call("official_account_msg_recall", json!({"Official_Account": account, "MsgKeyList": eleven})).await, 6017, "limit is 10");
     assert_fail(
-        &api.call("official_account_msg_recall", json!({"Official_Account": account, "MsgKeyList": ["1_1_1"], "Reason": "r".repeat(101)})).await,
+        &api.call("official_account_msg_recall", json!({"Official_Account": account, "MsgKeyList": eleven})).await,
+        6017,
+        "limit is 10",
+    );
+    assert_fail(
+        &api.call(
+            "official_account_msg_recall",
+            json!({"Official_Account": account, "MsgKeyList": ["1_1_1"], "Reason": "r".repeat(101)}),
+        )
+        .await,
         6017,
         "Reason",
     );
-    let audit: Vec<String> = sqlx::query_scalar("SELECT operator || ' ' || action FROM audit_log WHERE action = 'post_recalled'")
-        .fetch_all(&api.app.pool)
-        .await
-        .unwrap();
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT operator || ' ' || action FROM audit_log WHERE action = 'post_recalled'")
+            .fetch_all(&api.app.pool)
+            .await
+            .unwrap();
     assert_eq!(audit, [format!("api:{ADMIN} post_recalled")]);
 }
 

@@ -1,8 +1,8 @@
 //! Headers and origin checks, over HTTP against a real SQLite database.
 
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use crate::common::TestApp;
 use sqlx::SqlitePool;
 
 fn delete_from(origin: Option<&str>, id: i64) -> Request<Body> {

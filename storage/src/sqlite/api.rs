@@ -11,9 +11,7 @@ use domain::{AdminIdentifier, ApiSettings, AuditAction, MediaId};
 #[async_trait]
 impl ApiStore for SqliteStore {
     async fn api_credentials(&self) -> StoreResult<(i64, Option<String>)> {
-        Ok(sqlx::query_as("SELECT sdkappid, secret_key FROM api_settings WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT sdkappid, secret_key FROM api_settings WHERE id = 1").fetch_one(&self.pool).await?)
     }
 
     async fn is_api_admin(&self, identifier: &str) -> StoreResult<bool> {
@@ -29,9 +27,8 @@ impl ApiStore for SqliteStore {
             sqlx::query_as("SELECT sdkappid, secret_key, key_created_at FROM api_settings WHERE id = 1")
                 .fetch_one(&self.pool)
                 .await?;
-        let admins = sqlx::query_scalar("SELECT identifier FROM api_admins ORDER BY identifier")
-            .fetch_all(&self.pool)
-            .await?;
+        let admins =
+            sqlx::query_scalar("SELECT identifier FROM api_admins ORDER BY identifier").fetch_all(&self.pool).await?;
         Ok(ApiSettings { sdkappid, key_hint: key.as_deref().map(key_hint), key_created_at, admins })
     }
 
@@ -50,13 +47,12 @@ impl ApiStore for SqliteStore {
 
     async fn add_api_admin(&self, identifier: &AdminIdentifier, by: &Actor) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO api_admins (identifier, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(identifier.as_ref())
-        .bind(crate::clock::now())
-        .execute(&mut *tx)
-        .await?;
+        let inserted =
+            sqlx::query("INSERT INTO api_admins (identifier, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(identifier.as_ref())
+                .bind(crate::clock::now())
+                .execute(&mut *tx)
+                .await?;
         if inserted.rows_affected() == 0 {
             return Err(StoreError::Conflict(Conflict::AlreadyApiAdmin(identifier.as_ref().to_owned())));
         }
@@ -67,10 +63,8 @@ impl ApiStore for SqliteStore {
 
     async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let removed = sqlx::query("DELETE FROM api_admins WHERE identifier = ?")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await?;
+        let removed =
+            sqlx::query("DELETE FROM api_admins WHERE identifier = ?").bind(identifier).execute(&mut *tx).await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound(Missing::ApiAdmin(identifier.to_owned())));
         }

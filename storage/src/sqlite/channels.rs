@@ -7,10 +7,7 @@ use crate::error::{Conflict, MediaUse, Missing, StoreError, StoreResult};
 use crate::messages::{AccountChanges, AccountRow};
 use crate::{clock, random};
 use async_trait::async_trait;
-use domain::{
-    AccountFields, AccountId, AuditAction, Channel, ChannelFields, ChannelOption, ChannelPage,
-    MediaId,
-};
+use domain::{AccountFields, AccountId, AuditAction, Channel, ChannelFields, ChannelOption, ChannelPage, MediaId};
 use sqlx::{Sqlite, Transaction};
 
 const COLUMNS: &str = "id, name, profile, photo, COALESCE(account_id, '') AS account_id, \
@@ -49,10 +46,8 @@ pub(super) fn subject(id: i64, name: &str) -> String {
 }
 
 async fn require_media(tx: &mut Transaction<'_, Sqlite>, id: &MediaId, used_as: MediaUse) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?")
-        .bind(id.as_ref())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?").bind(id.as_ref()).fetch_optional(&mut **tx).await?;
     match found {
         Some(_) => Ok(()),
         None => Err(StoreError::UnknownMedia { id: id.clone(), used_as }),
@@ -167,10 +162,8 @@ impl ChannelStore for SqliteStore {
     async fn update_channel(&self, id: i64, fields: &ChannelFields, by: &Actor) -> StoreResult<(Channel, Orphans)> {
         let ChannelFields { name, profile, photo } = fields;
         let mut tx = self.begin_write().await?;
-        let old_photo: Option<Option<String>> = sqlx::query_scalar("SELECT photo FROM channels WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let old_photo: Option<Option<String>> =
+            sqlx::query_scalar("SELECT photo FROM channels WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
         let Some(old_photo) = old_photo else {
             return Err(StoreError::NotFound(Missing::Channel));
         };

@@ -41,10 +41,7 @@ impl OperatorStore for SqliteStore {
     }
 
     async fn operator_id(&self, name: &str) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM operators WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT id FROM operators WHERE name = ?").bind(name).fetch_optional(&self.pool).await?)
     }
 
     async fn add_operator(&self, name: &OperatorName, hash: &StoredHash, by: &Actor) -> StoreResult<Operator> {
@@ -66,7 +63,12 @@ impl OperatorStore for SqliteStore {
         Ok(operator(row))
     }
 
-    async fn add_first_operator(&self, name: &OperatorName, hash: &StoredHash, by: &Actor) -> StoreResult<Option<Operator>> {
+    async fn add_first_operator(
+        &self,
+        name: &OperatorName,
+        hash: &StoredHash,
+        by: &Actor,
+    ) -> StoreResult<Option<Operator>> {
         let mut tx = self.begin_write().await?;
         // One statement: nobody can add an operator between the check and the insert.
         let inserted: Option<OperatorRow> = sqlx::query_as(

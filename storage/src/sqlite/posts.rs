@@ -88,7 +88,13 @@ async fn insert(
 
 #[async_trait]
 impl PostStore for SqliteStore {
-    async fn publish(&self, post: &ValidPost, request_id: &str, meta: &MessageMeta, by: &Actor) -> StoreResult<Published> {
+    async fn publish(
+        &self,
+        post: &ValidPost,
+        request_id: &str,
+        meta: &MessageMeta,
+        by: &Actor,
+    ) -> StoreResult<Published> {
         let mut tx = self.begin_write().await?;
         let existing: Option<(i64, i64, i64)> =
             sqlx::query_as("SELECT id, msg_random, created_at FROM posts WHERE request_id = ?")
@@ -137,7 +143,13 @@ impl PostStore for SqliteStore {
         super::post_list::list(self, filter).await
     }
 
-    async fn messages(&self, channel_id: i64, before: Option<i64>, limit: u32, with_recalled: bool) -> StoreResult<Vec<Message>> {
+    async fn messages(
+        &self,
+        channel_id: i64,
+        before: Option<i64>,
+        limit: u32,
+        with_recalled: bool,
+    ) -> StoreResult<Vec<Message>> {
         let rows: Vec<(i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT id, msg_random, created_at, text, cloud_custom_data, recalled_at FROM posts
              WHERE channel_id = ? AND id < ? AND (? OR recalled_at IS NULL)

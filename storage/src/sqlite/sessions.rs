@@ -9,13 +9,17 @@ use domain::{AuditAction, AuditEntry, AuditPage};
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn start_session(&self, operator_id: i64, token_hash: &str, now: i64, idle_cutoff: i64, by: &Actor) -> StoreResult<()> {
+    async fn start_session(
+        &self,
+        operator_id: i64,
+        token_hash: &str,
+        now: i64,
+        idle_cutoff: i64,
+        by: &Actor,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         // Sessions idle past the limit are dead; sweep them while we write anyway.
-        sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?")
-            .bind(idle_cutoff)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?").bind(idle_cutoff).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(operator_id)
@@ -55,10 +59,7 @@ impl SessionStore for SqliteStore {
 
     async fn end_session(&self, token_hash: &str, by: Option<&Actor>) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&mut *tx).await?;
         if let Some(by) = by {
             audit(&mut tx, by, AuditAction::SignOut, "").await?;
         }
@@ -87,7 +88,14 @@ impl AuditStore for SqliteStore {
         .await?;
         let mut entries: Vec<AuditEntry> = rows
             .into_iter()
-            .map(|(id, at, operator, action, subject, address)| AuditEntry { id, at, operator, action, subject, address })
+            .map(|(id, at, operator, action, subject, address)| AuditEntry {
+                id,
+                at,
+                operator,
+                action,
+                subject,
+                address,
+            })
             .collect();
         let next = if entries.len() > AuditPage::SIZE {
             entries.truncate(AuditPage::SIZE);

@@ -8,24 +8,14 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PhotoState {
     Empty,
-    Uploading {
-        preview: String,
-    },
-    Ready {
-        id: String,
-        preview: String,
-        note: String,
-    },
+    Uploading { preview: String },
+    Ready { id: String, preview: String, note: String },
 }
 
 impl PhotoState {
     /// An already stored photo, as the edit dialog starts with.
     pub fn stored(id: &str) -> Self {
-        PhotoState::Ready {
-            id: id.to_owned(),
-            preview: media_url(id),
-            note: String::new(),
-        }
+        PhotoState::Ready { id: id.to_owned(), preview: media_url(id), note: String::new() }
     }
 
     pub fn id(&self) -> Option<String> {
@@ -38,9 +28,7 @@ impl PhotoState {
     fn preview(&self) -> Option<String> {
         match self {
             PhotoState::Empty => None,
-            PhotoState::Uploading { preview } | PhotoState::Ready { preview, .. } => {
-                Some(preview.clone())
-            }
+            PhotoState::Uploading { preview } | PhotoState::Ready { preview, .. } => Some(preview.clone()),
         }
     }
 }
@@ -69,17 +57,9 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
         }
         preview_handle.set_value(Some(handle));
         error.set(None);
-        photo.set(PhotoState::Uploading {
-            preview: preview.clone(),
-        });
+        photo.set(PhotoState::Uploading { preview: preview.clone() });
         leptos::task::spawn_local(async move {
-            match crate::ui::upload::upload_image(
-                file,
-                crate::ui::upload::Purpose::ProfilePhoto,
-                |_| (),
-            )
-            .await
-            {
+            match crate::ui::upload::upload_image(file, crate::ui::upload::Purpose::ProfilePhoto, |_| ()).await {
                 Ok(stored) => {
                     let size = match (stored.width, stored.height) {
                         (Some(w), Some(h)) => format!(", {w}×{h}"),
@@ -90,11 +70,7 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
                         stored.content_type.trim_start_matches("image/"),
                         stored.bytes.div_ceil(1024)
                     );
-                    photo.set(PhotoState::Ready {
-                        id: stored.id,
-                        preview,
-                        note,
-                    });
+                    photo.set(PhotoState::Ready { id: stored.id, preview, note });
                 }
                 Err(err) => {
                     error.set(Some(err.to_string()));

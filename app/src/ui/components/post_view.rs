@@ -51,11 +51,7 @@ impl PostCard {
                 .enumerate()
                 .map(|(i, image)| CardImage {
                     key: format!("{i}-{}", image.media),
-                    src: if full {
-                        media_url(&image.media)
-                    } else {
-                        thumbnail_url(&image.media)
-                    },
+                    src: if full { media_url(&image.media) } else { thumbnail_url(&image.media) },
                     alt: default_alt(&image.alt, i, post.images.len()),
                 })
                 .collect(),
@@ -70,13 +66,7 @@ fn marked(text: String, terms: Signal<Vec<String>>) -> impl IntoView {
     move || {
         highlight(&text, &terms.get())
             .into_iter()
-            .map(|(run, hit)| {
-                if hit {
-                    view! { <mark>{run}</mark> }.into_any()
-                } else {
-                    run.into_any()
-                }
-            })
+            .map(|(run, hit)| if hit { view! { <mark>{run}</mark> }.into_any() } else { run.into_any() })
             .collect_view()
     }
 }
@@ -94,16 +84,11 @@ pub fn PostView(
     let head = move || {
         card.with(|c| {
             let avatar = match c.channel_photo.as_deref() {
-                Some(id) => {
-                    view! { <img class="avatar small" src=thumbnail_url(id) alt=""/> }.into_any()
-                }
-                None => view! { <span class="avatar small placeholder" aria-hidden="true"></span> }
-                    .into_any(),
+                Some(id) => view! { <img class="avatar small" src=thumbnail_url(id) alt=""/> }.into_any(),
+                None => view! { <span class="avatar small placeholder" aria-hidden="true"></span> }.into_any(),
             };
             let time = match c.created_at {
-                Some(t) => {
-                    view! { <time datetime=format::iso(t)>{format::timestamp(t)}</time> }.into_any()
-                }
+                Some(t) => view! { <time datetime=format::iso(t)>{format::timestamp(t)}</time> }.into_any(),
                 None => view! { <span class="muted">"Not published yet"</span> }.into_any(),
             };
             view! {

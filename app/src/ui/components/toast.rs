@@ -20,12 +20,7 @@ impl Toasts {
     pub fn error(&self, message: impl Into<String>) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.items.update(|items| {
-            items.push(Toast {
-                id,
-                message: message.into(),
-            })
-        });
+        self.items.update(|items| items.push(Toast { id, message: message.into() }));
         let this = *self;
         set_timeout(move || this.dismiss(id), Duration::from_secs(15));
     }
@@ -45,10 +40,7 @@ impl Toasts {
 }
 
 pub fn provide_toasts() {
-    provide_context(Toasts {
-        items: RwSignal::new(vec![]),
-        next: StoredValue::new(0),
-    });
+    provide_context(Toasts { items: RwSignal::new(vec![]), next: StoredValue::new(0) });
 }
 
 pub fn use_toasts() -> Toasts {

@@ -34,9 +34,7 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
     let load = ServerAction::<AuditLog>::new();
     let load_more = move |_: ()| {
         if let Some(before) = next.get_untracked() {
-            load.dispatch(AuditLog {
-                before: Some(before),
-            });
+            load.dispatch(AuditLog { before: Some(before) });
         }
     };
     on_result(load, move |result| match result {

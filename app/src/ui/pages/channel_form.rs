@@ -30,14 +30,9 @@ pub fn ChannelForm(
     };
     let (name, profile, photo) = match &mode {
         FormMode::Create => (String::new(), String::new(), PhotoState::Empty),
-        FormMode::Edit(c) => (
-            c.name.clone(),
-            c.profile.clone(),
-            c.photo
-                .as_deref()
-                .map(PhotoState::stored)
-                .unwrap_or(PhotoState::Empty),
-        ),
+        FormMode::Edit(c) => {
+            (c.name.clone(), c.profile.clone(), c.photo.as_deref().map(PhotoState::stored).unwrap_or(PhotoState::Empty))
+        }
     };
     let name = RwSignal::new(name);
     let profile = RwSignal::new(profile);
@@ -46,11 +41,8 @@ pub fn ChannelForm(
 
     let name_check = Signal::derive(move || ChannelName::parse(&name.get()).err());
     // An empty name is not an error to shout about while typing; the hint says it instead.
-    let name_error = Signal::derive(move || {
-        name_check
-            .get()
-            .filter(|e| !matches!(e, ValidationError::Required { .. }))
-    });
+    let name_error =
+        Signal::derive(move || name_check.get().filter(|e| !matches!(e, ValidationError::Required { .. })));
     let profile_error = Signal::derive(move || ChannelProfile::parse(&profile.get()).err());
     let blocker = Signal::derive(move || {
         if let Some(err) = name_check.get().or(profile_error.get()) {
@@ -58,9 +50,7 @@ pub fn ChannelForm(
         }
         match photo.get() {
             PhotoState::Empty => Some("Profile photo is required.".to_owned()),
-            PhotoState::Uploading { .. } => {
-                Some("Wait for the profile photo to finish uploading.".to_owned())
-            }
+            PhotoState::Uploading { .. } => Some("Wait for the profile photo to finish uploading.".to_owned()),
             PhotoState::Ready { .. } => None,
         }
     });
@@ -76,19 +66,10 @@ pub fn ChannelForm(
         let (name, profile) = (name.get_untracked(), profile.get_untracked());
         match editing {
             None => {
-                create.dispatch(api::CreateChannel {
-                    name,
-                    profile,
-                    photo,
-                });
+                create.dispatch(api::CreateChannel { name, profile, photo });
             }
             Some(id) => {
-                update.dispatch(api::UpdateChannel {
-                    id,
-                    name,
-                    profile,
-                    photo,
-                });
+                update.dispatch(api::UpdateChannel { id, name, profile, photo });
             }
         }
     };

@@ -15,27 +15,14 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 #[component]
 pub fn ChannelsPage() -> impl IntoView {
     let query = use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-    };
+    let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
     let toasts = use_toasts();
     let navigate = use_navigate();
     let create = ServerAction::<api::CreateChannel>::new();
     let update = ServerAction::<api::UpdateChannel>::new();
     let delete = ServerAction::<api::DeleteChannel>::new();
     let channels = Resource::new(
-        move || {
-            (
-                page(),
-                create.version().get(),
-                update.version().get(),
-                delete.version().get(),
-            )
-        },
+        move || (page(), create.version().get(), update.version().get(), delete.version().get()),
         |(page, ..)| list_channels(page),
     );
     let form = RwSignal::new(None::<FormMode>);
@@ -111,12 +98,7 @@ fn ChannelList(
         }
         .into_any();
     }
-    let ChannelPage {
-        channels,
-        page,
-        page_count,
-        total,
-    } = list;
+    let ChannelPage { channels, page, page_count, total } = list;
     view! {
         <p class="muted">{format!("{total} channel{}", if total == 1 { "" } else { "s" })}</p>
         <ul class="channel-list" aria-label="Channels">

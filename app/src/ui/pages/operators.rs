@@ -19,10 +19,7 @@ pub fn OperatorsPage() -> impl IntoView {
     let toasts = use_toasts();
     let add = ServerAction::<api::AddOperator>::new();
     let remove = ServerAction::<api::RemoveOperator>::new();
-    let operators = Resource::new(
-        move || (add.version().get(), remove.version().get()),
-        |_| list_operators(),
-    );
+    let operators = Resource::new(move || (add.version().get(), remove.version().get()), |_| list_operators());
     let me = Resource::new(|| (), |_| whoami());
     let removing = RwSignal::new(None::<Operator>);
     // The dialog closes once the operator is removed; after a refusal it stays open.
@@ -55,11 +52,7 @@ pub fn OperatorsPage() -> impl IntoView {
 }
 
 #[component]
-fn OperatorList(
-    list: Vec<Operator>,
-    me: String,
-    removing: RwSignal<Option<Operator>>,
-) -> impl IntoView {
+fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
     view! {
         <table class="data-table" aria-label="Operators">
             <thead>
@@ -120,10 +113,7 @@ fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
             return;
         }
         done.set(None);
-        add.dispatch(api::AddOperator {
-            name: name.get_untracked(),
-            password: password.get_untracked(),
-        });
+        add.dispatch(api::AddOperator { name: name.get_untracked(), password: password.get_untracked() });
     };
     on_result(add, move |result| match result {
         Ok(added) => {
@@ -163,8 +153,7 @@ fn ChangePassword() -> impl IntoView {
     let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r)
-            .then(|| "Repeat new password: the two passwords differ.".to_owned())
+        (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())
     });
     let invalid = move || {
         current.with(String::is_empty)
@@ -179,19 +168,14 @@ fn ChangePassword() -> impl IntoView {
             return;
         }
         done.set(None);
-        change.dispatch(api::ChangePassword {
-            current: current.get_untracked(),
-            new: new.get_untracked(),
-        });
+        change.dispatch(api::ChangePassword { current: current.get_untracked(), new: new.get_untracked() });
     };
     on_result(change, move |result| match result {
         Ok(()) => {
             current.set(String::new());
             new.set(String::new());
             repeat.set(String::new());
-            done.set(Some(
-                "Your password was changed. Your other sessions were signed out.".into(),
-            ));
+            done.set(Some("Your password was changed. Your other sessions were signed out.".into()));
         }
         Err(err) => toasts.failure(err),
     });

@@ -33,10 +33,7 @@ fn url_of(filter: &PostFilter) -> String {
         }
     };
     push("q", filter.q.trim());
-    push(
-        "channel",
-        &filter.channel_id.map(|c| c.to_string()).unwrap_or_default(),
-    );
+    push("channel", &filter.channel_id.map(|c| c.to_string()).unwrap_or_default());
     push("type", filter.kind.map(PostType::code).unwrap_or_default());
     push("from", filter.from.as_deref().unwrap_or_default());
     push("to", filter.to.as_deref().unwrap_or_default());
@@ -52,9 +49,7 @@ fn js_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -67,10 +62,7 @@ pub fn PostsPage() -> impl IntoView {
     let channels = Resource::new(|| (), |_| channel_options());
     let publish = ServerAction::<PublishPost>::new();
     let published = last_success(publish);
-    let first_page = Resource::new(
-        move || (filter.get(), published.get()),
-        |(f, _)| list_posts(f),
-    );
+    let first_page = Resource::new(move || (filter.get(), published.get()), |(f, _)| list_posts(f));
     // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
     // effects and event handlers write signals: never the rendering itself.
     let extra = RwSignal::new(Vec::<PostPage>::new());
@@ -111,23 +103,15 @@ pub fn PostsPage() -> impl IntoView {
 }
 
 #[component]
-fn PostList(
-    first: PostPage,
-    extra: RwSignal<Vec<PostPage>>,
-    filter: Memo<PostFilter>,
-) -> impl IntoView {
+fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFilter>) -> impl IntoView {
     let toasts = use_toasts();
     let load = ServerAction::<ListPosts>::new();
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
     let first_next = first.next_before;
-    let next =
-        move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
+    let next = move || extra.with(|pages| pages.last().map(|p| p.next_before).unwrap_or(first_next));
     let load_more = move |_: ()| {
         if let Some(before) = next() {
-            let filter = PostFilter {
-                before: Some(before),
-                ..filter.get_untracked()
-            };
+            let filter = PostFilter { before: Some(before), ..filter.get_untracked() };
             load.dispatch(ListPosts { filter });
         }
     };
@@ -142,14 +126,7 @@ fn PostList(
         }
         .into_any();
     }
-    let more = move || {
-        extra.with(|pages| {
-            pages
-                .iter()
-                .flat_map(|p| p.posts.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let more = move || extra.with(|pages| pages.iter().flat_map(|p| p.posts.clone()).collect::<Vec<_>>());
     view! {
         <ol class="post-list" aria-label="Posts">
             {first.posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
@@ -179,25 +156,10 @@ fn PostItem(post: Post, terms: Signal<Vec<String>>) -> impl IntoView {
 }
 
 #[component]
-fn SearchForm(
-    filter: Memo<PostFilter>,
-    channels: Signal<Vec<crate::domain::ChannelOption>>,
-) -> impl IntoView {
+fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::ChannelOption>>) -> impl IntoView {
     let q = RwSignal::new(filter.get_untracked().q);
-    let channel = RwSignal::new(
-        filter
-            .get_untracked()
-            .channel_id
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-    );
-    let kind = RwSignal::new(
-        filter
-            .get_untracked()
-            .kind
-            .map(|k| k.code().to_owned())
-            .unwrap_or_default(),
-    );
+    let channel = RwSignal::new(filter.get_untracked().channel_id.map(|c| c.to_string()).unwrap_or_default());
+    let kind = RwSignal::new(filter.get_untracked().kind.map(|k| k.code().to_owned()).unwrap_or_default());
     let from = RwSignal::new(filter.get_untracked().from.unwrap_or_default());
     let to = RwSignal::new(filter.get_untracked().to.unwrap_or_default());
     let go = move || {

@@ -20,15 +20,8 @@ pub fn SettingsPage() -> impl IntoView {
     let remove_admin = ServerAction::<RemoveApiAdmin>::new();
     // After a refusal the settings are not read again: that would close the rotate dialog
     // and empty the identifier field, which are rebuilt with them.
-    let (rotated, added, removed) = (
-        last_success(rotate),
-        last_success(add_admin),
-        last_success(remove_admin),
-    );
-    let settings = Resource::new(
-        move || (rotated.get(), added.get(), removed.get()),
-        |_| get_api_settings(),
-    );
+    let (rotated, added, removed) = (last_success(rotate), last_success(add_admin), last_success(remove_admin));
+    let settings = Resource::new(move || (rotated.get(), added.get(), removed.get()), |_| get_api_settings());
     // The key just made, shown until the page is left: it is not stored anywhere readable.
     let new_key = RwSignal::new(None::<NewKey>);
     view! {
@@ -79,18 +72,14 @@ fn ApiSettingsView(
     };
     on_result(rotate, move |result| match result {
         Ok(key) => {
-            new_key.set(Some(NewKey {
-                key: key.clone(),
-                replaced: has_key,
-            }));
+            new_key.set(Some(NewKey { key: key.clone(), replaced: has_key }));
             confirming.set(false);
         }
         Err(err) => toasts.failure(err),
     });
     let key_state = match (&current.key_hint, current.key_created_at) {
         (Some(hint), Some(at)) => format!("Made {}; ends in …{hint}.", format::timestamp(at)),
-        _ => "No key yet: the REST API answers every call with error 131000 until one is made."
-            .to_owned(),
+        _ => "No key yet: the REST API answers every call with error 131000 until one is made.".to_owned(),
     };
     view! {
         <dl class="settings-list">
@@ -144,15 +133,10 @@ fn AdminList(
     let error = check_as_typed(identifier, AdminIdentifier::parse);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if adding.get_untracked()
-            || error.get_untracked().is_some()
-            || identifier.with_untracked(String::is_empty)
-        {
+        if adding.get_untracked() || error.get_untracked().is_some() || identifier.with_untracked(String::is_empty) {
             return;
         }
-        add_admin.dispatch(AddApiAdmin {
-            identifier: identifier.get_untracked(),
-        });
+        add_admin.dispatch(AddApiAdmin { identifier: identifier.get_untracked() });
     };
     on_result(add_admin, move |result| match result {
         Ok(()) => identifier.set(String::new()),

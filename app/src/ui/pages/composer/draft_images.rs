@@ -67,41 +67,24 @@ impl DraftImages {
             .iter()
             .filter_map(|i| {
                 let media = i.media.clone()?;
-                Some(PostImage {
-                    media,
-                    alt: i.alt.clone(),
-                })
+                Some(PostImage { media, alt: i.alt.clone() })
             })
             .collect()
     }
 
     /// Where the image is, counting from 1 as the labels do (0 once it is gone).
     pub fn position(&self, key: u64) -> usize {
-        self.list
-            .iter()
-            .position(|i| i.key == key)
-            .map_or(0, |p| p + 1)
+        self.list.iter().position(|i| i.key == key).map_or(0, |p| p + 1)
     }
 
     pub fn alt(&self, key: u64) -> String {
-        self.list
-            .iter()
-            .find(|i| i.key == key)
-            .map(|i| i.alt.clone())
-            .unwrap_or_default()
+        self.list.iter().find(|i| i.key == key).map(|i| i.alt.clone()).unwrap_or_default()
     }
 
     /// An image starting to upload, shown meanwhile from its local preview. Returns its key.
     pub fn add(&mut self, preview: u64, src: String) -> u64 {
         let key = self.new_key();
-        self.list.push(DraftImage {
-            key,
-            src,
-            media: None,
-            alt: String::new(),
-            progress: 0,
-            preview: Some(preview),
-        });
+        self.list.push(DraftImage { key, src, media: None, alt: String::new(), progress: 0, preview: Some(preview) });
         key
     }
 
@@ -129,10 +112,7 @@ impl DraftImages {
         let Some(from) = self.list.iter().position(|i| i.key == key) else {
             return;
         };
-        if let Some(to) = from
-            .checked_add_signed(delta)
-            .filter(|&to| to < self.list.len())
-        {
+        if let Some(to) = from.checked_add_signed(delta).filter(|&to| to < self.list.len()) {
             self.list.swap(from, to);
         }
     }
@@ -146,10 +126,7 @@ impl DraftImages {
     }
 
     pub fn clear(&mut self) {
-        self.list
-            .drain(..)
-            .filter_map(|i| i.preview)
-            .for_each(previews::release);
+        self.list.drain(..).filter_map(|i| i.preview).for_each(previews::release);
     }
 
     fn find(&mut self, key: u64) -> Option<&mut DraftImage> {
@@ -173,42 +150,23 @@ mod tests {
 
     #[test]
     fn only_uploaded_images_are_posted_and_an_upload_holds_publishing() {
-        let mut images = DraftImages::restored(vec![PostImage {
-            media: "a".into(),
-            alt: "first".into(),
-        }]);
+        let mut images = DraftImages::restored(vec![PostImage { media: "a".into(), alt: "first".into() }]);
         let second = images.add(7, "blob:second".into());
         assert!(images.uploading());
-        assert_eq!(
-            images.uploaded(),
-            vec![PostImage {
-                media: "a".into(),
-                alt: "first".into()
-            }]
-        );
+        assert_eq!(images.uploaded(), vec![PostImage { media: "a".into(), alt: "first".into() }]);
         images.set_progress(second, 40);
         images.set_alt(second, "second".into());
         images.uploaded_as(second, "b".into());
         assert!(!images.uploading());
         assert_eq!(images.items()[1].progress, 100);
-        assert_eq!(
-            images.uploaded()[1],
-            PostImage {
-                media: "b".into(),
-                alt: "second".into()
-            }
-        );
+        assert_eq!(images.uploaded()[1], PostImage { media: "b".into(), alt: "second".into() });
         assert_eq!(images.room(), MAX_IMAGES - 2);
     }
 
     #[test]
     fn images_move_within_the_list_and_keep_their_keys() {
         let mut images = DraftImages::default();
-        let (a, b, c) = (
-            images.add(1, "a".into()),
-            images.add(2, "b".into()),
-            images.add(3, "c".into()),
-        );
+        let (a, b, c) = (images.add(1, "a".into()), images.add(2, "b".into()), images.add(3, "c".into()));
         images.move_by(a, -1);
         assert_eq!(keys(&images), vec![a, b, c]);
         images.move_by(c, -1);

@@ -14,17 +14,10 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let add = move || {
-        let link = PostLink {
-            label: label.get_untracked(),
-            url: url.get_untracked(),
-        };
+        let link = PostLink { label: label.get_untracked(), url: url.get_untracked() };
         if links.with_untracked(Vec::len) >= MAX_LINKS {
-            let message = ValidationError::TooMany {
-                field: Field::PostLinks,
-                max: MAX_LINKS,
-                actual: MAX_LINKS + 1,
-            }
-            .to_string();
+            let message =
+                ValidationError::TooMany { field: Field::PostLinks, max: MAX_LINKS, actual: MAX_LINKS + 1 }.to_string();
             error.set(Some(message.clone()));
             toasts.error(message);
             return;

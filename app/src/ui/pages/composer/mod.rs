@@ -82,10 +82,7 @@ pub fn Composer(
         restored.set(true);
     });
     Effect::new(move |_| {
-        let saved = SavedDraft {
-            draft: draft.get(),
-            request_id: request_id.get(),
-        };
+        let saved = SavedDraft { draft: draft.get(), request_id: request_id.get() };
         if restored.get() {
             if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
                 let _ = storage.set_item(STORAGE_KEY, &json);
@@ -97,9 +94,7 @@ pub fn Composer(
         if images.with(DraftImages::uploading) {
             return Some("Wait for the images to finish uploading.".into());
         }
-        draft
-            .with(|d| d.for_publishing().validate().err())
-            .map(|e| e.to_string())
+        draft.with(|d| d.for_publishing().validate().err()).map(|e| e.to_string())
     });
     let text_error = Signal::derive(move || {
         let value = text.get();
@@ -132,14 +127,9 @@ pub fn Composer(
 
     let preview = Signal::derive(move || {
         let d = draft.get().for_publishing();
-        let channel = d
-            .channel_id
-            .and_then(|id| channels.with(|list| list.iter().find(|c| c.id == id).cloned()));
+        let channel = d.channel_id.and_then(|id| channels.with(|list| list.iter().find(|c| c.id == id).cloned()));
         PostCard {
-            channel_name: channel
-                .as_ref()
-                .map(|c| c.name.clone())
-                .unwrap_or_else(|| "No channel chosen".into()),
+            channel_name: channel.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "No channel chosen".into()),
             channel_photo: channel.and_then(|c| c.photo),
             kind: d.kind,
             text: d.text.trim().to_owned(),
