@@ -139,7 +139,7 @@ impl AuditAction {
         }
     }
 
-    pub fn from_str(raw: &str) -> Option<Self> {
+    pub fn from_code(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
 
@@ -178,7 +178,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn action_label(&self) -> String {
-        AuditAction::from_str(&self.action).map(|a| a.label().to_owned()).unwrap_or_else(|| self.action.clone())
+        AuditAction::from_code(&self.action).map(|a| a.label().to_owned()).unwrap_or_else(|| self.action.clone())
     }
 }
 
@@ -238,8 +238,8 @@ mod tests {
     #[test]
     fn audit_actions_round_trip() {
         for action in AuditAction::ALL {
-            assert_eq!(AuditAction::from_str(action.as_str()), Some(action));
+            assert_eq!(AuditAction::from_code(action.as_str()), Some(action));
         }
-        assert_eq!(AuditAction::from_str("nope"), None);
+        assert_eq!(AuditAction::from_code("nope"), None);
     }
 }
