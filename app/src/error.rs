@@ -85,6 +85,9 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use from_storage::log_fault;
+
+#[cfg(feature = "ssr")]
 mod from_storage {
     //! How the console says storage's errors. Faults on our side are logged here, once,
     //! with their cause; the operator is told only that nothing was changed.
@@ -93,8 +96,8 @@ mod from_storage {
     use crate::domain::{Field, ValidationError};
     use storage::{AuthError, Conflict, MediaUse, Missing, StoreError, UploadError};
 
-    /// Logs a fault with its chain of causes.
-    pub(crate) fn fault(error: &dyn std::error::Error) -> AppError {
+    /// Logs a fault once, with its chain of causes, where it is answered.
+    pub fn log_fault(error: &dyn std::error::Error) {
         let mut causes = Vec::new();
         let mut source = error.source();
         while let Some(cause) = source {
@@ -102,6 +105,10 @@ mod from_storage {
             source = cause.source();
         }
         tracing::error!(%error, causes = ?causes, "request failed on the server");
+    }
+
+    fn fault(error: &dyn std::error::Error) -> AppError {
+        log_fault(error);
         AppError::Unexpected
     }
 

@@ -36,13 +36,7 @@ pub fn packet(info: impl std::fmt::Display) -> Fail {
 /// A fault on our side: logged here, once, with its cause; the caller learns only that
 /// nothing was changed.
 pub fn internal(error: &dyn std::error::Error) -> Fail {
-    let mut causes = Vec::new();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    tracing::error!(%error, causes = ?causes, "REST call failed");
+    app::error::log_fault(error);
     fail(INTERNAL, "internal error; nothing was changed, try again")
 }
 
