@@ -69,6 +69,39 @@ pub fn word_windows(text: &str) -> String {
     out
 }
 
+/// Both indexes ignore case.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Every run of 3 consecutive characters of `text` (a substring of 3 or more characters
+/// contains all of its own): what the trigram index holds of a post, and what it looks up
+/// for a long term.
+pub fn trigrams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(TRIGRAM_MIN_CHARS).map(|w| w.iter().collect()).collect()
+}
+
+/// The longest word the word index keeps (in bytes); a longer one is cut, which still finds
+/// it by its start (short terms are looked up as prefixes).
+pub const MAX_WORD_BYTES: usize = 200;
+
+/// The word index's tokens of `text`: its letters-and-digits runs after CJK runs became
+/// their 2-character windows, case-folded.
+pub fn words(text: &str) -> Vec<String> {
+    word_windows(&fold(text))
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut end = w.len().min(MAX_WORD_BYTES);
+            while !w.is_char_boundary(end) {
+                end -= 1;
+            }
+            w[..end].to_owned()
+        })
+        .collect()
+}
+
 /// Splits `text` into runs, each marked `true` where it matches one of `terms`
 /// (case-insensitively for ASCII letters, exactly otherwise).
 pub fn highlight(text: &str, terms: &[String]) -> Vec<(String, bool)> {
@@ -141,6 +174,16 @@ mod tests {
         assert_eq!(words("新闻 AI news"), ["新闻", "AI", "news"]);
         assert_eq!(words("a한b"), ["a", "한", "b"]);
         assert_eq!(word_windows("").trim(), "");
+    }
+
+    #[test]
+    fn tokens_for_each_index() {
+        assert_eq!(trigrams("Harbor"), ["Har", "arb", "rbo", "bor"]);
+        assert_eq!(trigrams("서울역"), ["서울역"]);
+        assert!(trigrams("ab").is_empty());
+        assert_eq!(words("Seoul 서울역에서, AI!"), ["seoul", "서울", "울역", "역에", "에서", "ai"]);
+        let long = "가".repeat(100);
+        assert!(words(&format!("x{long}")).iter().all(|w| w.len() <= MAX_WORD_BYTES));
     }
 
     #[test]

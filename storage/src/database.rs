@@ -189,3 +189,14 @@ impl<T> Database for T where
     T: ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore
 {
 }
+
+/// A media id read back from the database, which only ever stores well-formed ones.
+pub(crate) fn media_id(raw: String) -> Result<domain::MediaId, crate::StoreError> {
+    domain::MediaId::parse(domain::Field::PostImages, &raw)
+        .map_err(|_| crate::StoreError::Corrupt(format!("media id {raw:?}")))
+}
+
+/// The last 4 characters of a key, to tell keys apart without showing them.
+pub(crate) fn key_hint(key: &str) -> String {
+    key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
+}

@@ -17,6 +17,7 @@ pub mod error;
 pub mod media;
 pub mod messages;
 pub mod password;
+pub mod postgres;
 pub mod random;
 pub mod sqlite;
 pub mod throttle;

@@ -2,7 +2,7 @@
 
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
-use crate::database::{ApiStore, MediaIndex};
+use crate::database::{key_hint, ApiStore, MediaIndex};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::media::StoredMedia;
 use async_trait::async_trait;
@@ -72,11 +72,6 @@ impl ApiStore for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// The last 4 characters of a key, to tell keys apart without showing them.
-fn key_hint(key: &str) -> String {
-    key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
 }
 
 #[async_trait]

@@ -1,7 +1,8 @@
 //! Channels (and their REST account fields) on SQLite.
 
-use super::{audit, media_id, SqliteStore};
+use super::{audit, SqliteStore};
 use crate::audit::Actor;
+use crate::database::media_id;
 use crate::database::{ChannelStore, Orphans};
 use crate::error::{Conflict, MediaUse, Missing, StoreError, StoreResult};
 use crate::messages::{AccountChanges, AccountRow};

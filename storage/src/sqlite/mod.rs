@@ -100,9 +100,3 @@ async fn audit(
         .await?;
     Ok(())
 }
-
-/// A media id read back from the database, which only ever stores well-formed ones.
-fn media_id(raw: String) -> Result<domain::MediaId, crate::StoreError> {
-    domain::MediaId::parse(domain::Field::PostImages, &raw)
-        .map_err(|_| crate::StoreError::Corrupt(format!("media id {raw:?}")))
-}

@@ -3,8 +3,9 @@
 //! them (a trigger removes their search entries).
 
 use super::channels::require_images;
-use super::{audit, media_id, SqliteStore};
+use super::{audit, SqliteStore};
 use crate::audit::Actor;
+use crate::database::media_id;
 use crate::database::{PostStore, Published};
 use crate::error::{Missing, StoreError, StoreResult};
 use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};

@@ -1,0 +1,72 @@
+//! The PostgreSQL implementation of [`crate::Database`], for several servers sharing one
+//! database. Nothing here relies on a single writer: a check and the change it guards are
+//! one statement (`INSERT ... ON CONFLICT`, `UPDATE ... WHERE ... RETURNING`) or run under a
+//! lock on what they read (`FOR UPDATE`, an advisory lock).
+
+mod api;
+mod channels;
+mod operators;
+mod post_list;
+mod posts;
+mod sessions;
+
+use crate::audit::Actor;
+use domain::AuditAction;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies pending migrations. Servers starting together are safe: the
+    /// migrator holds an advisory lock while it runs.
+    pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
+        let options = PgConnectOptions::from_str(database_url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// A store over a pool whose database is migrated already (tests).
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Records an action inside the transaction that makes it: both are stored, or neither.
+async fn audit(
+    tx: &mut Transaction<'_, Postgres>,
+    by: &Actor,
+    action: AuditAction,
+    subject: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (at, operator, action, subject, address) VALUES ($1, $2, $3, $4, $5)")
+        .bind(crate::clock::now())
+        .bind(by.label())
+        .bind(action.as_str())
+        .bind(subject)
+        .bind(by.address())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

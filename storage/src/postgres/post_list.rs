@@ -1,0 +1,168 @@
+//! Reading posts on PostgreSQL: one post, and pages of the list with search and filters.
+//!
+//! A search is answered by the GIN index over each post's tokens (see `posts::search_row`):
+//! a long term needs all its trigrams and is then confirmed as a substring of the folded
+//! text; a short term is a prefix of a word. These are the same rules as SQLite's two FTS5
+//! indexes (`domain::search`), so both engines find the same posts in the same order.
+
+use super::PgStore;
+use crate::error::{StoreError, StoreResult};
+use domain::post::ValidFilter;
+use domain::search::{fold, split_terms, trigrams, words};
+use domain::{Post, PostImage, PostLink, PostPage, PostType};
+use sqlx::{Postgres, QueryBuilder};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    channel_id: i64,
+    channel_name: String,
+    channel_photo: Option<String>,
+    kind: String,
+    text: String,
+    created_at: i64,
+}
+
+const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
+     c.photo AS channel_photo, p.kind, p.text, p.created_at \
+     FROM posts p JOIN channels c ON c.id = p.channel_id";
+
+pub(super) async fn live_post(store: &PgStore, id: i64) -> StoreResult<Option<Post>> {
+    let row = sqlx::query_as::<_, PostRow>(&format!("{SELECT_POSTS} WHERE p.id = $1 AND p.recalled_at IS NULL"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(assemble(store, row.into_iter().collect()).await?.pop())
+}
+
+/// A lexeme in tsquery syntax: quoted, with quotes and backslashes escaped.
+fn lexeme(raw: &str, prefix: bool) -> String {
+    let quoted = format!("'{}'", raw.replace('\\', "\\\\").replace('\'', "''"));
+    if prefix {
+        format!("{quoted}:*")
+    } else {
+        quoted
+    }
+}
+
+/// What a search asks of the index: a tsquery, and the substrings to confirm. `None` when
+/// a term can match nothing (a short term without a letter or digit).
+fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
+    let (long, short) = split_terms(terms);
+    let mut query = Vec::new();
+    let mut substrings = Vec::new();
+    for term in long {
+        let folded = fold(term);
+        query.extend(trigrams(&folded).iter().map(|t| lexeme(&format!("t{t}"), false)));
+        substrings.push(folded);
+    }
+    for term in short {
+        let words = words(term);
+        if words.is_empty() {
+            return None;
+        }
+        query.extend(words.iter().map(|w| lexeme(&format!("w{w}"), true)));
+    }
+    Some((query.join(" & "), substrings))
+}
+
+pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT_POSTS);
+    if !filter.terms.is_empty() {
+        let Some((query, substrings)) = search_terms(&filter.terms) else {
+            return Ok(PostPage { posts: vec![], next_before: None });
+        };
+        q.push(" JOIN post_search s ON s.post_id = p.id WHERE s.tokens @@ ").push_bind(query).push("::tsquery");
+        for substring in substrings {
+            q.push(" AND strpos(s.folded, ").push_bind(substring).push(") > 0");
+        }
+    } else {
+        q.push(" WHERE TRUE");
+    }
+    q.push(" AND p.recalled_at IS NULL");
+    if let Some(before) = filter.before {
+        q.push(" AND p.id < ").push_bind(before);
+    }
+    if let Some(channel) = filter.channel_id {
+        q.push(" AND p.channel_id = ").push_bind(channel);
+    }
+    if let Some(kind) = filter.kind {
+        q.push(" AND p.kind = ").push_bind(kind.code());
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND p.created_at >= ").push_bind(from);
+    }
+    if let Some(until) = filter.until {
+        q.push(" AND p.created_at < ").push_bind(until);
+    }
+    q.push(" ORDER BY p.id DESC LIMIT ").push_bind((PostPage::PAGE_SIZE + 1) as i64);
+
+    let mut rows = q.build_query_as::<PostRow>().fetch_all(&store.pool).await?;
+    let next_before = if rows.len() > PostPage::PAGE_SIZE {
+        rows.truncate(PostPage::PAGE_SIZE);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(PostPage { posts: assemble(store, rows).await?, next_before })
+}
+
+/// Adds each post's images and links (two queries for the whole page).
+async fn assemble(store: &PgStore, rows: Vec<PostRow>) -> StoreResult<Vec<Post>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut images: HashMap<i64, Vec<PostImage>> = HashMap::new();
+    let mut links: HashMap<i64, Vec<PostLink>> = HashMap::new();
+    let found: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT post_id, media, alt FROM post_images WHERE post_id = ANY($1) ORDER BY post_id, position",
+    )
+    .bind(&ids)
+    .fetch_all(&store.pool)
+    .await?;
+    for (post_id, media, alt) in found {
+        images.entry(post_id).or_default().push(PostImage { media, alt });
+    }
+    let found: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT post_id, label, url FROM post_links WHERE post_id = ANY($1) ORDER BY post_id, position")
+            .bind(&ids)
+            .fetch_all(&store.pool)
+            .await?;
+    for (post_id, label, url) in found {
+        links.entry(post_id).or_default().push(PostLink { label, url });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let kind = PostType::from_code(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("post {} has unknown type {:?}", row.id, row.kind)))?;
+            Ok(Post {
+                id: row.id,
+                channel_id: row.channel_id,
+                channel_name: row.channel_name,
+                channel_photo: row.channel_photo,
+                kind,
+                text: row.text,
+                images: images.remove(&row.id).unwrap_or_default(),
+                links: links.remove(&row.id).unwrap_or_default(),
+                created_at: row.created_at,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_become_a_tsquery_and_substrings() {
+        let terms = vec!["Harbor".to_owned(), "서울".to_owned()];
+        let (query, substrings) = search_terms(&terms).unwrap();
+        assert_eq!(query, "'thar' & 'tarb' & 'trbo' & 'tbor' & 'w서울':*");
+        assert_eq!(substrings, ["harbor"]);
+        assert_eq!(lexeme("it's\\", false), "'it''s\\\\'");
+        assert!(search_terms(&["!!".to_owned()]).is_none());
+    }
+}

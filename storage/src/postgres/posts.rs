@@ -1,0 +1,250 @@
+//! Posts on PostgreSQL: publishing (with images, links and search tokens in one
+//! transaction), REST messages and recall.
+
+use super::channels::require_media;
+use super::{audit, PgStore};
+use crate::audit::Actor;
+use crate::database::{media_id, PostStore, Published};
+use crate::error::{MediaUse, Missing, StoreError, StoreResult};
+use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};
+use async_trait::async_trait;
+use domain::post::ValidFilter;
+use domain::search::{fold, trigrams, words};
+use domain::{AuditAction, Post, PostImage, PostLink, PostPage, ValidPost};
+use sqlx::{Postgres, Transaction};
+use std::collections::BTreeSet;
+
+struct Inserted {
+    id: i64,
+    channel_name: String,
+    channel_photo: Option<String>,
+}
+
+fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
+    format!("#{post_id} in #{channel_id} {channel_name}")
+}
+
+/// What the search index holds of a post: its trigrams ("t…") and words ("w…") as lexemes,
+/// and its case-folded text to confirm a long term as a substring.
+pub(super) fn search_row(body: &str) -> (Vec<String>, String) {
+    let folded = fold(body);
+    let lexemes: BTreeSet<String> = trigrams(&folded)
+        .into_iter()
+        .map(|t| format!("t{t}"))
+        .chain(words(body).into_iter().map(|w| format!("w{w}")))
+        .collect();
+    (lexemes.into_iter().collect(), folded)
+}
+
+/// Inserts a post whose request id is new; `None` when another request made it (a retry
+/// running at the same time: the unique request id decides).
+async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    post: &ValidPost,
+    request_id: &str,
+    created_at: i64,
+    meta: &MessageMeta,
+) -> StoreResult<Option<Inserted>> {
+    // Held for the transaction: the channel cannot be deleted under the new post.
+    let channel: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, photo FROM channels WHERE id = $1 FOR SHARE")
+            .bind(post.channel_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((channel_name, channel_photo)) = channel else {
+        return Err(StoreError::NotFound(Missing::Channel));
+    };
+    for image in &post.images {
+        require_media(tx, &image.media, MediaUse::PostImage).await?;
+    }
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (request_id) DO NOTHING RETURNING id",
+    )
+    .bind(post.channel_id)
+    .bind(post.kind.code())
+    .bind(post.text())
+    .bind(request_id)
+    .bind(created_at)
+    .bind(meta.random)
+    .bind(&meta.cloud_custom_data)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    for (position, image) in post.images.iter().enumerate() {
+        sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(position as i32)
+            .bind(image.media.as_ref())
+            .bind(&image.alt)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (position, link) in post.links.iter().enumerate() {
+        sqlx::query("INSERT INTO post_links (post_id, position, label, url) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(position as i32)
+            .bind(&link.label)
+            .bind(link.url.as_ref())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let (lexemes, folded) = search_row(&post.search_body());
+    sqlx::query("INSERT INTO post_search (post_id, tokens, folded) VALUES ($1, array_to_tsvector($2::text[]), $3)")
+        .bind(id)
+        .bind(&lexemes)
+        .bind(&folded)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(Inserted { id, channel_name, channel_photo }))
+}
+
+async fn existing(store: &PgStore, request_id: &str) -> StoreResult<Published> {
+    let (post_id, random, time): (i64, i64, i64) =
+        sqlx::query_as("SELECT id, msg_random, created_at FROM posts WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_one(&store.pool)
+            .await?;
+    Ok(Published { key: MessageKey { post_id, random, time }, post: store.post(post_id).await? })
+}
+
+#[async_trait]
+impl PostStore for PgStore {
+    async fn publish(
+        &self,
+        post: &ValidPost,
+        request_id: &str,
+        meta: &MessageMeta,
+        by: &Actor,
+    ) -> StoreResult<Published> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if found.is_some() {
+            return existing(self, request_id).await;
+        }
+        let mut tx = self.pool.begin().await?;
+        let created_at = crate::clock::now();
+        let Some(made) = insert(&mut tx, post, request_id, created_at, meta).await? else {
+            // A concurrent retry made it first.
+            tx.rollback().await?;
+            return existing(self, request_id).await;
+        };
+        audit(&mut tx, by, AuditAction::PostPublished, &subject(made.id, post.channel_id, &made.channel_name)).await?;
+        tx.commit().await?;
+        let stored = Post {
+            id: made.id,
+            channel_id: post.channel_id,
+            channel_name: made.channel_name,
+            channel_photo: made.channel_photo,
+            kind: post.kind,
+            text: post.text().to_owned(),
+            images: post.images.iter().map(PostImage::from).collect(),
+            links: post.links.iter().map(PostLink::from).collect(),
+            created_at,
+        };
+        let key = MessageKey { post_id: made.id, random: meta.random, time: created_at };
+        Ok(Published { key, post: Some(stored) })
+    }
+
+    async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (post, request_id, created_at) in posts {
+            insert(&mut tx, post, request_id, *created_at, &MessageMeta::default()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
+        super::post_list::live_post(self, id).await
+    }
+
+    async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
+        super::post_list::list(self, filter).await
+    }
+
+    async fn messages(
+        &self,
+        channel_id: i64,
+        before: Option<i64>,
+        limit: u32,
+        with_recalled: bool,
+    ) -> StoreResult<Vec<Message>> {
+        let rows: Vec<(i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, msg_random, created_at, text, cloud_custom_data, recalled_at FROM posts
+             WHERE channel_id = $1 AND id < $2 AND ($3 OR recalled_at IS NULL)
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(channel_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(with_recalled)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages: Vec<Message> = rows
+            .into_iter()
+            .map(|(post_id, random, time, text, cloud_custom_data, recalled_at)| Message {
+                key: MessageKey { post_id, random, time },
+                text,
+                images: vec![],
+                cloud_custom_data,
+                recalled: recalled_at.is_some(),
+            })
+            .collect();
+        let ids: Vec<i64> = messages.iter().map(|m| m.key.post_id).collect();
+        if !ids.is_empty() {
+            let images: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+                "SELECT i.post_id, i.media, m.content_type, m.bytes, m.width, m.height
+                 FROM post_images i JOIN media m ON m.id = i.media
+                 WHERE i.post_id = ANY($1) ORDER BY i.post_id, i.position",
+            )
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+            for (post_id, media, content_type, bytes, width, height) in images {
+                if let Some(m) = messages.iter_mut().find(|m| m.key.post_id == post_id) {
+                    m.images.push(MessageImage { media: media_id(media)?, content_type, bytes, width, height });
+                }
+            }
+        }
+        Ok(messages)
+    }
+
+    async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall> {
+        let mut tx = self.pool.begin().await?;
+        // One statement decides between concurrent recalls of the same message.
+        let recalled: Option<String> = sqlx::query_scalar(
+            "UPDATE posts p SET recalled_at = $1, recall_reason = $2 FROM channels c
+             WHERE c.id = p.channel_id AND p.id = $3 AND p.channel_id = $4 AND p.msg_random = $5
+               AND p.created_at = $6 AND p.recalled_at IS NULL
+             RETURNING c.name",
+        )
+        .bind(crate::clock::now())
+        .bind(reason)
+        .bind(key.post_id)
+        .bind(channel_id)
+        .bind(key.random)
+        .bind(key.time)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(channel_name) = recalled else {
+            let exists: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM posts WHERE id = $1 AND channel_id = $2 AND msg_random = $3 AND created_at = $4",
+            )
+            .bind(key.post_id)
+            .bind(channel_id)
+            .bind(key.random)
+            .bind(key.time)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            return Ok(if exists.is_some() { Recall::AlreadyRecalled } else { Recall::NotFound });
+        };
+        sqlx::query("DELETE FROM post_search WHERE post_id = $1").bind(key.post_id).execute(&mut *tx).await?;
+        audit(&mut tx, by, AuditAction::PostRecalled, &format!("{key} in #{channel_id} {channel_name}")).await?;
+        tx.commit().await?;
+        Ok(Recall::Recalled)
+    }
+}

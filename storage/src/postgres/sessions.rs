@@ -1,0 +1,106 @@
+//! Sessions and the audit log on PostgreSQL.
+
+use super::{audit, PgStore};
+use crate::audit::Actor;
+use crate::database::{AuditStore, SessionStore, StoredSession};
+use crate::error::StoreResult;
+use async_trait::async_trait;
+use domain::{AuditAction, AuditEntry, AuditPage};
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn start_session(
+        &self,
+        operator_id: i64,
+        token_hash: &str,
+        now: i64,
+        idle_cutoff: i64,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1").bind(idle_cutoff).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+            .bind(token_hash)
+            .bind(operator_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE operators SET last_sign_in = $1 WHERE id = $2")
+            .bind(now)
+            .bind(operator_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, by, AuditAction::SignIn, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<StoredSession>> {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT s.operator_id, o.name, s.last_seen_at FROM sessions s \
+             JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(operator_id, name, last_seen_at)| StoredSession { operator_id, name, last_seen_at }))
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, token_hash: &str, by: Option<&Actor>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+        if let Some(by) = by {
+            audit(&mut tx, by, AuditAction::SignOut, "").await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn record(&self, by: &Actor, action: AuditAction, subject: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        audit(&mut tx, by, action, subject).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_page(&self, before: Option<i64>) -> StoreResult<AuditPage> {
+        let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, at, operator, action, subject, address FROM audit_log \
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(AuditPage::SIZE as i64 + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut entries: Vec<AuditEntry> = rows
+            .into_iter()
+            .map(|(id, at, operator, action, subject, address)| AuditEntry {
+                id,
+                at,
+                operator,
+                action,
+                subject,
+                address,
+            })
+            .collect();
+        let next = if entries.len() > AuditPage::SIZE {
+            entries.truncate(AuditPage::SIZE);
+            entries.last().map(|e| e.id)
+        } else {
+            None
+        };
+        Ok(AuditPage { entries, next })
+    }
+}
