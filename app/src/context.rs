@@ -28,10 +28,14 @@ impl AppState {
     }
 }
 
-/// Where a request came from (the peer address; proxies' headers are not trusted). The
-/// sign-in gate puts it in the request's extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub Option<IpAddr>);
+/// Who a request came from: the client's address (the peer's, or what a trusted proxy
+/// forwarded) and whether it came over https. The sign-in gate puts it in the request's
+/// extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Client {
+    pub addr: Option<IpAddr>,
+    pub https: bool,
+}
 
 fn request_parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
@@ -42,9 +46,13 @@ pub fn signed_in() -> Result<SignedIn, AppError> {
     request_parts().and_then(|parts| parts.extensions.get::<SignedIn>().cloned()).ok_or(AppError::Unauthorized)
 }
 
+fn client() -> Client {
+    request_parts().and_then(|parts| parts.extensions.get::<Client>().copied()).unwrap_or_default()
+}
+
 /// The address of the current server function call.
 pub fn client_addr() -> Option<IpAddr> {
-    request_parts().and_then(|parts| parts.extensions.get::<ClientAddr>().copied()).and_then(|c| c.0)
+    client().addr
 }
 
 /// The signed-in operator as the actor of the change this call makes.
@@ -52,17 +60,19 @@ pub fn actor(who: &SignedIn) -> Actor {
     who.actor(client_addr())
 }
 
-/// Whether the current request reached us over https (directly or through a proxy that
-/// says so): the session cookie is then marked Secure.
+/// Whether the session cookie must be marked Secure: the request reached a trusted proxy
+/// over https. A claim of https from anyone else also counts here, and only here: it can
+/// only make the cookie stricter.
 pub fn over_https() -> bool {
-    request_parts().is_some_and(|parts| {
-        parts.uri.scheme_str() == Some("https")
-            || parts
-                .headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-    })
+    client().https
+        || request_parts().is_some_and(|parts| {
+            parts.uri.scheme_str() == Some("https")
+                || parts
+                    .headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        })
 }
 
 /// Whether the request accepts HTML (a browser that posted a form itself).

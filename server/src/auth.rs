@@ -2,7 +2,8 @@
 //! the sign-in page, the sign-in function, a static asset or a published image; anything
 //! else is answered with a redirect to sign-in (pages) or 401 (functions and uploads).
 
-use app::context::{AppState, ClientAddr};
+use crate::router::Network;
+use app::context::AppState;
 use app::cookies::token_from_cookies;
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -36,8 +37,10 @@ impl PublicPaths {
 
     fn allows(&self, method: &Method, path: &str) -> bool {
         let read = matches!(*method, Method::GET | Method::HEAD);
-        // The REST API authenticates each call by its UserSig instead.
+        // The REST API authenticates each call by its UserSig instead; load balancers ask
+        // the health checks.
         path == "/api/sign_in"
+            || (read && (path == "/healthz" || path == "/readyz"))
             || (*method == Method::POST && path.starts_with("/v4/official_account_open_http_svc/"))
             || (read && (path == "/sign-in" || path.starts_with("/pkg/") || path.starts_with("/media/")))
             || (read && self.root_files.contains(path))
@@ -45,12 +48,13 @@ impl PublicPaths {
 }
 
 pub async fn require_operator(
-    State((state, public)): State<(AppState, PublicPaths)>,
+    State((state, public, network)): State<(AppState, PublicPaths, Network)>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    request.extensions_mut().insert(ClientAddr(peer));
+    let client = crate::forwarded::client(peer, request.headers(), &network.trusted_proxies);
+    request.extensions_mut().insert(client);
 
     let token = request
         .headers()

@@ -15,6 +15,10 @@ pub struct Config {
     pub session_idle: Duration,
     /// The first operator's password (`CONSOLE_ADMIN_PASSWORD`); generated when unset.
     pub admin_password: Option<String>,
+    /// Proxies whose forwarding headers are believed.
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// The origin browsers use (`https://console.example.com`), when a proxy rewrites Host.
+    pub public_origin: Option<String>,
 }
 
 // By hand, so that the admin password never reaches a log.
@@ -27,26 +31,51 @@ impl std::fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("session_idle", &self.session_idle)
             .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_origin", &self.public_origin)
             .finish()
     }
 }
 
 impl Config {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+
+    /// The database URL without its password, for logs and error messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact_password(&self.database_url)
+    }
+}
+
+/// `scheme://user:secret@host/...` as `scheme://user:***@host/...`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 pub const USAGE: &str = "\
 Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-upload-mb N]
-              [--session-idle-secs N]
+              [--session-idle-secs N] [--trusted-proxies LIST] [--public-origin ORIGIN]
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
 
   --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
   --data-dir       CONSOLE_DATA_DIR                     default ./data
-  --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db
+  --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db;
+                                                        or postgres://user@host/db
   --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50
   --session-idle-secs CONSOLE_SESSION_IDLE_SECS         default 28800 (8 hours)
+  --trusted-proxies CONSOLE_TRUSTED_PROXIES  addresses/CIDRs whose X-Forwarded-For, Forwarded
+                                             and X-Forwarded-Proto are believed (default none)
+  --public-origin  CONSOLE_PUBLIC_ORIGIN      e.g. https://console.example.com: what a browser's
+                                             Origin must be for a write when a proxy rewrites Host
   CONSOLE_ADMIN_PASSWORD  the password of `admin`, created on first start when there is no
                           operator; unset, a random one is printed once
 
@@ -110,7 +139,36 @@ pub fn from_args_and_env(
         None => storage::auth::Auth::DEFAULT_IDLE,
     };
     let admin_password = env("CONSOLE_ADMIN_PASSWORD").filter(|p| !p.is_empty());
-    Ok(Config { addr, data_dir, database_url, max_upload_bytes, session_idle, admin_password })
+    let trusted_proxies = crate::forwarded::TrustedProxies::parse(
+        &pick("--trusted-proxies", "CONSOLE_TRUSTED_PROXIES").unwrap_or_default(),
+    )?;
+    let public_origin = match pick("--public-origin", "CONSOLE_PUBLIC_ORIGIN").filter(|o| !o.is_empty()) {
+        Some(origin) => Some(parse_origin(&origin)?),
+        None => None,
+    };
+    Ok(Config {
+        addr,
+        data_dir,
+        database_url,
+        max_upload_bytes,
+        session_idle,
+        admin_password,
+        trusted_proxies,
+        public_origin,
+    })
+}
+
+/// An origin as browsers send it: `http(s)://host[:port]`, no path, no trailing slash.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let origin = raw.trim().trim_end_matches('/');
+    let ok = origin.split_once("://").is_some_and(|(scheme, authority)| {
+        matches!(scheme, "http" | "https") && !authority.is_empty() && !authority.contains('/')
+    });
+    if ok {
+        Ok(origin.to_ascii_lowercase())
+    } else {
+        Err(format!("public origin {raw:?} must look like https://console.example.com"))
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +206,27 @@ mod tests {
     }
 
     #[test]
+    fn proxies_and_origin() {
+        let args = ["--trusted-proxies", "10.0.0.0/8,::1", "--public-origin", "HTTPS://Console.Example.com/"];
+        let c = from_args_and_env(args.map(String::from), |_| None, default_addr()).unwrap();
+        assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+        assert_eq!(c.public_origin.as_deref(), Some("https://console.example.com"));
+    }
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db.internal/console"),
+            "postgres://app:***@db.internal/console"
+        );
+        assert_eq!(
+            redact_password("postgres://app@localhost/console?host=/run"),
+            "postgres://app@localhost/console?host=/run"
+        );
+        assert_eq!(redact_password("sqlite://data/console.db"), "sqlite://data/console.db");
+    }
+
+    #[test]
     fn bad_values_are_reported() {
         let bad = |args: &[&str]| {
             from_args_and_env(args.iter().map(|s| s.to_string()), |_| None, default_addr()).unwrap_err()
@@ -157,5 +236,7 @@ mod tests {
         assert!(bad(&["--verbose"]).contains("unknown argument"));
         assert!(bad(&["--addr"]).contains("needs a value"));
         assert!(bad(&["--session-idle-secs", "soon"]).contains("session idle"));
+        assert!(bad(&["--trusted-proxies", "10.0.0.0/40"]).contains("prefix length"));
+        assert!(bad(&["--public-origin", "console.example.com/path"]).contains("public origin"));
     }
 }

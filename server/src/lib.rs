@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod config;
+pub mod forwarded;
+pub mod health;
 pub mod media;
 pub mod operator_command;
 pub mod rest;
@@ -12,20 +14,18 @@ pub mod usersig_command;
 pub use app::context::AppState;
 pub use config::Config;
 
-use std::sync::Arc;
 use storage::auth::Auth;
 use storage::media::MediaStore;
-use storage::sqlite::SqliteStore;
-use storage::Storage;
+use storage::{Engine, Storage};
 
 /// Opens the database (applying migrations) and the media files.
-pub async fn open_storage(config: &Config) -> Result<(Storage, SqliteStore), Box<dyn std::error::Error>> {
+pub async fn open_storage(config: &Config) -> Result<(Storage, Engine), Box<dyn std::error::Error>> {
     tokio::fs::create_dir_all(&config.data_dir).await?;
-    let db = SqliteStore::connect(&config.database_url)
+    let engine = Engine::connect(&config.database_url)
         .await
-        .map_err(|e| format!("could not open {}: {e}", config.database_url))?;
+        .map_err(|e| format!("could not open the database {}: {e}", config.redacted_database_url()))?;
     let media = MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
-    Ok((Storage::new(Arc::new(db.clone()), media), db))
+    Ok((Storage::new(engine.database(), media), engine))
 }
 
 /// The state every handler shares, over an open storage.

@@ -1,6 +1,10 @@
 use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
-use server::{app_state, config, open_storage, operator_command, router::router, usersig_command};
+use server::{
+    app_state, config, open_storage, operator_command,
+    router::{router_with, Network},
+    usersig_command,
+};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
@@ -52,8 +56,8 @@ async fn main() {
         return;
     }
 
-    let (storage, sqlite) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));
-    sqlite.spawn_checkpointer();
+    let (storage, engine) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));
+    engine.start_background_tasks();
     let state = app_state(storage, config.session_idle, leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
     match state.auth.ensure_first_operator(config.admin_password.clone()).await {
         Ok(Some(first)) => match first.password {
@@ -75,10 +79,13 @@ async fn main() {
             let _ = tcp.set_nodelay(true);
         });
     tracing::info!("Channel Console listening on http://{}", config.addr);
-    tracing::info!(data_dir = %config.data_dir.display(), database = %config.database_url);
-    if let Err(e) = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    tracing::info!(data_dir = %config.data_dir.display(), database = %config.redacted_database_url());
+    let network =
+        Network { trusted_proxies: config.trusted_proxies.clone(), public_origin: config.public_origin.clone() };
+    if let Err(e) =
+        axum::serve(listener, router_with(state, network).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     {
         fail(&format!("server error: {e}"));
     }

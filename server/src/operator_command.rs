@@ -55,7 +55,7 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::e
         (generate_password(), true)
     };
     let password = NewPassword::parse(Field::Password, &password)?;
-    let (storage, sqlite) = crate::open_storage(config).await?;
+    let (storage, engine) = crate::open_storage(config).await?;
     let auth = Auth::new(storage.db.clone(), config.session_idle).map_err(AppError::from)?;
     let by = Actor::ServerCommand;
     if command.reset {
@@ -74,7 +74,7 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::e
     if generated {
         println!("Password (shown only now): {}", password.as_ref());
     }
-    sqlite.close().await;
+    engine.close().await;
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use app::context::AppState;
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +27,21 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.clone()
 }
 
+/// How the console sits in the network: which proxies' forwarding headers are believed,
+/// and the origin browsers see when a proxy rewrites `Host`.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// `https://console.example.com`: what a browser's `Origin` must be for a write.
+    pub public_origin: Option<String>,
+}
+
+/// The router with no proxy in front (tests, and a console reached directly).
 pub fn router(state: AppState) -> Router {
+    router_with(state, Network::default())
+}
+
+pub fn router_with(state: AppState, network: Network) -> Router {
     let routes = page_routes();
     let public = PublicPaths::from_site_root(&state.leptos_options.site_root);
     let pages_and_functions = Router::new()
@@ -40,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/media", post(media::upload).layer(DefaultBodyLimit::disable()))
         .route("/media/{id}", get(media::original))
         .route("/media/{id}/thumb", get(media::thumbnail))
+        .route("/healthz", get(crate::health::alive))
+        .route("/readyz", get(crate::health::ready))
         // The REST API reads JSON bodies with its own cap and streams image uploads.
         .route(
             "/v4/official_account_open_http_svc/{command}",
@@ -51,8 +67,8 @@ pub fn router(state: AppState) -> Router {
         .merge(media)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
-        .layer(axum::middleware::from_fn_with_state((state.clone(), public), require_operator))
-        .layer(axum::middleware::from_fn(same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), public, network.clone()), require_operator))
+        .layer(axum::middleware::from_fn_with_state(network.public_origin.clone(), same_origin_writes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -65,16 +81,21 @@ pub fn router(state: AppState) -> Router {
 /// Refuses a state-changing request that a browser sent from another origin (a form or
 /// script on another site posting here), on top of what SameSite cookies will do. Requests
 /// without an Origin header (scripts, curl, other servers) are not a browser's and pass.
-async fn same_origin_writes(request: Request, next: Next) -> Response {
+/// The origin is compared with `--public-origin` when set (a proxy may rewrite `Host`),
+/// otherwise with the request's `Host`.
+async fn same_origin_writes(State(public_origin): State<Option<String>>, request: Request, next: Next) -> Response {
     let writes = !matches!(request.method(), &Method::GET | &Method::HEAD | &Method::OPTIONS);
     if writes {
         if let Some(origin) = request.headers().get(header::ORIGIN) {
             let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
-            let same = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://"))
-                .is_some_and(|(scheme, authority)| matches!(scheme, "http" | "https") && Some(authority) == host);
+            let same = match &public_origin {
+                Some(public) => origin.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(public)),
+                None => {
+                    origin.to_str().ok().and_then(|o| o.split_once("://")).is_some_and(|(scheme, authority)| {
+                        matches!(scheme, "http" | "https") && Some(authority) == host
+                    })
+                }
+            };
             if !same {
                 tracing::warn!(origin = ?origin, host = ?host, path = %request.uri().path(), "cross-origin write refused");
                 let err = AppError::Forbidden("Requests from other sites are refused.".into());

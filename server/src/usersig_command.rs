@@ -37,13 +37,13 @@ pub fn parse(args: Vec<String>) -> Result<(Command, Vec<String>), String> {
 }
 
 pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
-    let (storage, sqlite) = crate::open_storage(config).await?;
+    let (storage, engine) = crate::open_storage(config).await?;
     let (appid, key) = storage.db.api_credentials().await.map_err(AppError::from)?;
     let key = key.ok_or("no secret key yet: create one on the console's Settings page")?;
     if !storage.db.is_api_admin(&command.identifier).await.map_err(AppError::from)? {
         eprintln!("note: {:?} is not an administrator yet; add it on the Settings page", command.identifier);
     }
     println!("{}", usersig::generate(appid, &key, &command.identifier, command.expire, storage::clock::now()));
-    sqlite.close().await;
+    engine.close().await;
     Ok(())
 }

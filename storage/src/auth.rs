@@ -49,7 +49,7 @@ impl Auth {
     pub const DEFAULT_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 
     pub fn new(db: Arc<dyn Database>, idle: Duration) -> Result<Self, AuthError> {
-        Ok(Self { db, idle, hasher: Hasher::new()?, throttle: Throttle::default(), recent: Arc::default() })
+        Ok(Self { throttle: Throttle::new(db.clone()), db, idle, hasher: Hasher::new()?, recent: Arc::default() })
     }
 
     pub fn hasher(&self) -> &Hasher {
@@ -77,17 +77,17 @@ impl Auth {
         password: &str,
         from: Option<IpAddr>,
     ) -> Result<(SignedIn, String), AuthError> {
-        if let Some(wait) = self.throttle.wait(from) {
+        if let Some(wait) = self.throttle.wait(from).await? {
             return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
         }
         let found = self.db.credentials(name.trim()).await?;
         let matches = self.hasher.verify(found.as_ref().map(|c| c.password_hash.clone()), password).await?;
         let Some(found) = found.filter(|_| matches) else {
-            self.throttle.failed(from);
+            self.throttle.failed(from).await?;
             self.db.record(&Actor::sign_in_attempt(name, from), AuditAction::SignInFailed, "").await?;
             return Err(AuthError::WrongCredentials);
         };
-        self.throttle.succeeded(from);
+        self.throttle.succeeded(from).await?;
         let token = random::hex_token::<32>();
         let token_hash = token_hash(&token);
         let now = clock::now();

@@ -179,14 +179,41 @@ pub trait ApiStore: Send + Sync {
     async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()>;
 }
 
+/// Failed sign-ins, counted per key (a client address, an operator name) in the database,
+/// so that every server counts the same attempts.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// The key's failures: how many, and when the last one was (Unix milliseconds).
+    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>>;
+    /// Counts one more failure at `now_ms`; a count whose last failure is older than
+    /// `forget_before_ms` starts again from one (and such stale rows are swept).
+    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// What the load balancer's readiness check asks.
+#[async_trait]
+pub trait Health: Send + Sync {
+    /// Whether the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
 /// Everything storage offers: one engine implements every part.
 pub trait Database:
-    ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore
+    ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore + ThrottleStore + Health
 {
 }
 
 impl<T> Database for T where
-    T: ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore
+    T: ChannelStore
+        + PostStore
+        + MediaIndex
+        + OperatorStore
+        + SessionStore
+        + AuditStore
+        + ApiStore
+        + ThrottleStore
+        + Health
 {
 }
 

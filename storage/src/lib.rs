@@ -30,6 +30,52 @@ use domain::{Channel, ChannelFields};
 use media::{MediaStore, StoredMedia};
 use std::sync::Arc;
 
+/// An open database of either engine, chosen by its URL at run time.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+impl Engine {
+    /// Opens the database a URL names and applies pending migrations: `sqlite://<file>`
+    /// (created if missing) or `postgres://` / `postgresql://` (a Unix socket with
+    /// `?host=/socket/dir`).
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres(postgres::PgStore::connect(url).await?))
+        } else if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite(sqlite::SqliteStore::connect(url).await?))
+        } else {
+            Err(sqlx::Error::Configuration(
+                format!("unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB").into(),
+            ))
+        }
+    }
+
+    pub fn database(&self) -> Arc<dyn Database> {
+        match self {
+            Engine::Sqlite(store) => Arc::new(store.clone()),
+            Engine::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// Starts the engine's own background work: SQLite's WAL checkpointer (PostgreSQL
+    /// needs none).
+    pub fn start_background_tasks(&self) {
+        if let Engine::Sqlite(store) = self {
+            store.spawn_checkpointer();
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Engine::Sqlite(store) => store.close().await,
+            Engine::Postgres(store) => store.close().await,
+        }
+    }
+}
+
 /// The database and the media files together, for the changes that touch both: the file
 /// side is done here, after the database has committed (a file is never removed while a
 /// row uses it, and an upload's row is written only once its file is in place).

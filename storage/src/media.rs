@@ -68,6 +68,11 @@ impl MediaStore {
         Ok(Self { root, tmp, max_bytes, thumbnailer: Arc::new(Semaphore::new(1)) })
     }
 
+    /// Whether the media files can be reached (readiness check).
+    pub async fn ping(&self) -> std::io::Result<()> {
+        tokio::fs::metadata(&self.root).await.map(|_| ())
+    }
+
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }

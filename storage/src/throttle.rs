@@ -1,42 +1,61 @@
-//! The sign-in throttle: failed sign-ins from one address slow that address down.
+//! The sign-in throttle: failed sign-ins from one address slow that address down. The
+//! failures are counted in the database, so every server behind a load balancer counts
+//! the same attempts.
 
-use std::collections::HashMap;
+use crate::database::Database;
+use crate::error::StoreResult;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Failures per client address, kept in this process.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Throttle {
-    failures: Arc<Mutex<HashMap<Option<IpAddr>, Failures>>>,
+    db: Arc<dyn Database>,
+}
+
+/// The key an address is counted under. An IPv6 client usually holds a whole /64, so its
+/// addresses count together.
+pub fn address_key(address: Option<IpAddr>) -> String {
+    match address {
+        Some(IpAddr::V4(v4)) => format!("ip:{v4}"),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "ip:unknown".to_owned(),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 impl Throttle {
-    /// How long `from` must still wait before its next attempt is checked, if at all.
-    pub fn wait(&self, from: Option<IpAddr>) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?;
-        failures.get(&from).and_then(Failures::wait)
+    pub fn new(db: Arc<dyn Database>) -> Self {
+        Self { db }
     }
 
-    pub fn failed(&self, from: Option<IpAddr>) {
-        let Ok(mut failures) = self.failures.lock() else { return };
-        // Forget addresses that stopped trying, so the map cannot grow without bound.
-        if failures.len() > 10_000 {
-            failures.retain(|_, f| f.last.elapsed() < Failures::FORGET_AFTER);
-        }
-        let entry = failures.entry(from).or_insert(Failures { count: 0, last: Instant::now() });
-        if entry.last.elapsed() >= Failures::FORGET_AFTER {
-            entry.count = 0;
-        }
-        entry.count += 1;
-        entry.last = Instant::now();
+    /// How long `from` must still wait before its next attempt is checked, if at all.
+    pub async fn wait(&self, from: Option<IpAddr>) -> StoreResult<Option<Duration>> {
+        let found = self.db.failures(&address_key(from)).await?;
+        Ok(found.and_then(|(count, last_at_ms)| {
+            let since = Duration::from_millis(now_ms().saturating_sub(last_at_ms).max(0) as u64);
+            Failures { count, since }.wait()
+        }))
+    }
+
+    pub async fn failed(&self, from: Option<IpAddr>) -> StoreResult<()> {
+        let now = now_ms();
+        let forget_before = now - Failures::FORGET_AFTER.as_millis() as i64;
+        self.db.count_failure(&address_key(from), now, forget_before).await
     }
 
     /// A success clears the address's count.
-    pub fn succeeded(&self, from: Option<IpAddr>) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&from);
-        }
+    pub async fn succeeded(&self, from: Option<IpAddr>) -> StoreResult<()> {
+        self.db.clear_failures(&address_key(from)).await
     }
 }
 
@@ -45,7 +64,8 @@ impl Throttle {
 /// early (429) instead of sleeping means a guesser cannot run attempts in parallel.
 struct Failures {
     count: u32,
-    last: Instant,
+    /// Time since the last failure.
+    since: Duration,
 }
 
 impl Failures {
@@ -54,11 +74,11 @@ impl Failures {
     const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
     fn wait(&self) -> Option<Duration> {
-        if self.count < Self::FREE || self.last.elapsed() >= Self::FORGET_AFTER {
+        if self.count < Self::FREE || self.since >= Self::FORGET_AFTER {
             return None;
         }
         let backoff = Duration::from_secs(1u64 << (self.count - Self::FREE).min(16)).min(Self::MAX_WAIT);
-        backoff.checked_sub(self.last.elapsed()).filter(|w| !w.is_zero())
+        backoff.checked_sub(self.since).filter(|w| !w.is_zero())
     }
 }
 
@@ -68,23 +88,22 @@ mod tests {
 
     #[test]
     fn throttle_backs_off_after_free_attempts() {
-        let f = |count| Failures { count, last: Instant::now() };
+        let f = |count| Failures { count, since: Duration::ZERO };
         assert_eq!(f(4).wait(), None);
         assert!(f(5).wait().is_some_and(|w| w <= Duration::from_secs(1)));
         assert!(f(8).wait().is_some_and(|w| w > Duration::from_secs(7)));
         assert!(f(40).wait().is_some_and(|w| w <= Failures::MAX_WAIT));
+        assert_eq!(Failures { count: 8, since: Failures::FORGET_AFTER }.wait(), None);
     }
 
     #[test]
-    fn a_success_clears_the_count() {
-        let throttle = Throttle::default();
-        let from = Some(IpAddr::from([10, 0, 0, 1]));
-        for _ in 0..6 {
-            throttle.failed(from);
-        }
-        assert!(throttle.wait(from).is_some());
-        assert!(throttle.wait(None).is_none(), "per address");
-        throttle.succeeded(from);
-        assert!(throttle.wait(from).is_none());
+    fn addresses_are_counted_per_ipv4_address_and_per_ipv6_64() {
+        assert_eq!(address_key(Some("10.0.0.1".parse().unwrap())), "ip:10.0.0.1");
+        let a = address_key(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        let b = address_key(Some("2001:db8:1:2:bbbb::2".parse().unwrap()));
+        assert_eq!(a, b);
+        assert_eq!(a, "ip:2001:db8:1:2::/64");
+        assert_ne!(a, address_key(Some("2001:db8:1:3::1".parse().unwrap())));
+        assert_eq!(address_key(Some("::ffff:10.0.0.1".parse().unwrap())), "ip:10.0.0.1");
     }
 }

@@ -1,12 +1,10 @@
 //! Fills a data directory with channels and posts for benchmarks: `seed --data-dir DIR
-//! --posts N [--channels N]`. Posts go through the same validation and store functions as
+//! --posts N [--channels N] [--database-url URL]` (SQLite in DIR unless a URL is given). Posts go through the same validation and store functions as
 //! the console's, in transactions of 10,000.
 
 use app::domain::{AccountFields, ChannelFields, PostDraft, PostType};
-use std::sync::Arc;
 use storage::media::MediaStore;
-use storage::sqlite::SqliteStore;
-use storage::{Actor, Storage};
+use storage::{Actor, Engine, Storage};
 
 const ENGLISH: &[&str] = &[
     "market", "weather", "release", "football", "election", "science", "music", "travel", "health", "school", "budget",
@@ -62,8 +60,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let channel_count: u64 = arg("--channels").map(|c| c.parse()).transpose()?.unwrap_or(20);
     std::fs::create_dir_all(&data_dir)?;
     let url = format!("sqlite://{}", data_dir.join("console.db").display());
-    let db = SqliteStore::connect(&url).await?;
-    let storage = Storage::new(Arc::new(db), MediaStore::open(&data_dir, 1024 * 1024).await?);
+    let url = arg("--database-url").unwrap_or(url);
+    let engine = Engine::connect(&url).await?;
+    let storage = Storage::new(engine.database(), MediaStore::open(&data_dir, 1024 * 1024).await?);
 
     // A 1x1 PNG as every channel's photo.
     const PNG: &[u8] = &[

@@ -2,7 +2,7 @@
 
 use super::{audit, PgStore};
 use crate::audit::Actor;
-use crate::database::{AuditStore, SessionStore, StoredSession};
+use crate::database::{AuditStore, Health, SessionStore, StoredSession, ThrottleStore};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::{AuditAction, AuditEntry, AuditPage};
@@ -102,5 +102,49 @@ impl AuditStore for PgStore {
             None
         };
         Ok(AuditPage { entries, next })
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for PgStore {
+    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>> {
+        let row: Option<(i32, i64)> = sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(count, last)| (u32::try_from(count).unwrap_or(0), last)))
+    }
+
+    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()> {
+        // One statement: concurrent failures on several servers all count.
+        sqlx::query(
+            "INSERT INTO sign_in_failures AS f (key, count, last_at_ms) VALUES ($1, 1, $2)
+             ON CONFLICT (key) DO UPDATE SET
+                 count = CASE WHEN f.last_at_ms < $3 THEN 1 ELSE f.count + 1 END,
+                 last_at_ms = excluded.last_at_ms",
+        )
+        .bind(key)
+        .bind(now_ms)
+        .bind(forget_before_ms)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE last_at_ms < $1")
+            .bind(forget_before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Health for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
-use crate::database::{AuditStore, SessionStore, StoredSession};
+use crate::database::{AuditStore, Health, SessionStore, StoredSession, ThrottleStore};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::{AuditAction, AuditEntry, AuditPage};
@@ -104,5 +104,47 @@ impl AuditStore for SqliteStore {
             None
         };
         Ok(AuditPage { entries, next })
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for SqliteStore {
+    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>> {
+        let row: Option<(i64, i64)> = sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(count, last)| (u32::try_from(count).unwrap_or(u32::MAX), last)))
+    }
+
+    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE last_at_ms < ?")
+            .bind(forget_before_ms)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sign_in_failures (key, count, last_at_ms) VALUES (?, 1, ?)
+             ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at_ms = excluded.last_at_ms",
+        )
+        .bind(key)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = ?").bind(key).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Health for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 }
