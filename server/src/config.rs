@@ -10,6 +10,9 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Where images are stored: `file:///dir` (default `<data-dir>/media`) or
+    /// `s3://bucket/prefix`.
+    pub media_url: storage::media::MediaUrl,
     pub max_upload_bytes: u64,
     /// Sessions unused for this long end.
     pub session_idle: Duration,
@@ -27,7 +30,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url)
+            .field("database_url", &self.redacted_database_url())
+            .field("media_url", &self.media_url.to_string())
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("session_idle", &self.session_idle)
             .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
@@ -60,7 +64,7 @@ fn redact_password(url: &str) -> String {
 }
 
 pub const USAGE: &str = "\
-Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-upload-mb N]
+Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-url URL] [--max-upload-mb N]
               [--session-idle-secs N] [--trusted-proxies LIST] [--public-origin ORIGIN]
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
@@ -70,6 +74,10 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--max-up
   --data-dir       CONSOLE_DATA_DIR                     default ./data
   --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db;
                                                         or postgres://user@host/db
+  --media-url      CONSOLE_MEDIA_URL                    default file://<data-dir>/media; or
+                                                        s3://bucket/prefix (with AWS_ENDPOINT_URL,
+                                                        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                                                        AWS_REGION)
   --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50
   --session-idle-secs CONSOLE_SESSION_IDLE_SECS         default 28800 (8 hours)
   --trusted-proxies CONSOLE_TRUSTED_PROXIES  addresses/CIDRs whose X-Forwarded-For, Forwarded
@@ -99,7 +107,14 @@ pub fn from_args_and_env(
         };
         if !matches!(
             key.as_str(),
-            "--addr" | "--data-dir" | "--database-url" | "--max-upload-mb" | "--session-idle-secs"
+            "--addr"
+                | "--data-dir"
+                | "--database-url"
+                | "--media-url"
+                | "--max-upload-mb"
+                | "--session-idle-secs"
+                | "--trusted-proxies"
+                | "--public-origin"
         ) {
             return Err(format!("unknown argument {key}"));
         }
@@ -118,6 +133,10 @@ pub fn from_args_and_env(
     let data_dir = PathBuf::from(pick("--data-dir", "CONSOLE_DATA_DIR").unwrap_or("data".into()));
     let database_url = pick("--database-url", "DATABASE_URL")
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("console.db").display()));
+    let media_url = match pick("--media-url", "CONSOLE_MEDIA_URL").filter(|u| !u.is_empty()) {
+        Some(url) => storage::media::MediaUrl::parse(&url)?,
+        None => storage::media::MediaUrl::File(data_dir.join("media")),
+    };
     let max_upload_bytes = match pick("--max-upload-mb", "CONSOLE_MAX_UPLOAD_MB") {
         Some(mb) => {
             mb.parse::<u64>()
@@ -150,6 +169,7 @@ pub fn from_args_and_env(
         addr,
         data_dir,
         database_url,
+        media_url,
         max_upload_bytes,
         session_idle,
         admin_password,
@@ -185,6 +205,7 @@ mod tests {
         assert_eq!(c.addr, default_addr());
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert_eq!(c.database_url, "sqlite://data/console.db");
+        assert_eq!(c.media_url, storage::media::MediaUrl::File("data/media".into()));
         assert_eq!(c.max_upload_bytes, 50 * 1024 * 1024);
         assert_eq!(c.session_idle, std::time::Duration::from_secs(8 * 3600));
         assert_eq!(c.admin_password, None);
@@ -211,6 +232,9 @@ mod tests {
         let c = from_args_and_env(args.map(String::from), |_| None, default_addr()).unwrap();
         assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
         assert_eq!(c.public_origin.as_deref(), Some("https://console.example.com"));
+        let env = |k: &str| (k == "CONSOLE_MEDIA_URL").then(|| "s3://console/media".to_owned());
+        let c = from_args_and_env(vec![], env, default_addr()).unwrap();
+        assert_eq!(c.media_url, storage::media::MediaUrl::S3 { bucket: "console".into(), prefix: "media".into() });
     }
 
     #[test]

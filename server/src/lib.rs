@@ -24,7 +24,9 @@ pub async fn open_storage(config: &Config) -> Result<(Storage, Engine), Box<dyn 
     let engine = Engine::connect(&config.database_url)
         .await
         .map_err(|e| format!("could not open the database {}: {e}", config.redacted_database_url()))?;
-    let media = MediaStore::open(&config.data_dir, config.max_upload_bytes).await?;
+    let media = MediaStore::open(&config.media_url, &config.data_dir, config.max_upload_bytes)
+        .await
+        .map_err(|e| format!("could not open the media store {}: {e}", config.media_url))?;
     Ok((Storage::new(engine.database(), media), engine))
 }
 

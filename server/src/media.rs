@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use storage::media::{Opened, Variant};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -56,7 +57,7 @@ pub async fn original(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (id, content_type) = lookup(&state, &id).await?;
-    Ok(serve(state.storage.media.path_of(&id), &content_type, request).await)
+    serve(&state, &id, Variant::Original, &content_type, request).await
 }
 
 pub async fn thumbnail(
@@ -65,30 +66,53 @@ pub async fn thumbnail(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (id, content_type) = lookup(&state, &id).await?;
-    let (path, content_type) = match state.storage.media.thumbnail(&id, &content_type).await {
-        Some((path, kind)) => (path, kind.to_owned()),
-        None => (state.storage.media.path_of(&id), content_type),
-    };
-    Ok(serve(path, &content_type, request).await)
+    match state.storage.media.thumbnail(&id, &content_type).await {
+        Some(kind) => serve(&state, &id, Variant::Thumbnail, kind, request).await,
+        None => serve(&state, &id, Variant::Original, &content_type, request).await,
+    }
+}
+
+fn no_such_image() -> ApiError {
+    ApiError(AppError::NotFound("No such image.".into()))
 }
 
 async fn lookup(state: &AppState, raw: &str) -> Result<(MediaId, String), ApiError> {
-    let not_found = || ApiError(AppError::NotFound("No such image.".into()));
-    let id = MediaId::parse(Field::ProfilePhoto, raw).map_err(|_| not_found())?;
-    let content_type = state.storage.db.media_type(&id).await.map_err(AppError::from)?.ok_or_else(not_found)?;
+    let id = MediaId::parse(Field::ProfilePhoto, raw).map_err(|_| no_such_image())?;
+    let content_type = state.storage.db.media_type(&id).await.map_err(AppError::from)?.ok_or_else(no_such_image)?;
     Ok((id, content_type))
 }
 
 /// Serves a stored file as exactly the image type it was recognised as, never sniffed, and
-/// sandboxed so that an SVG opened directly cannot run script in the console's origin.
-async fn serve(path: std::path::PathBuf, content_type: &str, request: Request) -> Response {
+/// sandboxed so that an SVG opened directly cannot run script in the console's origin. The
+/// same headers whichever store holds the file; byte ranges either way.
+async fn serve(
+    state: &AppState,
+    id: &MediaId,
+    variant: Variant,
+    content_type: &str,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let opened = state
+        .storage
+        .media
+        .open_file(id, variant)
+        .await
+        .map_err(|e| ApiError(AppError::from(storage::StoreError::Io(e))))?
+        .ok_or_else(no_such_image)?;
     let mime: mime::Mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    let mut response = match ServeFile::new_with_mime(path, &mime).oneshot(request).await {
-        Ok(response) => response.into_response(),
-        Err(never) => match never {},
+    let mut response = match &opened {
+        Opened::File(path) => match ServeFile::new_with_mime(path, &mime).oneshot(request).await {
+            Ok(response) => response.into_response(),
+            Err(never) => match never {},
+        },
+        Opened::Object { size, .. } => {
+            let range = request.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let head = request.method() == axum::http::Method::HEAD;
+            object_response(&opened, *size, &mime, range.as_deref(), head).await?
+        }
     };
     if response.status() == StatusCode::NOT_FOUND {
-        return ApiError(AppError::NotFound("No such image.".into())).into_response();
+        return Err(no_such_image());
     }
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -98,5 +122,107 @@ async fn serve(path: std::path::PathBuf, content_type: &str, request: Request) -
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
     );
     headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-    response
+    Ok(response)
+}
+
+/// An object from the bucket, streamed through: the whole of it, or the one byte range the
+/// request asks for (206), or 416 when that range is outside it.
+async fn object_response(
+    opened: &Opened,
+    size: u64,
+    mime: &mime::Mime,
+    range: Option<&str>,
+    head: bool,
+) -> Result<Response, ApiError> {
+    let wanted = range.map(|v| byte_range(v, size));
+    let (status, range) = match wanted {
+        None | Some(Err(RangeError::Ignored)) => (StatusCode::OK, 0..size),
+        Some(Ok(range)) => (StatusCode::PARTIAL_CONTENT, range),
+        Some(Err(RangeError::Unsatisfiable)) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(response);
+        }
+    };
+    let length = range.end - range.start;
+    let body = if head || length == 0 {
+        Body::empty()
+    } else {
+        let stream =
+            opened.read(range.clone()).await.map_err(|e| ApiError(AppError::from(storage::StoreError::Io(e))))?;
+        Body::from_stream(stream)
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(value) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", range.start, range.end - 1)) {
+            headers.insert(header::CONTENT_RANGE, value);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum RangeError {
+    /// Not a single byte range we serve (several ranges, another unit): the whole file.
+    Ignored,
+    /// A byte range outside the file: 416.
+    Unsatisfiable,
+}
+
+/// The one byte range a `Range` header asks for: `bytes=a-b`, `bytes=a-`, `bytes=-n`.
+fn byte_range(header: &str, size: u64) -> Result<std::ops::Range<u64>, RangeError> {
+    let spec = header.trim().strip_prefix("bytes=").ok_or(RangeError::Ignored)?;
+    if spec.contains(',') {
+        return Err(RangeError::Ignored);
+    }
+    let (start, end) = spec.split_once('-').ok_or(RangeError::Ignored)?;
+    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| RangeError::Ignored);
+    let range = match (start.trim().is_empty(), end.trim().is_empty()) {
+        (true, false) => {
+            let suffix = number(end)?.min(size);
+            if suffix == 0 {
+                return Err(RangeError::Unsatisfiable);
+            }
+            size - suffix..size
+        }
+        (false, true) => number(start)?..size,
+        (false, false) => {
+            let (start, end) = (number(start)?, number(end)?);
+            if end < start {
+                return Err(RangeError::Ignored);
+            }
+            start..(end + 1).min(size)
+        }
+        (true, true) => return Err(RangeError::Ignored),
+    };
+    if range.start >= size {
+        return Err(RangeError::Unsatisfiable);
+    }
+    Ok(range)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges() {
+        assert_eq!(byte_range("bytes=0-9", 100), Ok(0..10));
+        assert_eq!(byte_range("bytes=90-", 100), Ok(90..100));
+        assert_eq!(byte_range("bytes=-10", 100), Ok(90..100));
+        assert_eq!(byte_range("bytes=95-200", 100), Ok(95..100));
+        assert_eq!(byte_range("bytes=100-", 100), Err(RangeError::Unsatisfiable));
+        assert_eq!(byte_range("bytes=0-1,5-6", 100), Err(RangeError::Ignored));
+        assert_eq!(byte_range("items=0-1", 100), Err(RangeError::Ignored));
+        assert_eq!(byte_range("bytes=5-1", 100), Err(RangeError::Ignored));
+    }
 }

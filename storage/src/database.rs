@@ -9,7 +9,7 @@
 
 use crate::audit::Actor;
 use crate::error::StoreResult;
-use crate::media::StoredMedia;
+use crate::media::{MediaStore, StoredMedia};
 use crate::messages::{AccountChanges, AccountRow, Message, MessageKey, MessageMeta, Recall};
 use crate::password::StoredHash;
 use async_trait::async_trait;
@@ -103,12 +103,30 @@ pub trait PostStore: Send + Sync {
     async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall>;
 }
 
+/// The images the database knows, and the files that must go.
+///
+/// Files are removed only by a sweep, and a sweep never removes a file that an upload has
+/// claimed: an upload claims its image (takes it off the sweep list and records it) before
+/// it writes the file, and a sweep holds the images it is removing until their files are
+/// gone. Whichever comes second waits for the first, on any number of servers.
 #[async_trait]
 pub trait MediaIndex: Send + Sync {
-    /// Records an uploaded image (again is fine: content-addressed).
-    async fn record_media(&self, media: &StoredMedia) -> StoreResult<()>;
+    /// Claims an image about to be stored (call before writing its file); again is fine.
+    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()>;
+    /// Gives up a claim whose file could not be written: the image is forgotten unless
+    /// something uses it, and whatever was written of its file is swept.
+    async fn release_media(&self, id: &MediaId) -> StoreResult<()>;
     /// The content type of a recorded image.
     async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>>;
+    /// Removes the files of images orphaned before `orphaned_before` (only `only`, when
+    /// given) that nobody claimed since, and forgets them; at most 100 at a time. Returns
+    /// the images whose files were removed.
+    async fn sweep_media(
+        &self,
+        only: Option<&[MediaId]>,
+        orphaned_before: i64,
+        files: &MediaStore,
+    ) -> StoreResult<Vec<MediaId>>;
 }
 
 #[async_trait]

@@ -26,7 +26,7 @@ pub use audit::Actor;
 pub use database::Database;
 pub use error::{AuthError, Conflict, MediaUse, Missing, StoreError, StoreResult, UploadError};
 
-use domain::{Channel, ChannelFields};
+use domain::{Channel, ChannelFields, MediaId};
 use media::{MediaStore, StoredMedia};
 use std::sync::Arc;
 
@@ -90,28 +90,67 @@ impl Storage {
         Self { db, media }
     }
 
-    /// Streams an upload into the media files and records it.
+    /// Streams an upload to a temporary file, checks it, claims it and stores its file.
     pub async fn upload<S, E>(&self, chunks: S) -> Result<StoredMedia, UploadError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let stored = self.media.write(chunks).await?;
-        self.db.record_media(&stored).await?;
-        Ok(stored)
+        let spooled = self.media.spool(chunks).await?;
+        let media = spooled.media.clone();
+        self.db.claim_media(&media).await?;
+        if let Err(error) = self.media.put(spooled).await {
+            // Nothing half-stored stays: the claim is given up and its name swept.
+            if self.db.release_media(&media.id).await.is_ok() {
+                self.sweep_now(vec![media.id.clone()]).await;
+            }
+            return Err(UploadError::Store(StoreError::Io(error)));
+        }
+        Ok(media)
     }
 
     pub async fn update_channel(&self, id: i64, fields: &ChannelFields, by: &Actor) -> StoreResult<Channel> {
         let (channel, orphans) = self.db.update_channel(id, fields, by).await?;
-        self.media.remove_files(&orphans.0).await;
+        self.sweep_now(orphans.0).await;
         Ok(channel)
     }
 
     /// Deletes a channel, its posts and the images nothing else uses.
     pub async fn delete_channel(&self, id: i64, by: &Actor) -> StoreResult<()> {
         let orphans = self.db.delete_channel(id, by).await?;
-        self.media.remove_files(&orphans.0).await;
+        self.sweep_now(orphans.0).await;
         Ok(())
+    }
+
+    /// Removes the files of images a change has just orphaned. The change is committed
+    /// already, so a failure here is only logged: the periodic sweep removes them later.
+    async fn sweep_now(&self, ids: Vec<MediaId>) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(error) = self.db.sweep_media(Some(&ids), clock::now() + 1, &self.media).await {
+            tracing::warn!(%error, "could not remove orphaned media files yet; the next sweep will");
+        }
+    }
+
+    /// Every `every`, removes the files of images orphaned more than `grace` ago that are
+    /// still unused (after a crash between a change and its file removal, or a failed
+    /// removal).
+    pub fn spawn_sweeper(&self, every: std::time::Duration, grace: std::time::Duration) {
+        let storage = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let before = clock::now() - grace.as_secs() as i64;
+                match storage.db.sweep_media(None, before, &storage.media).await {
+                    Ok(swept) if !swept.is_empty() => tracing::info!(count = swept.len(), "swept unused media files"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "media sweep failed; will retry"),
+                }
+            }
+        });
     }
 
     /// Makes a new REST API secret key (256 random bits, 64 hex digits, like the vendor's),

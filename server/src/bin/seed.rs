@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("sqlite://{}", data_dir.join("console.db").display());
     let url = arg("--database-url").unwrap_or(url);
     let engine = Engine::connect(&url).await?;
-    let storage = Storage::new(engine.database(), MediaStore::open(&data_dir, 1024 * 1024).await?);
+    let storage = Storage::new(engine.database(), MediaStore::local(&data_dir, 1024 * 1024).await?);
 
     // A 1x1 PNG as every channel's photo.
     const PNG: &[u8] = &[

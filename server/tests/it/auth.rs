@@ -1,9 +1,9 @@
 //! Sign-in, sessions, operators and the audit log, over HTTP against a real SQLite file.
 
+use crate::common::on_both;
 use crate::common::{Reply, TestApp, OPERATOR, PASSWORD};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use sqlx::SqlitePool;
 
 fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
     let body = fields
@@ -35,10 +35,9 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
         .unwrap()
 }
 
-/// Every page route and every server function, except the sign-in page and function,
+on_both! { /// Every page route and every server function, except the sign-in page and function,
 /// refuses a request without a session: pages redirect to sign-in, functions answer 401.
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
+async fn every_route_and_function_refuses_anonymous_requests(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let pages: Vec<String> =
         server::router::page_routes().iter().map(|route| route.path().replace(":id", "1")).collect();
@@ -93,10 +92,9 @@ async fn every_route_and_function_refuses_anonymous_requests(pool: SqlitePool) {
     // An unknown path is not a way around the gate.
     let unknown = app.send_anonymous(Request::get("/nothing-here").body(Body::empty()).unwrap()).await;
     assert_eq!(unknown.status, StatusCode::SEE_OTHER);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn signing_in_sets_a_strict_http_only_cookie_that_opens_the_console(pool: SqlitePool) {
+on_both! { async fn signing_in_sets_a_strict_http_only_cookie_that_opens_the_console(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = sign_in(&app, OPERATOR, PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
@@ -124,10 +122,9 @@ async fn signing_in_sets_a_strict_http_only_cookie_that_opens_the_console(pool: 
     let audit = audit_actions(&app).await;
     assert_eq!(audit[0].1, "sign_in");
     assert_eq!(audit[0].0, OPERATOR);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_wrong_name_and_a_wrong_password_get_the_same_answer(pool: SqlitePool) {
+on_both! { async fn a_wrong_name_and_a_wrong_password_get_the_same_answer(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let wrong_password = sign_in(&app, OPERATOR, "not the password").await;
     let wrong_name = sign_in(&app, "nobody", PASSWORD).await;
@@ -139,10 +136,9 @@ async fn a_wrong_name_and_a_wrong_password_get_the_same_answer(pool: SqlitePool)
     assert_eq!(message, serde_json::json!("WrongCredentials"));
     let failed: Vec<_> = audit_actions(&app).await.into_iter().filter(|a| a.1 == "sign_in_failed").collect();
     assert_eq!(failed.len(), 2);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn repeated_failures_from_one_address_are_slowed_down(pool: SqlitePool) {
+on_both! { async fn repeated_failures_from_one_address_are_slowed_down(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for _ in 0..5 {
         assert_eq!(sign_in(&app, OPERATOR, "guess").await.status, StatusCode::UNAUTHORIZED);
@@ -156,10 +152,9 @@ async fn repeated_failures_from_one_address_are_slowed_down(pool: SqlitePool) {
     // Success clears the count: the next typo is not held back.
     assert_eq!(sign_in(&app, OPERATOR, "typo").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::OK);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn signing_out_ends_the_session_on_the_server(pool: SqlitePool) {
+on_both! { async fn signing_out_ends_the_session_on_the_server(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.call("sign_out", &[]).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -170,10 +165,9 @@ async fn signing_out_ends_the_session_on_the_server(pool: SqlitePool) {
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.get("/channels").await.status, StatusCode::SEE_OTHER);
     assert_eq!(audit_actions(&app).await[0].1, "sign_out");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn an_idle_session_expires(pool: SqlitePool) {
+on_both! { async fn an_idle_session_expires(pool: TestDb) {
     let app = TestApp::new(pool).await;
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
     // An hour and a second without a request (the test server's idle limit is an hour).
@@ -183,10 +177,9 @@ async fn an_idle_session_expires(pool: SqlitePool) {
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
     assert_eq!(sessions, 0, "the expired session is deleted");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn sign_in_only_sends_operators_to_pages_of_this_site(pool: SqlitePool) {
+on_both! { async fn sign_in_only_sends_operators_to_pages_of_this_site(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
         let reply = app
@@ -200,10 +193,9 @@ async fn sign_in_only_sends_operators_to_pages_of_this_site(pool: SqlitePool) {
     let reply = app.send_anonymous(native).await;
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(reply.headers[header::LOCATION], "/posts");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn operators_are_added_listed_and_removed(pool: SqlitePool) {
+on_both! { async fn operators_are_added_listed_and_removed(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let short = app.call("add_operator", &[("name", "jane"), ("password", "short")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -250,10 +242,9 @@ async fn operators_are_added_listed_and_removed(pool: SqlitePool) {
     let audit = audit_actions(&app).await;
     assert!(audit.iter().any(|a| a == &(OPERATOR.into(), "operator_added".into(), "jane".into())));
     assert!(audit.iter().any(|a| a == &(OPERATOR.into(), "operator_removed".into(), "jane".into())));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn changing_ones_password_needs_the_current_one_and_signs_out_elsewhere(pool: SqlitePool) {
+on_both! { async fn changing_ones_password_needs_the_current_one_and_signs_out_elsewhere(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let elsewhere = session_cookie(&sign_in(&app, OPERATOR, PASSWORD).await);
 
@@ -272,14 +263,13 @@ async fn changing_ones_password_needs_the_current_one_and_signs_out_elsewhere(po
     assert_eq!(app.send(other).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(sign_in(&app, OPERATOR, "a brand new password").await.status, StatusCode::OK);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_last_operator_cannot_be_removed(pool: SqlitePool) {
+on_both! { async fn the_last_operator_cannot_be_removed(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let added = app.call("add_operator", &[("name", "jane"), ("password", "long enough password")]).await;
     let jane = session_cookie(&sign_in(&app, "jane", "long enough password").await);
-    let tester_id: i64 = sqlx::query_scalar("SELECT id FROM operators WHERE name = ?")
+    let tester_id: i64 = sqlx::query_scalar("SELECT id FROM operators WHERE name = $1")
         .bind(OPERATOR)
         .fetch_one(&app.pool)
         .await
@@ -294,10 +284,9 @@ async fn the_last_operator_cannot_be_removed(pool: SqlitePool) {
     assert_eq!(app.send(last).await.status, StatusCode::CONFLICT);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM operators").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 1);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_audit_log_records_who_changed_what_newest_first(pool: SqlitePool) {
+on_both! { async fn the_audit_log_records_who_changed_what_newest_first(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let id = app.channel("Audited").await;
     let photo = app.upload_png(9).await;
@@ -327,23 +316,21 @@ async fn the_audit_log_records_who_changed_what_newest_first(pool: SqlitePool) {
     assert_eq!(entries[3]["subject"], format!("#{id} Audited"));
     let times: Vec<i64> = entries.iter().map(|e| e["at"].as_i64().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_first_start_creates_admin_once(pool: SqlitePool) {
-    let auth = crate::common::auth_over(pool);
+on_both! { async fn the_first_start_creates_admin_once(pool: TestDb) {
+    let auth = crate::common::auth_over(&pool);
     let first = auth.ensure_first_operator(None).await.unwrap().unwrap();
     assert_eq!(first.name, "admin");
     let password = first.password.expect("a generated password to print");
     assert!(auth.sign_in("admin", &password, None).await.is_ok());
     assert!(auth.ensure_first_operator(None).await.unwrap().is_none());
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_first_admin_password_can_come_from_the_environment(pool: SqlitePool) {
-    let auth = crate::common::auth_over(pool);
+on_both! { async fn the_first_admin_password_can_come_from_the_environment(pool: TestDb) {
+    let auth = crate::common::auth_over(&pool);
     let given = Some("from the environment".to_owned());
     let first = auth.ensure_first_operator(given).await.unwrap().unwrap();
     assert!(first.password.is_none(), "nothing to print");
     assert!(auth.sign_in("admin", "from the environment", None).await.is_ok());
-}
+}}

@@ -1,12 +1,11 @@
 //! The channel server functions over HTTP, against a real SQLite database.
 
+use crate::common::on_both;
 use crate::common::TestApp;
 use axum::http::StatusCode;
 use serde_json::json;
-use sqlx::SqlitePool;
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn create_then_list_shows_the_channel(pool: SqlitePool) {
+on_both! { async fn create_then_list_shows_the_channel(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
 
@@ -20,10 +19,9 @@ async fn create_then_list_shows_the_channel(pool: SqlitePool) {
     let list = app.call("list_channels", &[("page", "1")]).await.json();
     assert_eq!(list["total"], 1);
     assert_eq!(list["channels"][0]["name"], "Daily News");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn names_at_the_byte_limit_are_accepted(pool: SqlitePool) {
+on_both! { async fn names_at_the_byte_limit_are_accepted(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
     for name in ["a".repeat(150), "한".repeat(50), format!("{}😀", "a".repeat(146))] {
@@ -31,10 +29,9 @@ async fn names_at_the_byte_limit_are_accepted(pool: SqlitePool) {
         assert_eq!(reply.status, StatusCode::OK, "{name}");
     }
     assert_eq!(app.channel_count().await, 3);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn over_limit_input_is_refused_with_422_naming_field_and_limit(pool: SqlitePool) {
+on_both! { async fn over_limit_input_is_refused_with_422_naming_field_and_limit(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
 
@@ -56,10 +53,9 @@ async fn over_limit_input_is_refused_with_422_naming_field_and_limit(pool: Sqlit
         assert_eq!(reply.json(), json!({"Invalid": {"Required": {"field": "ChannelName"}}}));
     }
     assert_eq!(app.channel_count().await, 0, "nothing was stored");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_photo_is_required_and_must_have_been_uploaded(pool: SqlitePool) {
+on_both! { async fn a_photo_is_required_and_must_have_been_uploaded(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.create("News", "", "").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -71,10 +67,9 @@ async fn a_photo_is_required_and_must_have_been_uploaded(pool: SqlitePool) {
         assert_eq!(reply.json(), json!({"Invalid": {"UnknownMedia": {"field": "ProfilePhoto"}}}));
     }
     assert_eq!(app.channel_count().await, 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn malformed_requests_get_400_not_500(pool: SqlitePool) {
+on_both! { async fn malformed_requests_get_400_not_500(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.call("create_channel", &[("name", "only a name")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -82,19 +77,17 @@ async fn malformed_requests_get_400_not_500(pool: SqlitePool) {
 
     let reply = app.call("delete_channel", &[("id", "not-a-number")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn oversized_server_function_bodies_are_refused_unread(pool: SqlitePool) {
+on_both! { async fn oversized_server_function_bodies_are_refused_unread(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let huge = "a".repeat(2 * 1024 * 1024);
     let reply = app.create(&huge, "", "").await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json(), json!("TooLarge"));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn update_changes_every_field(pool: SqlitePool) {
+on_both! { async fn update_changes_every_field(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let (first, second) = (app.upload_png(1).await, app.upload_png(2).await);
     let id = app.create("Old", "old text", &first).await.json()["id"].to_string();
@@ -114,20 +107,18 @@ async fn update_changes_every_field(pool: SqlitePool) {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let list = app.call("list_channels", &[("page", "1")]).await.json();
     assert_eq!(list["channels"][0]["name"], "New", "a refused edit changes nothing");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn update_or_delete_of_a_missing_channel_is_404(pool: SqlitePool) {
+on_both! { async fn update_or_delete_of_a_missing_channel_is_404(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
     let reply = app.call("update_channel", &[("id", "999"), ("name", "X"), ("profile", ""), ("photo", &photo)]).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = app.call("delete_channel", &[("id", "999")]).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn delete_removes_the_channel_and_its_unshared_photo(pool: SqlitePool) {
+on_both! { async fn delete_removes_the_channel_and_its_unshared_photo(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let shared = app.upload_png(1).await;
     let own = app.upload_png(2).await;
@@ -146,10 +137,9 @@ async fn delete_removes_the_channel_and_its_unshared_photo(pool: SqlitePool) {
     let list = app.call("list_channels", &[("page", "1")]).await.json();
     assert_eq!(list["total"], 1);
     assert_eq!(list["channels"][0]["name"], "B");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_list_is_newest_first_and_paginated(pool: SqlitePool) {
+on_both! { async fn the_list_is_newest_first_and_paginated(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
     for i in 0..120 {
@@ -164,10 +154,9 @@ async fn the_list_is_newest_first_and_paginated(pool: SqlitePool) {
     assert_eq!(last["channels"][19]["name"], "Channel 0");
     let beyond = app.call("list_channels", &[("page", "99")]).await.json();
     assert_eq!(beyond["page"], 3, "a page past the end shows the last one");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn the_channel_page_renders_on_the_server_with_escaped_text(pool: SqlitePool) {
+on_both! { async fn the_channel_page_renders_on_the_server_with_escaped_text(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let photo = app.upload_png(1).await;
     app.create("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", &photo).await;
@@ -178,4 +167,4 @@ async fn the_channel_page_renders_on_the_server_with_escaped_text(pool: SqlitePo
     assert!(!html.contains("<script>alert(1)"));
     assert!(!html.contains("<img src=x"));
     assert!(html.contains("Create channel"));
-}
+}}

@@ -1,12 +1,11 @@
 //! Image upload and download, against a real SQLite database and a temporary data dir.
 
+use crate::common::on_both;
 use crate::common::{png, TestApp};
 use axum::http::{header, StatusCode};
 use serde_json::json;
-use sqlx::SqlitePool;
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_png_is_stored_by_content_and_served_as_an_image(pool: SqlitePool) {
+on_both! { async fn a_png_is_stored_by_content_and_served_as_an_image(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let bytes = png(40, 30, 7);
     let reply = app.upload(bytes.clone()).await;
@@ -28,10 +27,9 @@ async fn a_png_is_stored_by_content_and_served_as_an_image(pool: SqlitePool) {
     assert!(served.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
     assert!(served.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"));
     assert_eq!(app.temp_files(), 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_thumbnail_is_made_for_the_list(pool: SqlitePool) {
+on_both! { async fn a_thumbnail_is_made_for_the_list(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let id = app.upload(png(800, 600, 3)).await.json()["id"].as_str().unwrap().to_owned();
     let thumb = app.get(&format!("/media/{id}/thumb")).await;
@@ -41,10 +39,9 @@ async fn a_thumbnail_is_made_for_the_list(pool: SqlitePool) {
     assert_eq!((decoded.width(), decoded.height()), (160, 120));
     // Served again from disk.
     assert_eq!(app.get(&format!("/media/{id}/thumb")).await.body, thumb.body);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_renamed_text_file_is_not_an_image(pool: SqlitePool) {
+on_both! { async fn a_renamed_text_file_is_not_an_image(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.upload(b"just some text, saved as photo.png".to_vec()).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -52,25 +49,22 @@ async fn a_renamed_text_file_is_not_an_image(pool: SqlitePool) {
     assert_eq!(app.temp_files(), 0, "the refused upload left nothing behind");
     let media: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM media").fetch_one(&app.pool).await.unwrap();
     assert_eq!(media, 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_truncated_png_is_not_an_image(pool: SqlitePool) {
+on_both! { async fn a_truncated_png_is_not_an_image(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.upload(png(10, 10, 1)[..12].to_vec()).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn an_empty_upload_is_refused(pool: SqlitePool) {
+on_both! { async fn an_empty_upload_is_refused(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let reply = app.upload(vec![]).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.json(), json!({"Invalid": {"Required": {"field": "ProfilePhoto"}}}));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn uploads_over_the_cap_are_refused_with_413(pool: SqlitePool) {
+on_both! { async fn uploads_over_the_cap_are_refused_with_413(pool: TestDb) {
     let app = TestApp::with_upload_cap(pool, 1024 * 1024).await;
     let mut big = png(4, 4, 1);
     big.resize(1024 * 1024 + 1, 0);
@@ -78,10 +72,9 @@ async fn uploads_over_the_cap_are_refused_with_413(pool: SqlitePool) {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json(), json!({"Invalid": {"FileTooLarge": {"field": "ProfilePhoto", "max_mb": 1}}}));
     assert_eq!(app.temp_files(), 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn svg_is_accepted_but_served_sandboxed(pool: SqlitePool) {
+on_both! { async fn svg_is_accepted_but_served_sandboxed(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#;
     let reply = app.upload(svg.to_vec()).await;
@@ -95,14 +88,13 @@ async fn svg_is_accepted_but_served_sandboxed(pool: SqlitePool) {
     let thumb = app.get(&format!("/media/{id}/thumb")).await;
     assert_eq!(thumb.headers[header::CONTENT_TYPE], "image/svg+xml");
     assert!(thumb.headers.contains_key(header::CONTENT_SECURITY_POLICY));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn unknown_or_malformed_media_ids_are_404(pool: SqlitePool) {
+on_both! { async fn unknown_or_malformed_media_ids_are_404(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for uri in
         ["/media/".to_owned() + &"a".repeat(64), "/media/..%2F..%2Fetc%2Fpasswd".into(), "/media/xyz/thumb".into()]
     {
         assert_eq!(app.get(&uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
-}
+}}

@@ -1,9 +1,9 @@
 //! Publishing, listing and searching posts over HTTP, against a real SQLite database.
 
+use crate::common::on_both;
 use crate::common::TestApp;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 fn draft(channel: i64, kind: &str, text: &str, images: &[&str], links: Value) -> Value {
     json!({
@@ -51,8 +51,7 @@ fn unique() -> String {
     format!("req-{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn each_type_is_published_and_listed_newest_first(pool: SqlitePool) {
+on_both! { async fn each_type_is_published_and_listed_newest_first(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("News").await;
     let image = app.upload_png(9).await;
@@ -79,10 +78,9 @@ async fn each_type_is_published_and_listed_newest_first(pool: SqlitePool) {
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.json()["text"], "Both kinds");
     assert_eq!(app.call("get_post", &[("id", "999")]).await.status, StatusCode::NOT_FOUND);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_retried_publish_never_makes_two_posts(pool: SqlitePool) {
+on_both! { async fn a_retried_publish_never_makes_two_posts(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("News").await;
     let body = draft(channel, "TextOnly", "once", &[], json!([]));
@@ -94,10 +92,9 @@ async fn a_retried_publish_never_makes_two_posts(pool: SqlitePool) {
     assert_eq!((x.status, y.status), (StatusCode::OK, StatusCode::OK));
     assert_eq!(x.json()["id"], y.json()["id"]);
     assert_eq!(app.post_count().await, 2);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn rules_are_checked_again_on_the_server(pool: SqlitePool) {
+on_both! { async fn rules_are_checked_again_on_the_server(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("News").await;
     let image = app.upload_png(9).await;
@@ -147,20 +144,18 @@ async fn rules_are_checked_again_on_the_server(pool: SqlitePool) {
     let malformed = app.call_json("publish_post", json!({"draft": {"kind": "Video"}, "request_id": "x"})).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post_count().await, 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn publishing_to_a_deleted_channel_is_404_with_a_message(pool: SqlitePool) {
+on_both! { async fn publishing_to_a_deleted_channel_is_404_with_a_message(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("Gone").await;
     app.call("delete_channel", &[("id", &channel.to_string())]).await;
     let reply = app.publish(draft(channel, "TextOnly", "hello", &[], json!([])), "r").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.json()["NotFound"].as_str().unwrap().contains("no longer exists"));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn search_finds_english_words_and_korean_and_chinese_substrings(pool: SqlitePool) {
+on_both! { async fn search_finds_english_words_and_korean_and_chinese_substrings(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("News").await;
     app.text_post(channel, "Rust 1.95 released today").await;
@@ -184,10 +179,9 @@ async fn search_finds_english_words_and_korean_and_chinese_substrings(pool: Sqli
     assert_eq!(app.found("sun weather").await, ["Weather: sunny"], "every term must match");
     assert_eq!(app.found("rust 뉴스").await, Vec::<String>::new());
     assert_eq!(app.found("\"\"\"").await.len(), 5, "a query of quotes only is no query");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn filters_by_channel_type_and_date(pool: SqlitePool) {
+on_both! { async fn filters_by_channel_type_and_date(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let news = app.channel("News").await;
     let sport = app.channel("Sport").await;
@@ -195,7 +189,7 @@ async fn filters_by_channel_type_and_date(pool: SqlitePool) {
     let old = app.text_post(news, "old news").await;
     app.text_post(sport, "sport text").await;
     app.publish(draft(sport, "ImageOnly", "", &[&image], json!([])), "img").await;
-    sqlx::query("UPDATE posts SET created_at = 86400 WHERE id = ?").bind(old).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE posts SET created_at = 86400 WHERE id = $1").bind(old).execute(&app.pool).await.unwrap();
 
     let texts = |v: Value| v["posts"].as_array().unwrap().len();
     assert_eq!(texts(app.search(json!({"channel_id": sport})).await), 2);
@@ -207,10 +201,9 @@ async fn filters_by_channel_type_and_date(pool: SqlitePool) {
     let bad = app.call_json("list_posts", json!({"filter": {"from": "2026-02-30"}})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json(), json!({"Invalid": {"InvalidDate": {"field": "SearchDate"}}}));
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn pages_stay_stable_while_new_posts_arrive(pool: SqlitePool) {
+on_both! { async fn pages_stay_stable_while_new_posts_arrive(pool: TestDb) {
     let app = TestApp::new(pool).await;
     // Plain listing, a trigram search and a short-word search: each on a channel of its own.
     for (k, q) in ["", "common", "po"].into_iter().enumerate() {
@@ -232,10 +225,9 @@ async fn pages_stay_stable_while_new_posts_arrive(pool: SqlitePool) {
         assert_eq!(texts, ["post 4 common", "post 3 common", "post 2 common", "post 1 common", "post 0 common"], "{q}");
         assert_eq!(second["next_before"], Value::Null);
     }
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn deleting_a_channel_deletes_its_posts_their_search_entries_and_images(pool: SqlitePool) {
+on_both! { async fn deleting_a_channel_deletes_its_posts_their_search_entries_and_images(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let keep = app.channel("Keep").await;
     let gone = app.channel("Gone").await;
@@ -247,30 +239,25 @@ async fn deleting_a_channel_deletes_its_posts_their_search_entries_and_images(po
     assert_eq!(app.call("delete_channel", &[("id", &gone.to_string())]).await.status, StatusCode::OK);
     assert_eq!(app.post_count().await, 1);
     assert_eq!(app.found("searchable").await.len(), 0);
-    let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts_trigram WHERE posts_trigram MATCH '\"searchable\"'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let fts: i64 = app.db.search_entries_with("searchable").await;
     assert_eq!(fts, 0);
     assert!(!app.media_file_exists(&own), "the post's image, used nowhere else, is gone");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn recalled_posts_leave_the_list_and_search(pool: SqlitePool) {
+on_both! { async fn recalled_posts_leave_the_list_and_search(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let channel = app.channel("News").await;
     let id = app.text_post(channel, "to be recalled").await;
-    sqlx::query("UPDATE posts SET recalled_at = 1 WHERE id = ?").bind(id).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE posts SET recalled_at = 1 WHERE id = $1").bind(id).execute(&app.pool).await.unwrap();
     assert_eq!(app.found("recalled").await.len(), 0);
     assert_eq!(app.search(json!({})).await["posts"].as_array().unwrap().len(), 0);
     assert_eq!(app.call("get_post", &[("id", &id.to_string())]).await.status, StatusCode::NOT_FOUND);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn no_route_changes_a_published_post(pool: SqlitePool) {
+on_both! { async fn no_route_changes_a_published_post(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for function in ["update_post", "edit_post", "delete_post", "modify_post"] {
         let reply = app.call_json(function, json!({"id": 1})).await;
         assert!(reply.status.is_client_error(), "{function}: {}", reply.status);
     }
-}
+}}

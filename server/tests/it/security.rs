@@ -1,9 +1,9 @@
 //! Headers and origin checks, over HTTP against a real SQLite database.
 
+use crate::common::on_both;
 use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use sqlx::SqlitePool;
 
 fn delete_from(origin: Option<&str>, id: i64) -> Request<Body> {
     let mut request = Request::post("/api/delete_channel")
@@ -15,8 +15,7 @@ fn delete_from(origin: Option<&str>, id: i64) -> Request<Body> {
     request.body(Body::from(format!("id={id}"))).unwrap()
 }
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn writes_from_another_origin_are_refused(pool: SqlitePool) {
+on_both! { async fn writes_from_another_origin_are_refused(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let id = app.channel("Target").await;
     for origin in ["http://evil.example", "null", "http://console.example:3001", "https://console.example.evil:3000"] {
@@ -34,17 +33,15 @@ async fn writes_from_another_origin_are_refused(pool: SqlitePool) {
 
     assert_eq!(app.send(delete_from(Some("http://console.example:3000"), id)).await.status, StatusCode::OK);
     assert_eq!(app.channel_count().await, 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn requests_without_an_origin_are_not_a_browsers_and_pass(pool: SqlitePool) {
+on_both! { async fn requests_without_an_origin_are_not_a_browsers_and_pass(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let id = app.channel("Target").await;
     assert_eq!(app.send(delete_from(None, id)).await.status, StatusCode::OK);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn pages_carry_a_nonce_based_content_security_policy(pool: SqlitePool) {
+on_both! { async fn pages_carry_a_nonce_based_content_security_policy(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for page in ["/channels", "/posts", "/no-such-page"] {
         let reply = app.get(page).await;
@@ -61,4 +58,4 @@ async fn pages_carry_a_nonce_based_content_security_policy(pool: SqlitePool) {
     let a = app.get("/channels").await.headers[header::CONTENT_SECURITY_POLICY].clone();
     let b = app.get("/channels").await.headers[header::CONTENT_SECURITY_POLICY].clone();
     assert_ne!(a, b);
-}
+}}

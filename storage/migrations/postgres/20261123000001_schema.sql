@@ -126,3 +126,10 @@ CREATE TABLE sign_in_failures (
     count      INTEGER NOT NULL,
     last_at_ms BIGINT NOT NULL
 );
+
+-- Images whose last use went: their files are removed by a sweep (see
+-- storage::database::MediaIndex), never while an upload of the same bytes has claimed them.
+CREATE TABLE media_sweep (
+    id          TEXT PRIMARY KEY,
+    orphaned_at BIGINT NOT NULL
+);

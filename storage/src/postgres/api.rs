@@ -2,9 +2,9 @@
 
 use super::{audit, PgStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, ApiStore, MediaIndex};
+use crate::database::{key_hint, media_id, ApiStore, MediaIndex};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
-use crate::media::StoredMedia;
+use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
 use domain::{AdminIdentifier, ApiSettings, AuditAction, MediaId};
 
@@ -76,7 +76,10 @@ impl ApiStore for PgStore {
 
 #[async_trait]
 impl MediaIndex for PgStore {
-    async fn record_media(&self, media: &StoredMedia) -> StoreResult<()> {
+    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Waits for a sweep that holds this image until its files are gone.
+        sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(media.id.as_ref()).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -87,8 +90,16 @@ impl MediaIndex for PgStore {
         .bind(media.width.map(i64::from))
         .bind(media.height.map(i64::from))
         .bind(crate::clock::now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn release_media(&self, id: &MediaId) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        super::channels::delete_if_orphaned(&mut tx, id.as_ref().to_owned()).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -97,5 +108,32 @@ impl MediaIndex for PgStore {
             .bind(id.as_ref())
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn sweep_media(
+        &self,
+        only: Option<&[MediaId]>,
+        orphaned_before: i64,
+        files: &MediaStore,
+    ) -> StoreResult<Vec<MediaId>> {
+        let only: Option<Vec<String>> = only.map(|ids| ids.iter().map(|id| id.as_ref().to_owned()).collect());
+        let mut tx = self.pool.begin().await?;
+        // Held until the files are gone; a claim of one of them waits, and other sweeps
+        // skip them.
+        let candidates: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM media_sweep s WHERE orphaned_at < $1 AND ($2::text[] IS NULL OR id = ANY($2))
+               AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id)
+             ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(orphaned_before)
+        .bind(&only)
+        .fetch_all(&mut *tx)
+        .await?;
+        let swept = candidates.into_iter().map(media_id).collect::<Result<Vec<_>, _>>()?;
+        files.remove_files(&swept).await?;
+        let ids: Vec<&str> = swept.iter().map(|id| id.as_ref()).collect();
+        sqlx::query("DELETE FROM media_sweep WHERE id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(swept)
     }
 }

@@ -61,7 +61,7 @@ pub(super) async fn require_media(
 }
 
 /// Deletes the media row when nothing uses it any more; its file can then go.
-async fn delete_if_orphaned(tx: &mut Transaction<'_, Postgres>, media: String) -> StoreResult<Orphans> {
+pub(super) async fn delete_if_orphaned(tx: &mut Transaction<'_, Postgres>, media: String) -> StoreResult<Orphans> {
     let deleted = sqlx::query(
         "DELETE FROM media WHERE id = $1
            AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = $1)
@@ -71,7 +71,18 @@ async fn delete_if_orphaned(tx: &mut Transaction<'_, Postgres>, media: String) -
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    Ok(Orphans(if deleted == 1 { vec![media_id(media)?] } else { vec![] }))
+    if deleted == 0 {
+        return Ok(Orphans::default());
+    }
+    sqlx::query(
+        "INSERT INTO media_sweep (id, orphaned_at) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET orphaned_at = excluded.orphaned_at",
+    )
+    .bind(&media)
+    .bind(clock::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(Orphans(vec![media_id(media)?]))
 }
 
 #[async_trait]

@@ -2,9 +2,9 @@
 
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, ApiStore, MediaIndex};
+use crate::database::{key_hint, media_id, ApiStore, MediaIndex};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
-use crate::media::StoredMedia;
+use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
 use domain::{AdminIdentifier, ApiSettings, AuditAction, MediaId};
 
@@ -76,7 +76,9 @@ impl ApiStore for SqliteStore {
 
 #[async_trait]
 impl MediaIndex for SqliteStore {
-    async fn record_media(&self, media: &StoredMedia) -> StoreResult<()> {
+    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM media_sweep WHERE id = ?").bind(media.id.as_ref()).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
              VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -87,8 +89,16 @@ impl MediaIndex for SqliteStore {
         .bind(media.width.map(i64::from))
         .bind(media.height.map(i64::from))
         .bind(crate::clock::now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn release_media(&self, id: &MediaId) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        super::channels::delete_if_orphaned(&mut tx, id.as_ref().to_owned()).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -97,5 +107,35 @@ impl MediaIndex for SqliteStore {
             .bind(id.as_ref())
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn sweep_media(
+        &self,
+        only: Option<&[MediaId]>,
+        orphaned_before: i64,
+        files: &MediaStore,
+    ) -> StoreResult<Vec<MediaId>> {
+        // The write lock is held while the files go: no claim can come in between.
+        let mut tx = self.begin_write().await?;
+        let candidates: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM media_sweep s WHERE orphaned_at < ?
+               AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id) ORDER BY id LIMIT 100",
+        )
+        .bind(orphaned_before)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut swept = Vec::new();
+        for raw in candidates {
+            let id = media_id(raw)?;
+            if only.is_none_or(|wanted| wanted.contains(&id)) {
+                swept.push(id);
+            }
+        }
+        files.remove_files(&swept).await?;
+        for id in &swept {
+            sqlx::query("DELETE FROM media_sweep WHERE id = ?").bind(id.as_ref()).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(swept)
     }
 }

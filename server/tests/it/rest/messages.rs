@@ -2,8 +2,7 @@
 
 use super::*;
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn messages_map_onto_the_three_post_types(pool: SqlitePool) {
+on_both! { async fn messages_map_onto_the_three_post_types(pool: TestDb) {
     let api = Api::new(pool).await;
     let account = api.create("Sender").await;
 
@@ -74,10 +73,9 @@ async fn messages_map_onto_the_three_post_types(pool: SqlitePool) {
     let info =
         api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
     assert_eq!(info["OfficialAccountInfoList"][0]["LastMsgTime"], both["MsgTime"]);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn messages_are_checked_with_the_consoles_rules(pool: SqlitePool) {
+on_both! { async fn messages_are_checked_with_the_consoles_rules(pool: TestDb) {
     let api = Api::new(pool).await;
     let account = api.create("Strict").await;
     let send = |body: Value| api.call("send_official_account_msg", body);
@@ -105,10 +103,9 @@ async fn messages_are_checked_with_the_consoles_rules(pool: SqlitePool) {
         (0..10).map(|_| json!({"MsgType": "TIMImageElem", "MsgContent": {"UUID": "0".repeat(64)}})).collect();
     assert_fail(&send(json!({"Official_Account": account, "MsgBody": ten})).await, 6017, "the limit is 9");
     assert_eq!(api.console_posts("").await.len(), 1);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_recalled_post_leaves_the_console_list_and_search(pool: SqlitePool) {
+on_both! { async fn a_recalled_post_leaves_the_console_list_and_search(pool: TestDb) {
     let api = Api::new(pool).await;
     let account = api.create("Recalls").await;
     let kept = api.send_text(&account, "kept message zebra", 1).await;
@@ -166,10 +163,9 @@ async fn a_recalled_post_leaves_the_console_list_and_search(pool: SqlitePool) {
             .await
             .unwrap();
     assert_eq!(audit, [format!("api:{ADMIN} post_recalled")]);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn settings_are_for_signed_in_operators_and_validated(pool: SqlitePool) {
+on_both! { async fn settings_are_for_signed_in_operators_and_validated(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let bad = app.call("add_api_admin", &[("identifier", "has space")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -183,15 +179,14 @@ async fn settings_are_for_signed_in_operators_and_validated(pool: SqlitePool) {
     assert!(!settings.to_string().contains(&key), "the key is never shown again");
     assert_eq!(app.call("remove_api_admin", &[("identifier", "ops")]).await.status, StatusCode::OK);
     assert_eq!(app.call("remove_api_admin", &[("identifier", "ops")]).await.status, StatusCode::NOT_FOUND);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_failure_on_our_side_is_an_internal_error_and_changes_nothing(pool: SqlitePool) {
+on_both! { async fn a_failure_on_our_side_is_an_internal_error_and_changes_nothing(pool: TestDb) {
     let api = Api::new(pool).await;
     let account = api.create("Broken").await;
     // Break the search index the publish writes to: the store fails mid-transaction.
-    sqlx::query("DROP TABLE posts_words").execute(&api.app.pool).await.unwrap();
+    api.app.db.break_search_index().await;
     assert_fail(&api.send_text(&account, "never stored", 1).await, 10004, "internal error");
     let posts: i64 = sqlx::query_scalar("SELECT count(*) FROM posts").fetch_one(&api.app.pool).await.unwrap();
     assert_eq!(posts, 0, "the transaction was rolled back");
-}
+}}

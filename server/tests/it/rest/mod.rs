@@ -2,10 +2,10 @@
 //! by the vendor's own generator (`tls-sig-api-v2` from npm, installed in end2end/).
 
 use crate::common::TestApp;
+use crate::common::{on_both, TestDb};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 use std::process::Command;
 
 const ADMIN: &str = "administrator";
@@ -48,7 +48,7 @@ pub(crate) struct Api {
 
 impl Api {
     /// A console whose operator made a key and added the administrator on Settings.
-    pub(crate) async fn new(pool: SqlitePool) -> Self {
+    pub(crate) async fn new(pool: TestDb) -> Self {
         let app = TestApp::new(pool).await;
         let key = app.call("rotate_api_key", &[]).await;
         assert_eq!(key.status, StatusCode::OK);
@@ -127,8 +127,7 @@ pub(crate) fn assert_fail(answer: &Value, code: i64, info_contains: &str) {
     assert!(info.contains(info_contains), "{info:?} should mention {info_contains:?}");
 }
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn without_a_key_the_api_is_not_enabled(pool: SqlitePool) {
+on_both! { async fn without_a_key_the_api_is_not_enabled(pool: TestDb) {
     let app = TestApp::new(pool).await;
     let appid = app.call("get_api_settings", &[]).await.json()["sdkappid"].as_i64().unwrap();
     assert!((1_400_000_000..1_500_000_000).contains(&appid));
@@ -145,10 +144,9 @@ async fn without_a_key_the_api_is_not_enabled(pool: SqlitePool) {
     assert_eq!(reply.status, StatusCode::OK);
     assert_fail(&reply.json(), 131000, "not enabled");
     assert_eq!(app.channel_count().await, 0);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn signatures_are_verified_on_every_call(pool: SqlitePool) {
+on_both! { async fn signatures_are_verified_on_every_call(pool: TestDb) {
     let api = Api::new(pool).await;
     let body = json!({"Owner_Account": "o", "Name": "Never made"});
     let command = "create_official_account";
@@ -208,10 +206,9 @@ async fn signatures_are_verified_on_every_call(pool: SqlitePool) {
     assert_ok(&api.call_as(command, api.appid, ADMIN, &fresh, body.clone()).await);
     assert_eq!(api.app.call("remove_api_admin", &[("identifier", ADMIN)]).await.status, StatusCode::OK);
     assert_fail(&api.call_as(command, api.appid, ADMIN, &fresh, body).await, 130002, "not an administrator");
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn official_accounts_are_created_read_modified_and_destroyed(pool: SqlitePool) {
+on_both! { async fn official_accounts_are_created_read_modified_and_destroyed(pool: TestDb) {
     let api = Api::new(pool).await;
     let created = api
         .call(
@@ -290,10 +287,9 @@ async fn official_accounts_are_created_read_modified_and_destroyed(pool: SqliteP
         130004,
         "does not exist",
     );
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn account_fields_are_checked_with_the_consoles_rules(pool: SqlitePool) {
+on_both! { async fn account_fields_are_checked_with_the_consoles_rules(pool: TestDb) {
     let api = Api::new(pool).await;
     let create = |body: Value| api.call("create_official_account", body);
     assert_fail(&create(json!({"Name": "x"})).await, 6017, "Owner_Account");
@@ -332,10 +328,9 @@ async fn account_fields_are_checked_with_the_consoles_rules(pool: SqlitePool) {
         "already in use",
     );
     assert_eq!(api.app.channel_count().await, 2);
-}
+}}
 
-#[sqlx::test(migrator = "storage::sqlite::MIGRATOR")]
-async fn a_console_channel_is_reachable_through_the_api_with_its_photo_as_an_absolute_url(pool: SqlitePool) {
+on_both! { async fn a_console_channel_is_reachable_through_the_api_with_its_photo_as_an_absolute_url(pool: TestDb) {
     let api = Api::new(pool).await;
     api.app.channel("Made in the console").await;
     let channel = &api.app.call("list_channels", &[("page", "1")]).await.json()["channels"][0];
@@ -346,6 +341,6 @@ async fn a_console_channel_is_reachable_through_the_api_with_its_photo_as_an_abs
         api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": account}]})).await;
     assert_eq!(info["OfficialAccountInfoList"][0]["Name"], "Made in the console");
     assert_eq!(info["OfficialAccountInfoList"][0]["FaceUrl"], format!("http://console.example:3000/media/{photo}"));
-}
+}}
 
 mod messages;

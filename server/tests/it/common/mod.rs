@@ -1,5 +1,6 @@
-//! A real router over a real SQLite file (from `#[sqlx::test]`) and a temporary media
-//! directory, driven with HTTP requests exactly as the browser sends them.
+//! A real router over a real database (SQLite or PostgreSQL, see `test_db`) and real media
+//! files (a local directory or an S3-compatible bucket), driven with HTTP requests exactly
+//! as the browser sends them.
 
 #![allow(dead_code)]
 
@@ -10,20 +11,27 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::path::PathBuf;
-use std::sync::Arc;
 use storage::auth::Auth;
-use storage::media::MediaStore;
-use storage::sqlite::SqliteStore;
+use storage::media::{MediaStore, Variant};
 use storage::{Actor, Storage};
+
+mod test_db;
+pub(crate) use test_db::on_both;
+pub use test_db::TestDb;
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
-    pub pool: SqlitePool,
+    /// The test's own queries (placeholders `$1`, `$2`, ... on either engine).
+    pub pool: AnyPool,
+    pub db: TestDb,
     pub data_dir: PathBuf,
     pub auth: Auth,
+    pub storage: Storage,
+    /// The signed-in test operator.
+    pub operator_id: i64,
     /// The `Cookie` header of the signed-in test operator, sent with every request unless
     /// a test sends its own or none.
     pub cookie: Option<String>,
@@ -46,34 +54,30 @@ impl Reply {
 }
 
 impl TestApp {
-    pub async fn new(pool: SqlitePool) -> Self {
-        Self::with_upload_cap(pool, 50 * 1024 * 1024).await
+    pub async fn new(db: TestDb) -> Self {
+        Self::with_upload_cap(db, 50 * 1024 * 1024).await
     }
 
-    pub async fn with_upload_cap(pool: SqlitePool, max_upload_bytes: u64) -> Self {
-        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let data_dir = std::env::temp_dir().join(format!(
-            "console-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&data_dir);
-        let media = MediaStore::open(&data_dir, max_upload_bytes).await.unwrap();
+    pub async fn with_upload_cap(db: TestDb, max_upload_bytes: u64) -> Self {
+        let media = db.media(max_upload_bytes).await;
         let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
-        let storage = Storage::new(Arc::new(SqliteStore::from_pool(pool.clone())), media);
-        let state = server::app_state(storage, std::time::Duration::from_secs(3600), leptos_options).unwrap();
+        let storage = Storage::new(db.engine.database(), media);
+        let state = server::app_state(storage.clone(), std::time::Duration::from_secs(3600), leptos_options).unwrap();
         let auth = state.auth.clone();
         let name = OperatorName::parse(OPERATOR).unwrap();
         let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
-        auth.add_operator(&name, &password, &Actor::ServerCommand).await.unwrap();
+        let operator = auth.add_operator(&name, &password, &Actor::ServerCommand).await.unwrap();
         let (_, token) = auth.sign_in(OPERATOR, PASSWORD, None).await.unwrap();
         // Every test starts with an empty audit log: setting up is not what it tests.
-        sqlx::query("DELETE FROM audit_log").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM audit_log").execute(&db.any).await.unwrap();
         Self {
             router: server::router::router(state),
-            pool,
-            data_dir,
+            pool: db.any.clone(),
+            data_dir: db.data_dir.clone(),
+            db,
             auth,
+            storage,
+            operator_id: operator.id,
             cookie: Some(format!("{SESSION_COOKIE}={token}")),
         }
     }
@@ -156,8 +160,20 @@ impl TestApp {
         std::fs::read_dir(self.data_dir.join("tmp")).map(|d| d.count()).unwrap_or(0)
     }
 
+    /// Whether the image's file is stored (on disk or in the bucket). Asked from a thread
+    /// of its own, with a store of its own, so that tests can assert it without awaiting.
     pub fn media_file_exists(&self, id: &str) -> bool {
-        self.data_dir.join("media").join(&id[..2]).join(&id[2..]).exists()
+        let id = app::domain::MediaId::parse(Field::PostImages, id).unwrap();
+        let (url, data_dir) = (self.db.media_url.clone(), self.data_dir.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let media = MediaStore::open(&url, &data_dir, 1).await.unwrap();
+                media.open_file(&id, Variant::Original).await.unwrap().is_some()
+            })
+        })
+        .join()
+        .unwrap()
     }
 }
 
@@ -186,6 +202,6 @@ fn encode(s: &str) -> String {
 }
 
 /// Sessions and operators over a database, without a router.
-pub fn auth_over(pool: SqlitePool) -> Auth {
-    Auth::new(Arc::new(SqliteStore::from_pool(pool)), std::time::Duration::from_secs(60)).unwrap()
+pub fn auth_over(db: &TestDb) -> Auth {
+    Auth::new(db.engine.database(), std::time::Duration::from_secs(60)).unwrap()
 }
