@@ -180,12 +180,12 @@ pub fn from_args_and_env(
 
 /// An origin as browsers send it: `http(s)://host[:port]`, no path, no trailing slash.
 fn parse_origin(raw: &str) -> Result<String, String> {
-    let origin = raw.trim().trim_end_matches('/');
+    let origin = raw.trim().trim_end_matches('/').to_ascii_lowercase();
     let ok = origin.split_once("://").is_some_and(|(scheme, authority)| {
         matches!(scheme, "http" | "https") && !authority.is_empty() && !authority.contains('/')
     });
     if ok {
-        Ok(origin.to_ascii_lowercase())
+        Ok(origin)
     } else {
         Err(format!("public origin {raw:?} must look like https://console.example.com"))
     }

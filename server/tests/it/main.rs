@@ -1,6 +1,7 @@
 //! The server's integration tests, one binary (the server links once): a real router over
-//! a real SQLite file (from `#[sqlx::test]`) and temporary media files, driven with HTTP
-//! requests exactly as the browser, a script or an operator's shell sends them.
+//! a real database and real media files, on SQLite with local files and on PostgreSQL with
+//! an S3-compatible bucket (see `common::test_db`), driven with HTTP requests exactly as the
+//! browser, a script or an operator's shell sends them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,8 +9,11 @@ mod audit;
 mod auth;
 mod channels;
 mod common;
+mod concurrency;
 mod media;
 mod operator_command;
 mod posts;
 mod rest;
+mod search_both;
 mod security;
+mod two_servers;

@@ -42,7 +42,13 @@ CREATE TABLE posts (
     recalled_at       BIGINT,
     msg_random        BIGINT NOT NULL DEFAULT 0,
     cloud_custom_data TEXT NOT NULL DEFAULT '',
-    recall_reason     TEXT NOT NULL DEFAULT ''
+    recall_reason     TEXT NOT NULL DEFAULT '',
+    -- Search. The application computes a post's tokens (see `domain::search`): trigrams of
+    -- the case-folded text and link labels ("t…"), and whole words with the 2-character
+    -- windows of Hangul, Han and kana runs ("w…"). One GIN index over them answers every
+    -- term; `search_folded` confirms a long term as a substring. A recall clears both.
+    search_tokens     TSVECTOR,
+    search_folded     TEXT
 );
 CREATE INDEX posts_channel ON posts(channel_id, id);
 CREATE INDEX posts_kind ON posts(kind, id);
@@ -65,17 +71,7 @@ CREATE TABLE post_links (
     PRIMARY KEY (post_id, position)
 );
 
--- Search. The application computes a post's tokens (see `domain::search`): trigrams of the
--- case-folded text and link labels ("t:abc"), and whole words with the 2-character windows
--- of Hangul, Han and kana runs ("w:서울"). One GIN index over them answers every term;
--- `folded` confirms a long term as a substring. Only live posts have a row: a recall
--- deletes it.
-CREATE TABLE post_search (
-    post_id BIGINT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
-    tokens  TSVECTOR NOT NULL,
-    folded  TEXT NOT NULL
-);
-CREATE INDEX post_search_tokens ON post_search USING gin (tokens) WITH (fastupdate = off);
+CREATE INDEX posts_search ON posts USING gin (search_tokens) WITH (fastupdate = off);
 
 -- Operators sign in with a name and a password (argon2id PHC string, never the password).
 -- Names are unique regardless of ASCII case, as SQLite's NOCASE compares them.

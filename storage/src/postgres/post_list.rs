@@ -73,9 +73,9 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
         let Some((query, substrings)) = search_terms(&filter.terms) else {
             return Ok(PostPage { posts: vec![], next_before: None });
         };
-        q.push(" JOIN post_search s ON s.post_id = p.id WHERE s.tokens @@ ").push_bind(query).push("::tsquery");
+        q.push(" WHERE p.search_tokens @@ ").push_bind(query).push("::tsquery");
         for substring in substrings {
-            q.push(" AND strpos(s.folded, ").push_bind(substring).push(") > 0");
+            q.push(" AND strpos(p.search_folded, ").push_bind(substring).push(") > 0");
         }
     } else {
         q.push(" WHERE TRUE");

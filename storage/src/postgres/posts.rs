@@ -57,9 +57,12 @@ async fn insert(
     for image in &post.images {
         require_media(tx, &image.media, MediaUse::PostImage).await?;
     }
+    let (lexemes, folded) = search_row(&post.search_body());
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (request_id) DO NOTHING RETURNING id",
+        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data,
+                            search_tokens, search_folded)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, array_to_tsvector($8::text[]), $9)
+         ON CONFLICT (request_id) DO NOTHING RETURNING id",
     )
     .bind(post.channel_id)
     .bind(post.kind.code())
@@ -68,6 +71,8 @@ async fn insert(
     .bind(created_at)
     .bind(meta.random)
     .bind(&meta.cloud_custom_data)
+    .bind(&lexemes)
+    .bind(&folded)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = id else { return Ok(None) };
@@ -89,13 +94,6 @@ async fn insert(
             .execute(&mut **tx)
             .await?;
     }
-    let (lexemes, folded) = search_row(&post.search_body());
-    sqlx::query("INSERT INTO post_search (post_id, tokens, folded) VALUES ($1, array_to_tsvector($2::text[]), $3)")
-        .bind(id)
-        .bind(&lexemes)
-        .bind(&folded)
-        .execute(&mut **tx)
-        .await?;
     Ok(Some(Inserted { id, channel_name, channel_photo }))
 }
 
@@ -216,7 +214,8 @@ impl PostStore for PgStore {
         let mut tx = self.pool.begin().await?;
         // One statement decides between concurrent recalls of the same message.
         let recalled: Option<String> = sqlx::query_scalar(
-            "UPDATE posts p SET recalled_at = $1, recall_reason = $2 FROM channels c
+            "UPDATE posts p SET recalled_at = $1, recall_reason = $2, search_tokens = NULL, search_folded = NULL
+             FROM channels c
              WHERE c.id = p.channel_id AND p.id = $3 AND p.channel_id = $4 AND p.msg_random = $5
                AND p.created_at = $6 AND p.recalled_at IS NULL
              RETURNING c.name",
@@ -242,7 +241,6 @@ impl PostStore for PgStore {
             tx.rollback().await?;
             return Ok(if exists.is_some() { Recall::AlreadyRecalled } else { Recall::NotFound });
         };
-        sqlx::query("DELETE FROM post_search WHERE post_id = $1").bind(key.post_id).execute(&mut *tx).await?;
         audit(&mut tx, by, AuditAction::PostRecalled, &format!("{key} in #{channel_id} {channel_name}")).await?;
         tx.commit().await?;
         Ok(Recall::Recalled)

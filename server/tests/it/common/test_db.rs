@@ -146,7 +146,7 @@ impl TestDb {
     pub async fn search_entries_with(&self, word: &str) -> i64 {
         let query = match self.kind {
             Kind::Sqlite => "SELECT COUNT(*) FROM posts_trigram WHERE posts_trigram MATCH '\"' || $1 || '\"'",
-            Kind::Postgres => "SELECT COUNT(*) FROM post_search WHERE strpos(folded, $1) > 0",
+            Kind::Postgres => "SELECT COUNT(*) FROM posts WHERE strpos(search_folded, $1) > 0",
         };
         sqlx::query_scalar(query).bind(word).fetch_one(&self.any).await.unwrap()
     }
@@ -156,7 +156,7 @@ impl TestDb {
     pub async fn break_search_index(&self) {
         let sql = match self.kind {
             Kind::Sqlite => "DROP TABLE posts_words",
-            Kind::Postgres => "DROP TABLE post_search",
+            Kind::Postgres => "ALTER TABLE posts DROP COLUMN search_folded",
         };
         self.any.execute(sql).await.unwrap();
     }
