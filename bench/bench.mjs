@@ -61,11 +61,18 @@ function withSession(url, headers = {}) {
   return cookie ? { ...headers, cookie } : headers;
 }
 
-async function startServer(dataDir, port_ = port) {
+/** `--database-url` and `--media-url` when the benchmark runs on PostgreSQL (scripts/bench). */
+function storageArgs(databaseUrl, mediaPrefix) {
+  const args = databaseUrl ? ['--database-url', databaseUrl] : [];
+  if (process.env.BENCH_MEDIA_URL) args.push('--media-url', `${process.env.BENCH_MEDIA_URL}/${mediaPrefix}`);
+  return args;
+}
+
+async function startServer(dataDir, port_ = port, databaseUrl = process.env.BENCH_DB_MAIN, mediaPrefix = 'main') {
   const base = `http://127.0.0.1:${port_}`;
   const child = spawn(
     path.join(root, 'target', 'release', 'server'),
-    ['--addr', `127.0.0.1:${port_}`, '--data-dir', dataDir],
+    ['--addr', `127.0.0.1:${port_}`, '--data-dir', dataDir, ...storageArgs(databaseUrl, mediaPrefix)],
     {
       cwd: root,
       env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
@@ -214,7 +221,8 @@ async function publishRate(base, channelId) {
 function seed(dataDir) {
   console.log(`\n== Seeding ${POSTS} posts (target/release/seed, transactions of 10,000)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, 'target', 'release', 'seed'), ['--data-dir', dataDir, '--posts', String(POSTS)], {
+    const database = process.env.BENCH_DB_POSTS ? ['--database-url', process.env.BENCH_DB_POSTS] : [];
+    const child = spawn(path.join(root, 'target', 'release', 'seed'), ['--data-dir', dataDir, '--posts', String(POSTS), ...database], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
@@ -327,7 +335,7 @@ async function postsBench() {
   const base = `http://127.0.0.1:${postsPort}`;
   try {
     await seed(dataDir);
-    const server = await startServer(dataDir, postsPort);
+    const server = await startServer(dataDir, postsPort, process.env.BENCH_DB_POSTS, 'posts');
     try {
       const channels = await (
         await fetch(`${base}/api/channel_options`, {
@@ -355,6 +363,7 @@ async function postsBench() {
 
 async function main() {
   console.log(`Channel Console benchmark — ${os.cpus().length} cores, ${mb(os.totalmem())} memory, ${new Date().toISOString()}`);
+  console.log(`database: ${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'}; media: ${process.env.BENCH_MEDIA_URL ?? 'local files'}`);
   bundleSizes();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);

@@ -105,22 +105,26 @@ pub trait PostStore: Send + Sync {
 
 /// The images the database knows, and the files that must go.
 ///
-/// Files are removed only by a sweep, and a sweep never removes a file that an upload has
-/// claimed: an upload claims its image (takes it off the sweep list and records it) before
-/// it writes the file, and a sweep holds the images it is removing until their files are
-/// gone. Whichever comes second waits for the first, on any number of servers.
+/// Files are removed only by a sweep, and a sweep never removes a file an upload is writing:
+/// an upload claims its image before it writes the file (taking it off the sweep list) and
+/// records it when the file is in place; a sweep skips claimed images and holds the ones it
+/// removes until their files are gone. Whichever comes second waits for the first, on any
+/// number of servers.
 #[async_trait]
 pub trait MediaIndex: Send + Sync {
-    /// Claims an image about to be stored (call before writing its file); again is fine.
-    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()>;
-    /// Gives up a claim whose file could not be written: the image is forgotten unless
-    /// something uses it, and whatever was written of its file is swept.
+    /// Claims an image whose file is about to be written.
+    async fn claim_media(&self, id: &MediaId) -> StoreResult<()>;
+    /// Records an image whose file is in place, and ends its claim.
+    async fn finish_media(&self, media: &StoredMedia) -> StoreResult<()>;
+    /// Ends a claim whose file could not be written: whatever was written of it is swept
+    /// unless the image is recorded.
     async fn release_media(&self, id: &MediaId) -> StoreResult<()>;
     /// The content type of a recorded image.
     async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>>;
     /// Removes the files of images orphaned before `orphaned_before` (only `only`, when
-    /// given) that nobody claimed since, and forgets them; at most 100 at a time. Returns
-    /// the images whose files were removed.
+    /// given) that are neither recorded nor claimed (a claim older than an hour is a crashed
+    /// upload's), and forgets them; at most 100 at a time. Returns the images whose files
+    /// were removed.
     async fn sweep_media(
         &self,
         only: Option<&[MediaId]>,
@@ -215,6 +219,10 @@ pub trait Health: Send + Sync {
     /// Whether the database answers.
     async fn ping(&self) -> StoreResult<()>;
 }
+
+/// How long an upload's claim protects its file: a claim older than this belongs to an
+/// upload that crashed.
+pub const CLAIM_LIFETIME_SECS: i64 = 3600;
 
 /// Everything storage offers: one engine implements every part.
 pub trait Database:

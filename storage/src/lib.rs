@@ -98,14 +98,15 @@ impl Storage {
     {
         let spooled = self.media.spool(chunks).await?;
         let media = spooled.media.clone();
-        self.db.claim_media(&media).await?;
+        self.db.claim_media(&media.id).await?;
         if let Err(error) = self.media.put(spooled).await {
-            // Nothing half-stored stays: the claim is given up and its name swept.
+            // Nothing half-stored stays: the claim is given up and what was written swept.
             if self.db.release_media(&media.id).await.is_ok() {
                 self.sweep_now(vec![media.id.clone()]).await;
             }
             return Err(UploadError::Store(StoreError::Io(error)));
         }
+        self.db.finish_media(&media).await?;
         Ok(media)
     }
 

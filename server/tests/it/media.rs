@@ -98,3 +98,25 @@ on_both! { async fn unknown_or_malformed_media_ids_are_404(pool: TestDb) {
         assert_eq!(app.get(&uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }}
+
+on_both! { async fn a_sweep_never_removes_a_file_an_upload_has_just_claimed(pool: TestDb) {
+    // Delete a channel (its photo becomes unused and is swept at once) while the same bytes
+    // are uploaded again, many times over: whenever the upload succeeds, its file is there.
+    let app = TestApp::new(pool).await;
+    for round in 0..12u8 {
+        let png = png(5, 5, 100 + round);
+        let first = app.upload(png.clone()).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let photo = first.json()["id"].as_str().unwrap().to_owned();
+        let reply = app.create(&format!("Round {round}"), "", &photo).await;
+        let id = reply.json()["id"].as_i64().unwrap().to_string();
+        let form = [("id", id.as_str())];
+        let (deleted, again) = tokio::join!(app.call("delete_channel", &form), app.upload(png.clone()));
+        assert_eq!(deleted.status, StatusCode::OK);
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert!(app.media_file_exists(&photo), "round {round}: the upload succeeded, so its file must be there");
+        let served = app.get(&format!("/media/{photo}")).await;
+        assert_eq!(served.status, StatusCode::OK, "round {round}");
+        assert_eq!(served.body, png);
+    }
+}}

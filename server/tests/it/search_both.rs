@@ -73,7 +73,7 @@ async fn fill(db: &Arc<dyn Database>, seed: u64) -> Vec<i64> {
         width: Some(1),
         height: Some(1),
     };
-    db.claim_media(&image).await.unwrap();
+    db.finish_media(&image).await.unwrap();
     let mut rng = Rng(seed);
     let mut posts = Vec::new();
     for n in 0..700 {

@@ -129,3 +129,9 @@ CREATE TABLE media_sweep (
     id          TEXT PRIMARY KEY,
     orphaned_at BIGINT NOT NULL
 );
+
+-- Uploads under way: their file is being written, so no sweep may remove it.
+CREATE TABLE media_claims (
+    id         TEXT PRIMARY KEY,
+    claimed_at BIGINT NOT NULL
+);

@@ -2,7 +2,7 @@
 
 use super::{audit, PgStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, media_id, ApiStore, MediaIndex};
+use crate::database::{key_hint, media_id, ApiStore, MediaIndex, CLAIM_LIFETIME_SECS};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
@@ -76,10 +76,24 @@ impl ApiStore for PgStore {
 
 #[async_trait]
 impl MediaIndex for PgStore {
-    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()> {
+    async fn claim_media(&self, id: &MediaId) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         // Waits for a sweep that holds this image until its files are gone.
-        sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(media.id.as_ref()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO media_claims (id, claimed_at) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at",
+        )
+        .bind(id.as_ref())
+        .bind(crate::clock::now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn finish_media(&self, media: &StoredMedia) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -92,13 +106,28 @@ impl MediaIndex for PgStore {
         .bind(crate::clock::now())
         .execute(&mut *tx)
         .await?;
+        for table in ["media_claims", "media_sweep"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+                .bind(media.id.as_ref())
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     async fn release_media(&self, id: &MediaId) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        super::channels::delete_if_orphaned(&mut tx, id.as_ref().to_owned()).await?;
+        sqlx::query("DELETE FROM media_claims WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO media_sweep (id, orphaned_at) SELECT $1, $2
+             WHERE NOT EXISTS (SELECT 1 FROM media WHERE id = $1)
+             ON CONFLICT (id) DO UPDATE SET orphaned_at = excluded.orphaned_at",
+        )
+        .bind(id.as_ref())
+        .bind(crate::clock::now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -123,10 +152,12 @@ impl MediaIndex for PgStore {
         let candidates: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM media_sweep s WHERE orphaned_at < $1 AND ($2::text[] IS NULL OR id = ANY($2))
                AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id)
+               AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = s.id AND c.claimed_at >= $3)
              ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
         )
         .bind(orphaned_before)
         .bind(&only)
+        .bind(crate::clock::now() - CLAIM_LIFETIME_SECS)
         .fetch_all(&mut *tx)
         .await?;
         let swept = candidates.into_iter().map(media_id).collect::<Result<Vec<_>, _>>()?;

@@ -67,20 +67,67 @@ fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
     Some((query.join(" & "), substrings))
 }
 
+/// How many of the newest posts a search reads through first, newest first, before it
+/// asks the index for the older matches: a common term fills a page from the newest posts
+/// at once, while a rare one is found through the index without reading every match of
+/// its parts.
+const RECENT_WINDOW: i64 = 20_000;
+
 pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT_POSTS);
-    if !filter.terms.is_empty() {
-        let Some((query, substrings)) = search_terms(&filter.terms) else {
-            return Ok(PostPage { posts: vec![], next_before: None });
-        };
-        q.push(" WHERE p.search_tokens @@ ").push_bind(query).push("::tsquery");
-        for substring in substrings {
-            q.push(" AND strpos(p.search_folded, ").push_bind(substring).push(") > 0");
-        }
+    let wanted = PostPage::PAGE_SIZE + 1;
+    let search = if filter.terms.is_empty() {
+        None
     } else {
-        q.push(" WHERE TRUE");
+        match search_terms(&filter.terms) {
+            Some(search) => Some(search),
+            None => return Ok(PostPage { posts: vec![], next_before: None }),
+        }
+    };
+    let mut rows = match &search {
+        None => page(store, filter, None, None, wanted).await?,
+        Some(search) => {
+            let below = filter.before.unwrap_or(i64::MAX);
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM posts WHERE id < $1")
+                .bind(below)
+                .fetch_one(&store.pool)
+                .await?;
+            let window_start = newest - RECENT_WINDOW + 1;
+            let mut rows = page(store, filter, Some(search), Some(window_start), wanted).await?;
+            if rows.len() < wanted && window_start > 1 {
+                let older = ValidFilter { before: Some(window_start), ..filter.clone() };
+                rows.extend(page(store, &older, Some(search), None, wanted - rows.len()).await?);
+            }
+            rows
+        }
+    };
+    let next_before = if rows.len() > PostPage::PAGE_SIZE {
+        rows.truncate(PostPage::PAGE_SIZE);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(PostPage { posts: assemble(store, rows).await?, next_before })
+}
+
+/// The newest `limit` live posts matching the filter (and `search`), at or above `from`.
+async fn page(
+    store: &PgStore,
+    filter: &ValidFilter,
+    search: Option<&(String, Vec<String>)>,
+    from: Option<i64>,
+    limit: usize,
+) -> StoreResult<Vec<PostRow>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT_POSTS);
+    q.push(" WHERE p.recalled_at IS NULL");
+    if let Some((query, substrings)) = search {
+        q.push(" AND p.search_tokens @@ ").push_bind(query.clone()).push("::tsquery");
+        for substring in substrings {
+            q.push(" AND strpos(p.search_folded, ").push_bind(substring.clone()).push(") > 0");
+        }
     }
-    q.push(" AND p.recalled_at IS NULL");
+    if let Some(from) = from {
+        q.push(" AND p.id >= ").push_bind(from);
+    }
     if let Some(before) = filter.before {
         q.push(" AND p.id < ").push_bind(before);
     }
@@ -96,16 +143,8 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
     if let Some(until) = filter.until {
         q.push(" AND p.created_at < ").push_bind(until);
     }
-    q.push(" ORDER BY p.id DESC LIMIT ").push_bind((PostPage::PAGE_SIZE + 1) as i64);
-
-    let mut rows = q.build_query_as::<PostRow>().fetch_all(&store.pool).await?;
-    let next_before = if rows.len() > PostPage::PAGE_SIZE {
-        rows.truncate(PostPage::PAGE_SIZE);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    Ok(PostPage { posts: assemble(store, rows).await?, next_before })
+    q.push(" ORDER BY p.id DESC LIMIT ").push_bind(limit as i64);
+    Ok(q.build_query_as::<PostRow>().fetch_all(&store.pool).await?)
 }
 
 /// Adds each post's images and links (two queries for the whole page).

@@ -2,7 +2,7 @@
 
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, media_id, ApiStore, MediaIndex};
+use crate::database::{key_hint, media_id, ApiStore, MediaIndex, CLAIM_LIFETIME_SECS};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
@@ -76,9 +76,24 @@ impl ApiStore for SqliteStore {
 
 #[async_trait]
 impl MediaIndex for SqliteStore {
-    async fn claim_media(&self, media: &StoredMedia) -> StoreResult<()> {
+    async fn claim_media(&self, id: &MediaId) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM media_sweep WHERE id = ?").bind(media.id.as_ref()).execute(&mut *tx).await?;
+        // Waits for a sweep that holds this image until its files are gone.
+        sqlx::query("DELETE FROM media_sweep WHERE id = ?").bind(id.as_ref()).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO media_claims (id, claimed_at) VALUES (?, ?)
+             ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at",
+        )
+        .bind(id.as_ref())
+        .bind(crate::clock::now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn finish_media(&self, media: &StoredMedia) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
              VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -91,13 +106,25 @@ impl MediaIndex for SqliteStore {
         .bind(crate::clock::now())
         .execute(&mut *tx)
         .await?;
+        for table in ["media_claims", "media_sweep"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(media.id.as_ref()).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     async fn release_media(&self, id: &MediaId) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        super::channels::delete_if_orphaned(&mut tx, id.as_ref().to_owned()).await?;
+        sqlx::query("DELETE FROM media_claims WHERE id = ?").bind(id.as_ref()).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO media_sweep (id, orphaned_at) SELECT ?, ?
+             WHERE NOT EXISTS (SELECT 1 FROM media WHERE id = ?)
+             ON CONFLICT (id) DO UPDATE SET orphaned_at = excluded.orphaned_at",
+        )
+        .bind(id.as_ref())
+        .bind(crate::clock::now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -117,20 +144,33 @@ impl MediaIndex for SqliteStore {
     ) -> StoreResult<Vec<MediaId>> {
         // The write lock is held while the files go: no claim can come in between.
         let mut tx = self.begin_write().await?;
-        let candidates: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM media_sweep s WHERE orphaned_at < ?
-               AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id) ORDER BY id LIMIT 100",
-        )
-        .bind(orphaned_before)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut swept = Vec::new();
-        for raw in candidates {
-            let id = media_id(raw)?;
-            if only.is_none_or(|wanted| wanted.contains(&id)) {
-                swept.push(id);
+        let claims_from = crate::clock::now() - CLAIM_LIFETIME_SECS;
+        let eligible = "SELECT id FROM media_sweep s WHERE orphaned_at < ?
+               AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id)
+               AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = s.id AND c.claimed_at >= ?)";
+        let candidates: Vec<String> = match only {
+            None => {
+                sqlx::query_scalar(&format!("{eligible} ORDER BY id LIMIT 100"))
+                    .bind(orphaned_before)
+                    .bind(claims_from)
+                    .fetch_all(&mut *tx)
+                    .await?
             }
-        }
+            Some(ids) => {
+                let mut found = Vec::new();
+                for id in ids {
+                    let one: Option<String> = sqlx::query_scalar(&format!("{eligible} AND id = ?"))
+                        .bind(orphaned_before)
+                        .bind(claims_from)
+                        .bind(id.as_ref())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    found.extend(one);
+                }
+                found
+            }
+        };
+        let swept = candidates.into_iter().map(media_id).collect::<Result<Vec<_>, _>>()?;
         files.remove_files(&swept).await?;
         for id in &swept {
             sqlx::query("DELETE FROM media_sweep WHERE id = ?").bind(id.as_ref()).execute(&mut *tx).await?;
