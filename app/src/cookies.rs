@@ -3,23 +3,35 @@
 //! working.
 
 pub const SESSION_COOKIE: &str = "console_session";
+/// The name over https: browsers accept a `__Host-` cookie only when it is Secure, for the
+/// whole site and for this host alone, so no subdomain or plain-http page can set or
+/// shadow it.
+pub const HOST_SESSION_COOKIE: &str = "__Host-console_session";
+
+fn name(secure: bool) -> &'static str {
+    if secure {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// The `Set-Cookie` value that stores a session token in the browser.
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{}", name(secure), if secure { "; Secure" } else { "" })
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
+    format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", name(secure), if secure { "; Secure" } else { "" })
 }
 
-/// The session token in a `Cookie` request header, if any.
+/// The session token in a `Cookie` request header, if any (under either name).
 pub fn token_from_cookies(header: &str) -> Option<&str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == SESSION_COOKIE || *name == HOST_SESSION_COOKIE)
         .map(|(_, value)| value)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -34,6 +46,8 @@ mod tests {
         let set = session_cookie(&token, false);
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"));
         assert!(session_cookie(&token, true).ends_with("; Secure"));
+        assert!(session_cookie(&token, true).starts_with("__Host-console_session="));
+        assert_eq!(token_from_cookies(&format!("{HOST_SESSION_COOKIE}={token}")), Some(token.as_str()));
         assert_eq!(token_from_cookies(&format!("x=1; {SESSION_COOKIE}={token}")), Some(token.as_str()));
         assert_eq!(token_from_cookies(&format!("{SESSION_COOKIE}=short")), None);
         assert_eq!(token_from_cookies("other=1"), None);

@@ -27,7 +27,9 @@ pub enum AppError {
     /// answer does not tell which operator names exist.
     #[error("The operator name or the password is wrong.")]
     WrongCredentials,
-    #[error("Too many failed sign-ins from this address. Try again in {retry_after_secs} seconds.")]
+    #[error(
+        "Too many failed attempts from this address or for this operator. Try again in {retry_after_secs} seconds."
+    )]
     TooManyAttempts { retry_after_secs: u64 },
     /// The request conflicts with what is stored (a name already taken, the last operator).
     #[error("{0}")]
@@ -35,6 +37,9 @@ pub enum AppError {
     /// The browser could not reach the server, or could not read its answer.
     #[error("Could not reach the server. Check the connection and try again. ({0})")]
     Network(String),
+    /// The server is too busy for this request right now (it was refused at once).
+    #[error("The server is busy; nothing was changed. Try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
     #[error("Something went wrong on the server; nothing was changed. Please try again.")]
     Unexpected,
 }
@@ -53,6 +58,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             // On the server this means the request body could not be read: the client's.
             AppError::BadRequest(_) | AppError::Network(_) => 400,
+            AppError::Busy { .. } => 503,
             AppError::Unexpected => 500,
         }
     }
@@ -151,6 +157,7 @@ mod from_storage {
                 AuthError::WrongCredentials => AppError::WrongCredentials,
                 AuthError::Throttled { retry_after_secs } => AppError::TooManyAttempts { retry_after_secs },
                 AuthError::Store(err) => err.into(),
+                AuthError::Busy => AppError::Busy { retry_after_secs: 1 },
                 err @ AuthError::Hashing(_) => fault(&err),
             }
         }

@@ -98,7 +98,11 @@ impl AccountFields {
     }
 
     pub fn parse_custom_string(raw: &str) -> Result<String, ValidationError> {
-        // Free-form data for the caller's programs: kept as given, not trimmed.
+        // Free-form data for the caller's programs: kept as given, not trimmed; only NUL,
+        // which no database text holds, is refused.
+        if raw.contains('\0') {
+            return Err(ValidationError::ControlCharacter { field: Field::CustomString });
+        }
         bytes::check_max(Field::CustomString, raw, Self::MAX_CUSTOM_STRING_BYTES)?;
         Ok(raw.to_owned())
     }

@@ -98,10 +98,11 @@ pub enum AuditAction {
     ApiKeyRotated,
     ApiAdminAdded,
     ApiAdminRemoved,
+    PasswordCheckFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -117,6 +118,7 @@ impl AuditAction {
         AuditAction::ApiKeyRotated,
         AuditAction::ApiAdminAdded,
         AuditAction::ApiAdminRemoved,
+        AuditAction::PasswordCheckFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +138,7 @@ impl AuditAction {
             AuditAction::ApiKeyRotated => "api_key_rotated",
             AuditAction::ApiAdminAdded => "api_admin_added",
             AuditAction::ApiAdminRemoved => "api_admin_removed",
+            AuditAction::PasswordCheckFailed => "password_check_failed",
         }
     }
 
@@ -161,6 +164,7 @@ impl AuditAction {
             AuditAction::ApiKeyRotated => "Made a new REST API key",
             AuditAction::ApiAdminAdded => "Added REST API administrator",
             AuditAction::ApiAdminRemoved => "Removed REST API administrator",
+            AuditAction::PasswordCheckFailed => "Wrong current password (changing password)",
         }
     }
 }

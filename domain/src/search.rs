@@ -10,10 +10,16 @@
 //!    window ([`word_windows`]), for the shorter terms a trigram index cannot answer (many
 //!    Korean and Chinese words are 2 characters long).
 
-/// The terms of a search box's text: whitespace-separated, quotes removed, empty ones
-/// dropped, at most 8 (a longer query is an accident or an attack, not a search).
+/// The terms of a search box's text: whitespace-separated, quotes and control characters
+/// (NUL included) removed, empty ones dropped, at most 8 (a longer query is an accident or
+/// an attack, not a search).
 pub fn terms(query: &str) -> Vec<String> {
-    query.split_whitespace().map(|t| t.replace('"', "")).filter(|t| !t.is_empty()).take(8).collect()
+    query
+        .split_whitespace()
+        .map(|t| t.chars().filter(|c| *c != '"' && !c.is_control()).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .collect()
 }
 
 /// Terms this long or longer are substrings for the trigram index; shorter ones go to the
@@ -134,6 +140,12 @@ mod tests {
 
     fn t(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_query() {
+        assert_eq!(terms("ab\u{0}c \u{7}\u{1b}[0m"), t(&["abc", "[0m"]));
+        assert_eq!(terms("\u{0}"), Vec::<String>::new());
     }
 
     #[test]

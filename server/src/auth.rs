@@ -55,7 +55,15 @@ pub async fn require_operator(
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client = crate::forwarded::client(peer, request.headers(), &network.trusted_proxies);
     request.extensions_mut().insert(client);
+    let mut response = gate(&state, &public, request, next).await;
+    if client.https {
+        // Reached over https (through a trusted proxy): browsers must never fall back.
+        response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
+}
 
+async fn gate(state: &AppState, public: &PublicPaths, mut request: Request, next: Next) -> Response {
     let token = request
         .headers()
         .get_all(header::COOKIE)
@@ -86,7 +94,18 @@ pub async fn require_operator(
         request.extensions_mut().insert(who);
         return next.run(request).await;
     }
-    if public.allows(request.method(), &path) {
+    if path != "/sign-in" && public.allows(request.method(), &path) {
+        // Files, images, the REST API: never a page. A miss under a public prefix answers a
+        // plain 404, not the app's page (no page HTML for anyone without a session).
+        let response = next.run(request).await;
+        let html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        return if html { (StatusCode::NOT_FOUND, "Not found\n").into_response() } else { response };
+    }
+    if path == "/sign-in" && matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
     let page = matches!(*request.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/");

@@ -20,7 +20,14 @@ use storage::{Engine, Storage};
 
 /// Opens the database (applying migrations) and the media files.
 pub async fn open_storage(config: &Config) -> Result<(Storage, Engine), Box<dyn std::error::Error>> {
+    let existed = tokio::fs::try_exists(&config.data_dir).await.unwrap_or(false);
     tokio::fs::create_dir_all(&config.data_dir).await?;
+    if !existed {
+        // A data directory the server makes is its user's alone: the database, images and
+        // temporary uploads are in it. (One an administrator made keeps its permissions.)
+        use std::os::unix::fs::PermissionsExt;
+        tokio::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700)).await?;
+    }
     let engine = Engine::connect(&config.database_url)
         .await
         .map_err(|e| format!("could not open the database {}: {e}", config.redacted_database_url()))?;

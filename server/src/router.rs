@@ -75,7 +75,25 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(axum::middleware::from_fn(refuse_dot_segments))
         .with_state(state)
+}
+
+/// Refuses a path with a `.` or `..` segment, written plainly or percent-encoded, before
+/// anything routes it: `/media/../settings` must not reach a page through a public prefix.
+async fn refuse_dot_segments(request: Request, next: Next) -> Response {
+    if has_dot_segment(request.uri().path()) {
+        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+    }
+    next.run(request).await
+}
+
+fn has_dot_segment(path: &str) -> bool {
+    // Percent-decoded (dots and slashes only, the ones that make a segment), then split on
+    // both kinds of slash.
+    let lower = path.to_ascii_lowercase();
+    let decoded = lower.replace("%2e", ".").replace("%2f", "/").replace("%5c", "/").replace('\\', "/");
+    decoded.split('/').any(|segment| segment == "." || segment == "..")
 }
 
 /// Refuses a state-changing request that a browser sent from another origin (a form or
@@ -118,7 +136,34 @@ async fn server_fn_status(response: Response) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status()).unwrap_or(parts.status);
+        if let AppError::TooManyAttempts { retry_after_secs } | AppError::Busy { retry_after_secs } = err {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_dot_segment;
+
+    #[test]
+    fn dot_segments_in_any_spelling() {
+        for bad in [
+            "/media/../settings",
+            "/pkg/%2e%2e/operators",
+            "/pkg/%2E%2e/x",
+            "/./channels",
+            "/a/..",
+            "/a%2f..%2fb",
+            "/a\\..\\b",
+            "/.%2e/x",
+        ] {
+            assert!(has_dot_segment(bad), "{bad}");
+        }
+        for ok in ["/channels", "/media/abc", "/pkg/channel-console.js", "/a..b/c", "/.well-known/x", "/posts?q=.."] {
+            assert!(!has_dot_segment(ok), "{ok}");
+        }
+    }
 }

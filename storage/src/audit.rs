@@ -20,8 +20,12 @@ impl Actor {
     /// Typed names are kept to a sane length in the log.
     const MAX_TRIED_NAME_CHARS: usize = 64;
 
+    /// Someone who typed `tried` as an operator name. Anonymous input reaches the log only
+    /// without control and bidirectional-override characters (which could forge or reorder
+    /// what an operator reads there), trimmed to a sane length.
     pub fn sign_in_attempt(tried: &str, address: Option<IpAddr>) -> Self {
-        let name = tried.trim().chars().take(Self::MAX_TRIED_NAME_CHARS).collect();
+        let name = tried.chars().filter(|c| !is_hidden_control(*c)).collect::<String>();
+        let name = name.trim().chars().take(Self::MAX_TRIED_NAME_CHARS).collect();
         Actor::SignInAttempt { name, address }
     }
 
@@ -45,6 +49,12 @@ impl Actor {
     }
 }
 
+/// Control characters and the invisible marks that change how text around them is shown.
+fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +67,7 @@ mod tests {
         assert_eq!(Actor::Api { identifier: "bot".into() }.label(), "api:bot");
         assert_eq!(Actor::ServerCommand.label(), "server");
         assert_eq!(Actor::sign_in_attempt(&"x".repeat(100), None).label().len(), 64);
+        let forged = Actor::sign_in_attempt("admin\u{202E}nimda\n2026-01-01 root\u{0}\u{2066}", None);
+        assert_eq!(forged.label(), "adminnimda2026-01-01 root");
     }
 }

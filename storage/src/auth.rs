@@ -77,17 +77,17 @@ impl Auth {
         password: &str,
         from: Option<IpAddr>,
     ) -> Result<(SignedIn, String), AuthError> {
-        if let Some(wait) = self.throttle.wait(from).await? {
+        if let Some(wait) = self.throttle.begin(from, name).await? {
             return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
         }
         let found = self.db.credentials(name.trim()).await?;
         let matches = self.hasher.verify(found.as_ref().map(|c| c.password_hash.clone()), password).await?;
         let Some(found) = found.filter(|_| matches) else {
-            self.throttle.failed(from).await?;
+            // Counted already, before the check.
             self.db.record(&Actor::sign_in_attempt(name, from), AuditAction::SignInFailed, "").await?;
             return Err(AuthError::WrongCredentials);
         };
-        self.throttle.succeeded(from).await?;
+        self.throttle.succeeded(from, name).await?;
         let token = random::hex_token::<32>();
         let token_hash = token_hash(&token);
         let now = clock::now();
@@ -170,6 +170,26 @@ impl Auth {
     pub async fn check_password(&self, operator_id: i64, password: &str) -> Result<bool, AuthError> {
         let hash = self.db.password_hash(operator_id).await?;
         self.hasher.verify(hash, password).await
+    }
+
+    /// The current-password check of a password change, under the sign-in throttle (per
+    /// address and per name) and in the audit log when it fails: a stolen session must not
+    /// become a way to guess the password.
+    pub async fn check_current_password(
+        &self,
+        who: &SignedIn,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<bool, AuthError> {
+        if let Some(wait) = self.throttle.begin(from, &who.name).await? {
+            return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
+        }
+        if self.check_password(who.operator_id, password).await? {
+            self.throttle.succeeded(from, &who.name).await?;
+            return Ok(true);
+        }
+        self.db.record(&who.actor(from), AuditAction::PasswordCheckFailed, &who.name).await?;
+        Ok(false)
     }
 
     /// Removes an operator (their sessions end with them); never the last one.

@@ -201,15 +201,23 @@ pub trait ApiStore: Send + Sync {
     async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()>;
 }
 
-/// Failed sign-ins, counted per key (a client address, an operator name) in the database,
-/// so that every server counts the same attempts.
+/// Password attempts, counted per key (a client address, an operator name) in the
+/// database, so that every server counts the same attempts.
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
-    /// The key's failures: how many, and when the last one was (Unix milliseconds).
-    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>>;
-    /// Counts one more failure at `now_ms`; a count whose last failure is older than
-    /// `forget_before_ms` starts again from one (and such stale rows are swept).
-    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()>;
+    /// Counts an attempt at `now_ms` under every key, before its password is checked,
+    /// unless `wait` (given a key's count so far and the milliseconds since its last
+    /// attempt) says one of them must still wait: then nothing is counted and the longest
+    /// wait is returned. Atomic: attempts racing on any number of servers are counted one
+    /// by one. Counts whose last attempt is older than `forget_before_ms` start again.
+    async fn begin_attempt(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
+    ) -> StoreResult<Option<std::time::Duration>>;
+    /// Forgets a key's attempts (its owner got the password right).
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }
 

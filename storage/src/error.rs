@@ -106,6 +106,9 @@ pub enum AuthError {
     Throttled { retry_after_secs: u64 },
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Too many passwords are being checked at once: try again in a moment.
+    #[error("too many password checks at once")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -45,6 +45,7 @@ impl Engine {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres(postgres::PgStore::connect(url).await?))
         } else if url.starts_with("sqlite:") {
+            sqlite::create_private(url)?;
             Ok(Engine::Sqlite(sqlite::SqliteStore::connect(url).await?))
         } else {
             Err(sqlx::Error::Configuration(

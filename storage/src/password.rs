@@ -31,6 +31,9 @@ impl std::fmt::Debug for StoredHash {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Hashes waiting for a permit. Past `MAX_WAITING`, a request is refused at once
+    /// (503): a burst of attempts must not delay every operator's sign-in for long.
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
     /// Verified when the operator name is unknown, so that a wrong name takes as long as a
     /// wrong password.
     decoy: Arc<str>,
@@ -39,11 +42,29 @@ pub struct Hasher {
 impl Hasher {
     pub fn new() -> Result<Self, AuthError> {
         let decoy = hash_now(&random::hex_token::<32>())?;
-        Ok(Self { permits: Arc::new(Semaphore::new(2)), decoy: decoy.0.into() })
+        Ok(Self { permits: Arc::new(Semaphore::new(Self::AT_ONCE)), waiting: Arc::default(), decoy: decoy.0.into() })
+    }
+
+    const AT_ONCE: usize = 2;
+    const MAX_WAITING: usize = 8;
+
+    /// A permit to hash now, or after the few already waiting; `Busy` when the queue is full.
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AuthError> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= Self::MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AuthError::Busy);
+        }
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(|e| AuthError::Hashing(e.to_string()))
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<StoredHash, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
+        let _permit = self.permit().await?;
         let password = password.as_ref().to_owned();
         tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| AuthError::Hashing(e.to_string()))?
     }
@@ -51,7 +72,7 @@ impl Hasher {
     /// Whether `password` matches `hash`; with no hash (no such operator) the decoy is
     /// checked, and the answer is no.
     pub async fn verify(&self, hash: Option<String>, password: &str) -> Result<bool, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
+        let _permit = self.permit().await?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy.to_string());
         let password = password.to_owned();

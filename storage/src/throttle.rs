@@ -33,35 +33,42 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
+/// The key an operator name is counted under (names compare without regard to case).
+pub fn name_key(name: &str) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    format!("name:{}", name.trim().to_lowercase())
+}
+
 impl Throttle {
     pub fn new(db: Arc<dyn Database>) -> Self {
         Self { db }
     }
 
-    /// How long `from` must still wait before its next attempt is checked, if at all.
-    pub async fn wait(&self, from: Option<IpAddr>) -> StoreResult<Option<Duration>> {
-        let found = self.db.failures(&address_key(from)).await?;
-        Ok(found.and_then(|(count, last_at_ms)| {
-            let since = Duration::from_millis(now_ms().saturating_sub(last_at_ms).max(0) as u64);
-            Failures { count, since }.wait()
-        }))
-    }
-
-    pub async fn failed(&self, from: Option<IpAddr>) -> StoreResult<()> {
+    /// Counts an attempt from `from` at the operator `name` before its password is
+    /// checked, or says how long to wait when the address or the name has failed too often
+    /// lately (then nothing is checked and nothing counted). So at most a few passwords
+    /// are ever checked per address or name in a window, however many arrive at once.
+    pub async fn begin(&self, from: Option<IpAddr>, name: &str) -> StoreResult<Option<Duration>> {
         let now = now_ms();
         let forget_before = now - Failures::FORGET_AFTER.as_millis() as i64;
-        self.db.count_failure(&address_key(from), now, forget_before).await
+        let keys = [address_key(from), name_key(name)];
+        let wait =
+            |count: u32, since_ms: i64| Failures { count, since: Duration::from_millis(since_ms.max(0) as u64) }.wait();
+        self.db.begin_attempt(&keys, now, forget_before, &wait).await
     }
 
-    /// A success clears the address's count.
-    pub async fn succeeded(&self, from: Option<IpAddr>) -> StoreResult<()> {
-        self.db.clear_failures(&address_key(from)).await
+    /// The password was right: the attempt is undone, and the address's and the name's
+    /// earlier failures are forgiven.
+    pub async fn succeeded(&self, from: Option<IpAddr>, name: &str) -> StoreResult<()> {
+        self.db.clear_failures(&address_key(from)).await?;
+        self.db.clear_failures(&name_key(name)).await
     }
 }
 
-/// Failed sign-ins from one address. The first few are free (typos happen); after that
-/// each attempt must wait twice as long as the one before, up to five minutes. Refusing
-/// early (429) instead of sleeping means a guesser cannot run attempts in parallel.
+/// Attempts from one address (or at one name) not followed by a success. The first few are
+/// free (typos happen); after that each attempt must wait twice as long as the one before,
+/// up to five minutes. Refusing early (429) instead of sleeping means a guesser cannot run
+/// attempts in parallel.
 struct Failures {
     count: u32,
     /// Time since the last failure.

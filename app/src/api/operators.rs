@@ -47,7 +47,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
     let state = AppState::from_context()?;
     let who = signed_in()?;
     let new = NewPassword::parse(Field::NewPassword, &new)?;
-    if !state.auth.check_password(who.operator_id, &current).await? {
+    if !state.auth.check_current_password(&who, &current, crate::context::client_addr()).await? {
         return Err(ValidationError::Mismatch { field: Field::CurrentPassword }.into());
     }
     let keep = Some(who.token_hash.as_str());

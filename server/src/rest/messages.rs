@@ -67,6 +67,9 @@ impl Call<'_> {
             None => random::u32() as i64,
         };
         let custom = request.cloud_custom_data.unwrap_or_default();
+        if custom.contains('\0') {
+            return Err(invalid("CloudCustomData must not contain NUL characters"));
+        }
         if custom.len() > MAX_CUSTOM_DATA_BYTES {
             return Err(invalid(format!(
                 "CloudCustomData is {} bytes; the limit is {MAX_CUSTOM_DATA_BYTES} bytes",
@@ -188,6 +191,9 @@ impl Call<'_> {
             return Err(invalid(format!("MsgKeyList has {} keys; the limit is {MAX_RECALL_KEYS}", keys.len())));
         }
         let reason = request.reason.as_deref().unwrap_or_default();
+        if reason.contains('\0') {
+            return Err(invalid("Reason must not contain NUL characters"));
+        }
         if reason.len() > MAX_REASON_BYTES {
             return Err(invalid(format!("Reason is {} bytes; the limit is {MAX_REASON_BYTES} bytes", reason.len())));
         }

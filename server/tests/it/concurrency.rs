@@ -81,3 +81,26 @@ async fn servers_starting_together_make_one_first_operator(pool: TestDb) {
     assert!(servers[3].sign_in("admin", &printed[0], None).await.is_ok());
 }
 }
+
+on_both! {
+async fn a_burst_of_wrong_passwords_is_checked_five_times_at_most(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let attempt = || {
+        app.send_anonymous(
+            Request::post("/api/sign_in")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("operator={}&password=guess&next=%2F", crate::common::OPERATOR)))
+                .unwrap(),
+        )
+    };
+    let replies = join_all((0..30).map(|_| attempt())).await;
+    let checked = replies.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS || r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert_eq!((checked, refused), (5, 25), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert!(replies.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).all(|r| r.headers.contains_key(header::RETRY_AFTER)));
+    assert_eq!(count(&app, "SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'").await, 5);
+}
+}

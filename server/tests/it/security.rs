@@ -1,4 +1,4 @@
-//! Headers and origin checks, over HTTP against a real SQLite database.
+//! Headers, origin checks and hostile requests, over HTTP, on both engines.
 
 use crate::common::on_both;
 use crate::common::TestApp;
@@ -59,3 +59,114 @@ on_both! { async fn pages_carry_a_nonce_based_content_security_policy(pool: Test
     let b = app.get("/channels").await.headers[header::CONTENT_SECURITY_POLICY].clone();
     assert_ne!(a, b);
 }}
+
+on_both! { async fn paths_with_dot_segments_are_refused_before_routing(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    for path in ["/media/../settings", "/pkg/%2e%2e/operators", "/pkg/%2E%2e/settings", "/media/..%2foperators", "/./channels"] {
+        for reply in [app.get(path).await, app.send_anonymous(Request::get(path).body(Body::empty()).unwrap()).await] {
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+            let body = String::from_utf8_lossy(&reply.body);
+            assert!(!body.contains("<html") && !body.contains("Settings"), "{path}: {body}");
+        }
+    }
+}}
+
+on_both! { async fn no_page_html_without_a_session_but_the_sign_in_page(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    for path in ["/pkg/missing.js", "/media/nothing-here", "/favicon-missing.svg", "/media/x/y/z"] {
+        let reply = app.send_anonymous(Request::get(path).body(Body::empty()).unwrap()).await;
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(!body.contains("<html") && !body.contains("<nav"), "{path}: {} {body}", reply.status);
+    }
+    let sign_in = app.send_anonymous(Request::get("/sign-in").body(Body::empty()).unwrap()).await;
+    assert_eq!(sign_in.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&sign_in.body).contains("Sign in"));
+}}
+
+on_both! { async fn odd_search_terms_never_answer_a_fault(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("Odd").await;
+    let draft = serde_json::json!({"channel_id": channel, "kind": "TextOnly", "text": "NEAR body: \"quoted\" * ^ a-b 서울", "images": [], "links": []});
+    let published = app.call_json("publish_post", serde_json::json!({"draft": draft, "request_id": "odd"})).await;
+    assert_eq!(published.status, StatusCode::OK);
+    let long = "가".repeat(10_000);
+    let odd = [
+        "\u{0}", "a\u{0}b", "\"", "\"\"\"", "'", "''", "NEAR", "NEAR(a b)", "a NEAR b", "*", "a*", "**", "^", "^a",
+        "body:x", "{body}: x", "-", "--", "OR", "AND", "NOT", "(", ")", "()", "\\", "%", "_", "%_%", ":", "' OR 1=1 --",
+        "\u{202E}", "\u{7f}", "😀", "a\tb\nc", &long,
+    ];
+    for q in odd {
+        let reply = app.call_json("list_posts", serde_json::json!({"filter": {"q": q}})).await;
+        assert!(reply.status.is_success() || reply.status.is_client_error(), "{q:?}: {}", reply.status);
+    }
+    // A lone surrogate is not JSON text: refused as a bad request, not a fault.
+    let reply = app
+        .send(
+            Request::post("/api/list_posts")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"filter": {"q": "\ud800"}}"#))
+                .unwrap(),
+        )
+        .await;
+    assert!(reply.status.is_client_error(), "{}", reply.status);
+    let found = app.call_json("list_posts", serde_json::json!({"filter": {"q": "NEAR \"quoted\""}})).await;
+    assert_eq!(found.json()["posts"].as_array().unwrap().len(), 1, "quotes are dropped, NEAR is a word");
+}}
+
+on_both! { async fn a_typed_name_reaches_the_audit_log_without_hidden_characters(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let body = format!("operator={}&password=wrong+password&next=%2F", "ad%E2%80%AEmin%0A2026%00");
+    let reply = app
+        .send_anonymous(
+            Request::post("/api/sign_in")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let logged: String = sqlx::query_scalar("SELECT operator FROM audit_log WHERE action = 'sign_in_failed'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, "admin2026");
+}}
+
+on_both! { async fn over_https_the_cookie_is_host_only_and_hsts_is_sent(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let network = server::router::Network {
+        trusted_proxies: server::forwarded::TrustedProxies::parse("127.0.0.1").unwrap(),
+        public_origin: None,
+    };
+    let router = server::router::router_with(app.state.clone(), network);
+    let mut request = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-for", "203.0.113.7")
+        .body(Body::from(format!("operator={}&password={}&next=%2F", crate::common::OPERATOR, crate::common::PASSWORD.replace(' ', "+"))))
+        .unwrap();
+    let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    let reply = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let cookie = reply.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-console_session=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert_eq!(reply.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+    let address: String = sqlx::query_scalar("SELECT address FROM audit_log WHERE action = 'sign_in'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(address, "203.0.113.7", "the client behind the trusted proxy");
+}}
+
+#[tokio::test]
+async fn a_new_data_directory_and_database_are_the_servers_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("console-perms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = ["--data-dir".to_owned(), dir.display().to_string()];
+    let config = server::config::from_args_and_env(args, |_| None, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let (_storage, engine) = server::open_storage(&config).await.unwrap();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("console.db")), 0o600);
+    engine.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,9 @@ impl ApiStore for PgStore {
     }
 
     async fn is_api_admin(&self, identifier: &str) -> StoreResult<bool> {
+        if identifier.contains('\0') {
+            return Ok(false);
+        }
         let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM api_admins WHERE identifier = $1")
             .bind(identifier)
             .fetch_optional(&self.pool)
@@ -62,6 +65,9 @@ impl ApiStore for PgStore {
     }
 
     async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()> {
+        if identifier.contains('\0') {
+            return Err(StoreError::NotFound(Missing::ApiAdmin(identifier.replace('\0', ""))));
+        }
         let mut tx = self.pool.begin().await?;
         let removed =
             sqlx::query("DELETE FROM api_admins WHERE identifier = $1").bind(identifier).execute(&mut *tx).await?;
@@ -78,6 +84,12 @@ impl ApiStore for PgStore {
 impl MediaIndex for PgStore {
     async fn claim_media(&self, id: &MediaId) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        // The image's lock, shared with sweeps: a sweep removing its files holds it until they
+        // are gone, and a sweep that comes later sees this claim.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(id.as_ref())
+            .execute(&mut *tx)
+            .await?;
         // Waits for a sweep that holds this image until its files are gone.
         sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
         sqlx::query(
@@ -146,20 +158,37 @@ impl MediaIndex for PgStore {
         files: &MediaStore,
     ) -> StoreResult<Vec<MediaId>> {
         let only: Option<Vec<String>> = only.map(|ids| ids.iter().map(|id| id.as_ref().to_owned()).collect());
-        let mut tx = self.pool.begin().await?;
-        // Held until the files are gone; a claim of one of them waits, and other sweeps
-        // skip them.
-        let candidates: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM media_sweep s WHERE orphaned_at < $1 AND ($2::text[] IS NULL OR id = ANY($2))
+        let claims_from = crate::clock::now() - CLAIM_LIFETIME_SECS;
+        let eligible = "SELECT id FROM media_sweep s WHERE orphaned_at < $1 AND ($2::text[] IS NULL OR id = ANY($2))
                AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = s.id)
-               AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = s.id AND c.claimed_at >= $3)
-             ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(orphaned_before)
-        .bind(&only)
-        .bind(crate::clock::now() - CLAIM_LIFETIME_SECS)
-        .fetch_all(&mut *tx)
-        .await?;
+               AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = s.id AND c.claimed_at >= $3)";
+        let mut tx = self.pool.begin().await?;
+        let seen: Vec<String> = sqlx::query_scalar(&format!("{eligible} ORDER BY id LIMIT 100"))
+            .bind(orphaned_before)
+            .bind(&only)
+            .bind(claims_from)
+            .fetch_all(&mut *tx)
+            .await?;
+        // Each image under its lock (skipped when a claim holds it), and checked again once
+        // locked: a claim that committed meanwhile is seen now.
+        let mut candidates = Vec::new();
+        for id in seen {
+            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !locked {
+                continue;
+            }
+            let still: Option<String> = sqlx::query_scalar(&format!("{eligible} AND id = $4"))
+                .bind(orphaned_before)
+                .bind(&only)
+                .bind(claims_from)
+                .bind(&id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            candidates.extend(still);
+        }
         let swept = candidates.into_iter().map(media_id).collect::<Result<Vec<_>, _>>()?;
         files.remove_files(&swept).await?;
         let ids: Vec<&str> = swept.iter().map(|id| id.as_ref()).collect();

@@ -233,6 +233,9 @@ impl ChannelStore for PgStore {
     }
 
     async fn account(&self, account_id: &str) -> StoreResult<Option<AccountRow>> {
+        if account_id.contains('\0') {
+            return Ok(None);
+        }
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,

@@ -28,6 +28,10 @@ impl OperatorStore for PgStore {
     }
 
     async fn credentials(&self, name: &str) -> StoreResult<Option<Credentials>> {
+        // PostgreSQL text cannot hold NUL: no stored name has one.
+        if name.contains('\0') {
+            return Ok(None);
+        }
         let row: Option<(i64, String, String)> =
             sqlx::query_as("SELECT id, name, password_hash FROM operators WHERE lower(name) = lower($1)")
                 .bind(name)
@@ -44,6 +48,9 @@ impl OperatorStore for PgStore {
     }
 
     async fn operator_id(&self, name: &str) -> StoreResult<Option<i64>> {
+        if name.contains('\0') {
+            return Ok(None);
+        }
         Ok(sqlx::query_scalar("SELECT id FROM operators WHERE lower(name) = lower($1)")
             .bind(name)
             .fetch_optional(&self.pool)

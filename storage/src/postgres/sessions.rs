@@ -107,32 +107,58 @@ impl AuditStore for PgStore {
 
 #[async_trait]
 impl ThrottleStore for PgStore {
-    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>> {
-        let row: Option<(i32, i64)> = sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
+    async fn begin_attempt(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
+    ) -> StoreResult<Option<std::time::Duration>> {
+        let mut tx = self.pool.begin().await?;
+        // Every key's row exists and is locked (in one order, so two attempts cannot
+        // deadlock) before it is read: concurrent attempts are counted one after another.
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort();
+        for key in &sorted {
+            sqlx::query(
+                "INSERT INTO sign_in_failures (key, count, last_at_ms) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key.as_str())
+            .bind(now_ms)
+            .execute(&mut *tx)
             .await?;
-        Ok(row.map(|(count, last)| (u32::try_from(count).unwrap_or(0), last)))
-    }
-
-    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()> {
-        // One statement: concurrent failures on several servers all count.
-        sqlx::query(
-            "INSERT INTO sign_in_failures AS f (key, count, last_at_ms) VALUES ($1, 1, $2)
-             ON CONFLICT (key) DO UPDATE SET
-                 count = CASE WHEN f.last_at_ms < $3 THEN 1 ELSE f.count + 1 END,
-                 last_at_ms = excluded.last_at_ms",
-        )
-        .bind(key)
-        .bind(now_ms)
-        .bind(forget_before_ms)
-        .execute(&self.pool)
-        .await?;
+        }
+        let mut longest = None;
+        for key in &sorted {
+            let (count, last): (i32, i64) =
+                sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = $1 FOR UPDATE")
+                    .bind(key.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let count = if last < forget_before_ms { 0 } else { u32::try_from(count).unwrap_or(0) };
+            longest = longest.max(wait(count, now_ms - last));
+        }
+        if longest.is_some() {
+            tx.rollback().await?;
+            return Ok(longest);
+        }
+        for key in &sorted {
+            sqlx::query(
+                "UPDATE sign_in_failures SET count = CASE WHEN last_at_ms < $2 THEN 1 ELSE count + 1 END, last_at_ms = $3
+                 WHERE key = $1",
+            )
+            .bind(key.as_str())
+            .bind(forget_before_ms)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE last_at_ms < $1")
             .bind(forget_before_ms)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(None)
     }
 
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {

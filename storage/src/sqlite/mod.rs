@@ -83,6 +83,24 @@ impl SqliteStore {
     }
 }
 
+/// Creates the database file, readable and writable by the server's user only, before
+/// SQLite opens it (its `-wal` and `-shm` files then get the same permissions).
+pub fn create_private(url: &str) -> Result<(), sqlx::Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map(drop).or_else(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Ok(())
+        } else {
+            Err(sqlx::Error::Io(e))
+        }
+    })
+}
+
 /// Records an action inside the transaction that makes it: both are stored, or neither.
 async fn audit(
     tx: &mut Transaction<'_, Sqlite>,

@@ -8,7 +8,7 @@
 use super::SqliteStore;
 use crate::error::{StoreError, StoreResult};
 use domain::post::ValidFilter;
-use domain::search::{split_terms, word_windows};
+use domain::search::{split_terms, word_windows, words};
 use domain::{Post, PostImage, PostLink, PostPage, PostType};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::HashMap;
@@ -44,6 +44,11 @@ fn phrase(term: &str) -> String {
 
 pub(super) async fn list(store: &SqliteStore, filter: &ValidFilter) -> StoreResult<PostPage> {
     let (long, short) = split_terms(&filter.terms);
+    // A short term of punctuation alone is no word: it matches nothing (and an empty FTS5
+    // phrase would be a syntax error).
+    if short.iter().any(|t| words(t).is_empty()) {
+        return Ok(PostPage { posts: vec![], next_before: None });
+    }
     let trigram_query = (!long.is_empty()).then(|| long.iter().map(|t| phrase(t)).collect::<Vec<_>>().join(" "));
     let words_query = (!short.is_empty())
         .then(|| short.iter().map(|t| format!("{}*", phrase(&word_windows(t)))).collect::<Vec<_>>().join(" "));

@@ -109,30 +109,45 @@ impl AuditStore for SqliteStore {
 
 #[async_trait]
 impl ThrottleStore for SqliteStore {
-    async fn failures(&self, key: &str) -> StoreResult<Option<(u32, i64)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|(count, last)| (u32::try_from(count).unwrap_or(u32::MAX), last)))
-    }
-
-    async fn count_failure(&self, key: &str, now_ms: i64, forget_before_ms: i64) -> StoreResult<()> {
+    async fn begin_attempt(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
+    ) -> StoreResult<Option<std::time::Duration>> {
+        // The write lock makes reading and counting one step.
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE last_at_ms < ?")
             .bind(forget_before_ms)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO sign_in_failures (key, count, last_at_ms) VALUES (?, 1, ?)
-             ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at_ms = excluded.last_at_ms",
-        )
-        .bind(key)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
+        let mut longest = None;
+        for key in keys {
+            let row: Option<(i64, i64)> =
+                sqlx::query_as("SELECT count, last_at_ms FROM sign_in_failures WHERE key = ?")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((count, last)) = row {
+                longest = longest.max(wait(u32::try_from(count).unwrap_or(u32::MAX), now_ms - last));
+            }
+        }
+        if longest.is_some() {
+            return Ok(longest);
+        }
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO sign_in_failures (key, count, last_at_ms) VALUES (?, 1, ?)
+                 ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at_ms = excluded.last_at_ms",
+            )
+            .bind(key)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(None)
     }
 
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {

@@ -30,6 +30,7 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub auth: Auth,
     pub storage: Storage,
+    pub state: app::context::AppState,
     /// The signed-in test operator.
     pub operator_id: i64,
     /// The `Cookie` header of the signed-in test operator, sent with every request unless
@@ -71,7 +72,8 @@ impl TestApp {
         // Every test starts with an empty audit log: setting up is not what it tests.
         sqlx::query("DELETE FROM audit_log").execute(&db.any).await.unwrap();
         Self {
-            router: server::router::router(state),
+            router: server::router::router(state.clone()),
+            state,
             pool: db.any.clone(),
             data_dir: db.data_dir.clone(),
             db,
