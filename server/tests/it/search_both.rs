@@ -131,7 +131,13 @@ async fn all_pages(db: &Arc<dyn Database>, mut filter: PostFilter) -> Vec<i64> {
 #[tokio::test]
 async fn both_engines_find_the_same_posts_in_the_same_order() {
     let (sqlite, postgres) = (TestDb::sqlite().await, TestDb::postgres().await);
-    let (sqlite, postgres) = (sqlite.engine.database(), postgres.engine.database());
+    // A window of 40 posts: page after page, searches on PostgreSQL go through the recent
+    // window, the index and the reading of older posts.
+    let postgres: Arc<dyn Database> = match &postgres.engine {
+        storage::Engine::Postgres(store) => Arc::new(store.clone().with_search_window(40)),
+        storage::Engine::Sqlite(_) => unreachable!("TestDb::postgres is PostgreSQL"),
+    };
+    let sqlite = sqlite.engine.database();
     let channels = fill(&sqlite, 0x5EED).await;
     assert_eq!(fill(&postgres, 0x5EED).await, channels, "the same channel ids");
 

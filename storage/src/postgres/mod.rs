@@ -23,6 +23,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/post
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// How many of the newest posts a search reads first (see `post_list`).
+    search_window: i64,
 }
 
 impl PgStore {
@@ -36,12 +38,19 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, search_window: post_list::RECENT_WINDOW }
+    }
+
+    /// A store whose searches read only the newest `posts` first: a test's small corpus
+    /// then goes through every way a search is answered.
+    pub fn with_search_window(mut self, posts: i64) -> Self {
+        self.search_window = posts.max(1);
+        self
     }
 
     pub fn pool(&self) -> &PgPool {

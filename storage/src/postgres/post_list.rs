@@ -69,9 +69,9 @@ fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
 
 /// How many of the newest posts a search reads through first, newest first, before it
 /// asks the index for the older matches: a common term fills a page from the newest posts
-/// at once, while a rare one is found through the index without reading every match of
-/// its parts.
-const RECENT_WINDOW: i64 = 20_000;
+/// at once (a few hundred checked), while a rare one is found through the index without
+/// reading every match of its parts.
+pub(super) const RECENT_WINDOW: i64 = 3_000;
 
 pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
     let wanted = PostPage::PAGE_SIZE + 1;
@@ -91,11 +91,11 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
                 .bind(below)
                 .fetch_one(&store.pool)
                 .await?;
-            let window_start = newest - RECENT_WINDOW + 1;
+            let window_start = newest - store.search_window + 1;
             let mut rows = page(store, filter, Some(search), Some(window_start), wanted).await?;
             if rows.len() < wanted && window_start > 1 {
                 let older = ValidFilter { before: Some(window_start), ..filter.clone() };
-                rows.extend(page(store, &older, Some(search), None, wanted - rows.len()).await?);
+                rows.extend(older_matches(store, &older, search, wanted - rows.len()).await?);
             }
             rows
         }
@@ -109,7 +109,44 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
     Ok(PostPage { posts: assemble(store, rows).await?, next_before })
 }
 
+/// How long the index may take for the older matches before the search reads the older
+/// posts newest first instead.
+const INDEX_BUDGET_MS: u32 = 15;
+
+/// The older matches: through the index, which answers a rare term at once; when that
+/// takes longer than its budget (a term whose every trigram is common, whose posting
+/// lists the index would intersect in full), by reading older posts newest first, which
+/// finds a page of such a term after a few hundred posts.
+async fn older_matches(
+    store: &PgStore,
+    filter: &ValidFilter,
+    search: &(String, Vec<String>),
+    limit: usize,
+) -> StoreResult<Vec<PostRow>> {
+    let mut tx = store.pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL statement_timeout = {INDEX_BUDGET_MS}")).execute(&mut *tx).await?;
+    match page_in(&mut tx, filter, Some(search), None, limit).await {
+        Ok(rows) => {
+            tx.commit().await?;
+            Ok(rows)
+        }
+        Err(StoreError::Database(err))
+            if err.as_database_error().and_then(|d| d.code()).as_deref() == Some("57014") =>
+        {
+            tx.rollback().await?;
+            page(store, filter, Some(search), Some(0), limit).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// The newest `limit` live posts matching the filter (and `search`), at or above `from`.
+///
+/// With `from` (the recent window), the posts are read newest first by id and the search
+/// is checked on each: `OFFSET 0` keeps the planner from answering the window through the
+/// search index instead, which for a common term means intersecting posting lists of
+/// hundreds of thousands of posts (its estimates for trigrams, which always come together,
+/// are far too low). Without `from`, the planner chooses, and takes the index.
 async fn page(
     store: &PgStore,
     filter: &ValidFilter,
@@ -117,34 +154,60 @@ async fn page(
     from: Option<i64>,
     limit: usize,
 ) -> StoreResult<Vec<PostRow>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT_POSTS);
-    q.push(" WHERE p.recalled_at IS NULL");
-    if let Some((query, substrings)) = search {
-        q.push(" AND p.search_tokens @@ ").push_bind(query.clone()).push("::tsquery");
-        for substring in substrings {
-            q.push(" AND strpos(p.search_folded, ").push_bind(substring.clone()).push(") > 0");
+    let mut connection = store.pool.acquire().await?;
+    page_in(&mut connection, filter, search, from, limit).await
+}
+
+async fn page_in(
+    connection: &mut sqlx::PgConnection,
+    filter: &ValidFilter,
+    search: Option<&(String, Vec<String>)>,
+    from: Option<i64>,
+    limit: usize,
+) -> StoreResult<Vec<PostRow>> {
+    // The channel is joined to the page only, so that the page itself can stop early.
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, ");
+    q.push("p.kind, p.text, p.created_at FROM (SELECT id, channel_id, kind, text, created_at FROM ");
+    match from {
+        Some(from) => {
+            q.push("(SELECT * FROM posts WHERE id >= ").push_bind(from);
+            if let Some(before) = filter.before {
+                q.push(" AND id < ").push_bind(before);
+            }
+            q.push(" ORDER BY id DESC OFFSET 0) w");
+        }
+        None => {
+            q.push("posts");
         }
     }
-    if let Some(from) = from {
-        q.push(" AND p.id >= ").push_bind(from);
+    q.push(" WHERE recalled_at IS NULL");
+    if let Some((query, substrings)) = search {
+        // The substrings first: checked on a row, they are cheaper than the token match and
+        // reject most rows of a rare term.
+        for substring in substrings {
+            q.push(" AND strpos(search_folded, ").push_bind(substring.clone()).push(") > 0");
+        }
+        q.push(" AND search_tokens @@ ").push_bind(query.clone()).push("::tsquery");
     }
     if let Some(before) = filter.before {
-        q.push(" AND p.id < ").push_bind(before);
+        q.push(" AND id < ").push_bind(before);
     }
     if let Some(channel) = filter.channel_id {
-        q.push(" AND p.channel_id = ").push_bind(channel);
+        q.push(" AND channel_id = ").push_bind(channel);
     }
     if let Some(kind) = filter.kind {
-        q.push(" AND p.kind = ").push_bind(kind.code());
+        q.push(" AND kind = ").push_bind(kind.code());
     }
     if let Some(from) = filter.from {
-        q.push(" AND p.created_at >= ").push_bind(from);
+        q.push(" AND created_at >= ").push_bind(from);
     }
     if let Some(until) = filter.until {
-        q.push(" AND p.created_at < ").push_bind(until);
+        q.push(" AND created_at < ").push_bind(until);
     }
-    q.push(" ORDER BY p.id DESC LIMIT ").push_bind(limit as i64);
-    Ok(q.build_query_as::<PostRow>().fetch_all(&store.pool).await?)
+    q.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64);
+    q.push(") p JOIN channels c ON c.id = p.channel_id ORDER BY p.id DESC");
+    Ok(q.build_query_as::<PostRow>().fetch_all(&mut *connection).await?)
 }
 
 /// Adds each post's images and links (two queries for the whole page).

@@ -1,7 +1,6 @@
 //! Posts on PostgreSQL: publishing (with images, links and search tokens in one
 //! transaction), REST messages and recall.
 
-use super::channels::require_media;
 use super::{audit, PgStore};
 use crate::audit::Actor;
 use crate::database::{media_id, PostStore, Published};
@@ -25,11 +24,14 @@ fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
 }
 
 /// What the search index holds of a post: its trigrams ("t…") and words ("w…") as lexemes,
-/// and its case-folded text to confirm a long term as a substring.
+/// and its case-folded text to confirm a long term as a substring. Trigrams across
+/// white space are left out: a term never holds white space, so no query asks for them
+/// (and each lexeme costs every publish an index insertion).
 pub(super) fn search_row(body: &str) -> (Vec<String>, String) {
     let folded = fold(body);
     let lexemes: BTreeSet<String> = trigrams(&folded)
         .into_iter()
+        .filter(|t| !t.chars().any(char::is_whitespace))
         .map(|t| format!("t{t}"))
         .chain(words(body).into_iter().map(|w| format!("w{w}")))
         .collect();
@@ -38,6 +40,21 @@ pub(super) fn search_row(body: &str) -> (Vec<String>, String) {
 
 /// Inserts a post whose request id is new; `None` when another request made it (a retry
 /// running at the same time: the unique request id decides).
+/// A row this insert refers to went between the check and the insert: the foreign key
+/// said so. The same answers as the check's.
+fn missing_parent(err: sqlx::Error, post: &ValidPost) -> StoreError {
+    let constraint =
+        err.as_database_error().filter(|d| d.code().as_deref() == Some("23503")).and_then(|d| d.constraint());
+    match constraint {
+        Some("posts_channel_id_fkey") => StoreError::NotFound(Missing::Channel),
+        Some("post_images_media_fkey") => match post.images.first() {
+            Some(image) => StoreError::UnknownMedia { id: image.media.clone(), used_as: MediaUse::PostImage },
+            None => StoreError::Database(err),
+        },
+        _ => StoreError::Database(err),
+    }
+}
+
 async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     post: &ValidPost,
@@ -45,17 +62,25 @@ async fn insert(
     created_at: i64,
     meta: &MessageMeta,
 ) -> StoreResult<Option<Inserted>> {
-    // Held for the transaction: the channel cannot be deleted under the new post.
-    let channel: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT name, photo FROM channels WHERE id = $1 FOR SHARE")
-            .bind(post.channel_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    // No lock taken here: the foreign keys of the rows inserted below hold the channel and
+    // the images until the commit (and refuse them if they went meanwhile, see
+    // `missing_parent`). Explicit share locks made every concurrent publish to one channel
+    // queue on its row.
+    let channel: Option<(String, Option<String>)> = sqlx::query_as("SELECT name, photo FROM channels WHERE id = $1")
+        .bind(post.channel_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some((channel_name, channel_photo)) = channel else {
         return Err(StoreError::NotFound(Missing::Channel));
     };
     for image in &post.images {
-        require_media(tx, &image.media, MediaUse::PostImage).await?;
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = $1")
+            .bind(image.media.as_ref())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::UnknownMedia { id: image.media.clone(), used_as: MediaUse::PostImage });
+        }
     }
     let (lexemes, folded) = search_row(&post.search_body());
     let id: Option<i64> = sqlx::query_scalar(
@@ -74,7 +99,8 @@ async fn insert(
     .bind(&lexemes)
     .bind(&folded)
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(|e| missing_parent(e, post))?;
     let Some(id) = id else { return Ok(None) };
     for (position, image) in post.images.iter().enumerate() {
         sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES ($1, $2, $3, $4)")
@@ -83,7 +109,8 @@ async fn insert(
             .bind(image.media.as_ref())
             .bind(&image.alt)
             .execute(&mut **tx)
-            .await?;
+            .await
+            .map_err(|e| missing_parent(e, post))?;
     }
     for (position, link) in post.links.iter().enumerate() {
         sqlx::query("INSERT INTO post_links (post_id, position, label, url) VALUES ($1, $2, $3, $4)")
