@@ -146,6 +146,10 @@ mod from_storage {
                     };
                     ValidationError::UnknownMedia { field }.into()
                 }
+                busy if busy.is_busy() => {
+                    tracing::warn!(error = %busy, "the database was busy; the request was refused with 503");
+                    AppError::Busy { retry_after_secs: 1 }
+                }
                 fault_ @ (StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_)) => fault(&fault_),
             }
         }

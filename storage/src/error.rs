@@ -60,6 +60,26 @@ impl StoreError {
     pub fn is_fault(&self) -> bool {
         matches!(self, StoreError::Database(_) | StoreError::Io(_) | StoreError::Corrupt(_))
     }
+
+    /// The database could not be had in time (every connection busy, SQLite's write lock
+    /// held past the busy timeout, a PostgreSQL lock or connection limit): nothing was
+    /// changed, and the same request is likely to succeed in a moment.
+    pub fn is_busy(&self) -> bool {
+        let StoreError::Database(err) = self else { return false };
+        match err {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(db) => {
+                // SQLITE_BUSY and its extended codes; PostgreSQL: lock not available,
+                // too many connections, cannot connect now.
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                code == "5"
+                    || code.parse::<i64>().is_ok_and(|c| c & 0xff == 5)
+                    || matches!(code, "55P03" | "53300" | "57P03")
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

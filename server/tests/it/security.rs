@@ -170,3 +170,22 @@ async fn a_new_data_directory_and_database_are_the_servers_user_only() {
     engine.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_write_that_cannot_get_the_database_in_time_is_503_with_retry_after() {
+    use sqlx::Connection;
+    let db = crate::common::TestDb::sqlite().await;
+    let url = db.url.clone();
+    let app = TestApp::new(db).await;
+    let photo = app.upload_png(3).await;
+    // Another writer holds SQLite's write lock past the busy timeout (5 s).
+    let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    let reply = app.create("Waits", "", &photo).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(reply.headers[header::RETRY_AFTER], "1");
+    assert!(reply.json()["Busy"].is_object());
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    assert_eq!(app.create("Later", "", &photo).await.status, StatusCode::OK, "nothing was lost: it works again");
+    assert_eq!(app.channel_count().await, 1);
+}
