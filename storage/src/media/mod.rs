@@ -57,6 +57,9 @@ pub struct MediaStore {
     max_bytes: u64,
     /// One thumbnail at a time: decoding is CPU- and memory-heavy.
     thumbnailer: Arc<Semaphore>,
+    /// Images whose thumbnail could not be made (they do not decode): not tried again on
+    /// every request. Kept by this process only (each server learns it once).
+    undecodable: Arc<std::sync::Mutex<std::collections::HashSet<MediaId>>>,
 }
 
 /// An image whose file is in place, to be recorded in the database.
@@ -158,7 +161,7 @@ impl MediaStore {
                 Backend::Object { store: url::s3_store(bucket).map_err(std::io::Error::other)?, prefix: prefix.clone() }
             }
         };
-        Ok(Self { backend, tmp, max_bytes, thumbnailer: Arc::new(Semaphore::new(1)) })
+        Ok(Self { backend, tmp, max_bytes, thumbnailer: Arc::new(Semaphore::new(1)), undecodable: Arc::default() })
     }
 
     /// Media files on the local disk under `data_dir/media` (the zero-set-up default).
@@ -296,6 +299,9 @@ impl MediaStore {
     /// when the format cannot be thumbnailed: serve the original.
     pub async fn thumbnail(&self, id: &MediaId, content_type: &str) -> Option<&'static str> {
         let format = image::ImageFormat::from_mime_type(content_type)?;
+        if self.thumbnail_failed(id) {
+            return None;
+        }
         if let Some(found) = self.thumb_kind(id).await {
             return Some(found);
         }
@@ -305,7 +311,17 @@ impl MediaStore {
         }
         let source = self.local_copy(id).await.ok()?;
         let source_path = source.path.clone();
-        let made = tokio::task::spawn_blocking(move || sniff::make_thumbnail(&source_path, format)).await.ok()??;
+        let Some(made) = tokio::task::spawn_blocking(move || sniff::make_thumbnail(&source_path, format)).await.ok()?
+        else {
+            if let Ok(mut undecodable) = self.undecodable.lock() {
+                // Bounded: forgotten all at once past a size no honest use reaches.
+                if undecodable.len() >= 10_000 {
+                    undecodable.clear();
+                }
+                undecodable.insert(id.clone());
+            }
+            return None;
+        };
         let kind = sniff::kind_of_thumb(&made);
         match &self.backend {
             Backend::Local { root } => {
@@ -319,6 +335,11 @@ impl MediaStore {
             }
         }
         Some(kind)
+    }
+
+    /// Whether this process found that the image's thumbnail cannot be made.
+    pub fn thumbnail_failed(&self, id: &MediaId) -> bool {
+        self.undecodable.lock().is_ok_and(|set| set.contains(id))
     }
 
     /// The type of the image's thumbnail, when one was made.
@@ -400,3 +421,6 @@ async fn upload(store: Arc<dyn ObjectStore>, path: ObjectPath, mut source: tokio
     }
     writer.shutdown().await
 }
+
+#[cfg(test)]
+mod tests;
