@@ -9,6 +9,7 @@
 
 pub mod sniff;
 mod temp;
+mod transfer;
 mod url;
 
 use crate::error::UploadError;
@@ -113,7 +114,7 @@ impl Opened {
                 let mut file = tokio::fs::File::open(path).await?;
                 tokio::io::AsyncSeekExt::seek(&mut file, std::io::SeekFrom::Start(range.start)).await?;
                 let limited = file.take(range.end - range.start);
-                Ok(tokio_util_stream(limited))
+                Ok(transfer::chunks(limited))
             }
             Opened::Object { store, path, .. } => {
                 let options = GetOptions { range: Some(GetRange::Bounded(range)), ..GetOptions::default() };
@@ -122,22 +123,6 @@ impl Opened {
             }
         }
     }
-}
-
-/// A reader as a stream of chunks (64 KiB at a time).
-fn tokio_util_stream<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
-    reader: R,
-) -> BoxStream<'static, std::io::Result<Bytes>> {
-    futures_util::stream::try_unfold(reader, |mut reader| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.truncate(n);
-        Ok(Some((Bytes::from(buf), reader)))
-    })
-    .boxed()
 }
 
 fn io_error(err: object_store::Error) -> std::io::Error {
@@ -272,7 +257,7 @@ impl MediaStore {
             Backend::Object { store, prefix } => {
                 let path = Self::object_path(prefix, &media.id, Variant::Original);
                 let source = tokio::fs::File::open(&file.path).await?;
-                upload(store.clone(), path, source).await
+                transfer::upload(store.clone(), path, source, PART_BYTES, PARTS_IN_FLIGHT).await
             }
         }
     }
@@ -401,25 +386,6 @@ impl MediaStore {
 struct LocalCopy {
     path: PathBuf,
     _temp: Option<TempFile>,
-}
-
-/// Sends a file to the bucket: one request when it is small, a multipart upload of
-/// `PART_BYTES` parts otherwise, reading the file as the parts go out.
-async fn upload(store: Arc<dyn ObjectStore>, path: ObjectPath, mut source: tokio::fs::File) -> std::io::Result<()> {
-    let mut writer =
-        object_store::buffered::BufWriter::with_capacity(store, path, PART_BYTES).with_max_concurrency(PARTS_IN_FLIGHT);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = source.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        if let Err(e) = writer.write_all(&buf[..n]).await {
-            let _ = writer.abort().await;
-            return Err(e);
-        }
-    }
-    writer.shutdown().await
 }
 
 #[cfg(test)]
