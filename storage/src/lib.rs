@@ -19,6 +19,7 @@ pub mod messages;
 pub mod password;
 pub mod postgres;
 pub mod random;
+mod rows;
 pub mod sqlite;
 pub mod throttle;
 

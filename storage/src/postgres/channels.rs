@@ -12,36 +12,7 @@ use sqlx::{Postgres, Transaction};
 
 const COLUMNS: &str = "id, name, profile, photo, account_id, face_url, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-struct ChannelRow {
-    id: i64,
-    name: String,
-    profile: String,
-    photo: Option<String>,
-    account_id: String,
-    face_url: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl From<ChannelRow> for Channel {
-    fn from(r: ChannelRow) -> Self {
-        Channel {
-            id: r.id,
-            name: r.name,
-            profile: r.profile,
-            photo: r.photo,
-            account_id: r.account_id,
-            face_url: r.face_url,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
-
-fn subject(id: i64, name: &str) -> String {
-    format!("#{id} {name}")
-}
+use crate::rows::{channel_subject as subject, ChannelRow};
 
 /// Holds the image's row for the rest of the transaction, so that no concurrent deletion
 /// can remove it before the reference to it is committed.
@@ -158,7 +129,7 @@ impl ChannelStore for PgStore {
         let Some(row) = row else {
             return Err(StoreError::Conflict(Conflict::AccountIdTaken(account.as_ref().to_owned())));
         };
-        audit(&mut tx, by, AuditAction::ChannelCreated, &subject(row.id, &row.name)).await?;
+        audit(&mut tx, by, AuditAction::ChannelCreated, &subject(row.id(), row.name())).await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -195,7 +166,7 @@ impl ChannelStore for PgStore {
             Some(old) => delete_if_orphaned(&mut tx, old).await?,
             None => Orphans::default(),
         };
-        audit(&mut tx, by, AuditAction::ChannelEdited, &subject(row.id, &row.name)).await?;
+        audit(&mut tx, by, AuditAction::ChannelEdited, &subject(row.id(), row.name())).await?;
         tx.commit().await?;
         Ok((row.into(), orphans))
     }

@@ -9,20 +9,10 @@ use super::PgStore;
 use crate::error::{StoreError, StoreResult};
 use domain::post::ValidFilter;
 use domain::search::{fold, split_terms, trigrams, words};
-use domain::{Post, PostImage, PostLink, PostPage, PostType};
+use domain::{Post, PostPage};
 use sqlx::{Postgres, QueryBuilder};
-use std::collections::HashMap;
 
-#[derive(sqlx::FromRow)]
-struct PostRow {
-    id: i64,
-    channel_id: i64,
-    channel_name: String,
-    channel_photo: Option<String>,
-    kind: String,
-    text: String,
-    created_at: i64,
-}
+use crate::rows::PostRow;
 
 const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
      c.photo AS channel_photo, p.kind, p.text, p.created_at \
@@ -100,12 +90,7 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
             rows
         }
     };
-    let next_before = if rows.len() > PostPage::PAGE_SIZE {
-        rows.truncate(PostPage::PAGE_SIZE);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let next_before = crate::rows::cut_page(&mut rows, PostPage::PAGE_SIZE, |r| r.id);
     Ok(PostPage { posts: assemble(store, rows).await?, next_before })
 }
 
@@ -216,42 +201,18 @@ async fn assemble(store: &PgStore, rows: Vec<PostRow>) -> StoreResult<Vec<Post>>
         return Ok(vec![]);
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut images: HashMap<i64, Vec<PostImage>> = HashMap::new();
-    let mut links: HashMap<i64, Vec<PostLink>> = HashMap::new();
-    let found: Vec<(i64, String, String)> = sqlx::query_as(
+    let images = sqlx::query_as(
         "SELECT post_id, media, alt FROM post_images WHERE post_id = ANY($1) ORDER BY post_id, position",
     )
     .bind(&ids)
     .fetch_all(&store.pool)
     .await?;
-    for (post_id, media, alt) in found {
-        images.entry(post_id).or_default().push(PostImage { media, alt });
-    }
-    let found: Vec<(i64, String, String)> =
+    let links =
         sqlx::query_as("SELECT post_id, label, url FROM post_links WHERE post_id = ANY($1) ORDER BY post_id, position")
             .bind(&ids)
             .fetch_all(&store.pool)
             .await?;
-    for (post_id, label, url) in found {
-        links.entry(post_id).or_default().push(PostLink { label, url });
-    }
-    rows.into_iter()
-        .map(|row| {
-            let kind = PostType::from_code(&row.kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("post {} has unknown type {:?}", row.id, row.kind)))?;
-            Ok(Post {
-                id: row.id,
-                channel_id: row.channel_id,
-                channel_name: row.channel_name,
-                channel_photo: row.channel_photo,
-                kind,
-                text: row.text,
-                images: images.remove(&row.id).unwrap_or_default(),
-                links: links.remove(&row.id).unwrap_or_default(),
-                created_at: row.created_at,
-            })
-        })
-        .collect()
+    crate::rows::posts(rows, images, links)
 }
 
 #[cfg(test)]

@@ -14,37 +14,7 @@ use sqlx::{Sqlite, Transaction};
 const COLUMNS: &str = "id, name, profile, photo, COALESCE(account_id, '') AS account_id, \
      face_url, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-struct ChannelRow {
-    id: i64,
-    name: String,
-    profile: String,
-    photo: Option<String>,
-    account_id: String,
-    face_url: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl From<ChannelRow> for Channel {
-    fn from(r: ChannelRow) -> Self {
-        Channel {
-            id: r.id,
-            name: r.name,
-            profile: r.profile,
-            photo: r.photo,
-            account_id: r.account_id,
-            face_url: r.face_url,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
-
-/// How the audit log names a channel.
-pub(super) fn subject(id: i64, name: &str) -> String {
-    format!("#{id} {name}")
-}
+use crate::rows::{channel_subject as subject, ChannelRow};
 
 async fn require_media(tx: &mut Transaction<'_, Sqlite>, id: &MediaId, used_as: MediaUse) -> StoreResult<()> {
     let found: Option<i64> =
@@ -166,7 +136,7 @@ impl ChannelStore for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        audit(&mut tx, by, AuditAction::ChannelCreated, &subject(row.id, &row.name)).await?;
+        audit(&mut tx, by, AuditAction::ChannelCreated, &subject(row.id(), row.name())).await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -201,7 +171,7 @@ impl ChannelStore for SqliteStore {
             Some(old) => delete_if_orphaned(&mut tx, old).await?,
             None => Orphans::default(),
         };
-        audit(&mut tx, by, AuditAction::ChannelEdited, &subject(row.id, &row.name)).await?;
+        audit(&mut tx, by, AuditAction::ChannelEdited, &subject(row.id(), row.name())).await?;
         tx.commit().await?;
         Ok((row.into(), orphans))
     }

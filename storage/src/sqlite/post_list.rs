@@ -6,23 +6,13 @@
 //! (`before`), so posts published meanwhile never shift the next page.
 
 use super::SqliteStore;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use domain::post::ValidFilter;
 use domain::search::{split_terms, word_windows, words};
-use domain::{Post, PostImage, PostLink, PostPage, PostType};
+use domain::{Post, PostPage};
 use sqlx::{QueryBuilder, Sqlite};
-use std::collections::HashMap;
 
-#[derive(sqlx::FromRow)]
-struct PostRow {
-    id: i64,
-    channel_id: i64,
-    channel_name: String,
-    channel_photo: Option<String>,
-    kind: String,
-    text: String,
-    created_at: i64,
-}
+use crate::rows::PostRow;
 
 const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
      c.photo AS channel_photo, p.kind, p.text, p.created_at \
@@ -107,12 +97,7 @@ pub(super) async fn list(store: &SqliteStore, filter: &ValidFilter) -> StoreResu
     q.push_bind((PostPage::PAGE_SIZE + 1) as i64);
 
     let mut rows = q.build_query_as::<PostRow>().fetch_all(&store.pool).await?;
-    let next_before = if rows.len() > PostPage::PAGE_SIZE {
-        rows.truncate(PostPage::PAGE_SIZE);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let next_before = crate::rows::cut_page(&mut rows, PostPage::PAGE_SIZE, |r| r.id);
     Ok(PostPage { posts: assemble(store, rows).await?, next_before })
 }
 
@@ -121,9 +106,6 @@ async fn assemble(store: &SqliteStore, rows: Vec<PostRow>) -> StoreResult<Vec<Po
     if rows.is_empty() {
         return Ok(vec![]);
     }
-    let mut images: HashMap<i64, Vec<PostImage>> = HashMap::new();
-    let mut links: HashMap<i64, Vec<PostLink>> = HashMap::new();
-
     // `columns` of `table` for every post of the page, in order.
     let parts_of = |columns: &str, table: &str| {
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT post_id, {columns} FROM {table} WHERE post_id IN ("));
@@ -134,30 +116,7 @@ async fn assemble(store: &SqliteStore, rows: Vec<PostRow>) -> StoreResult<Vec<Po
         q.push(") ORDER BY post_id, position");
         q
     };
-    let mut q = parts_of("media, alt", "post_images");
-    for (post_id, media, alt) in q.build_query_as::<(i64, String, String)>().fetch_all(&store.pool).await? {
-        images.entry(post_id).or_default().push(PostImage { media, alt });
-    }
-    let mut q = parts_of("label, url", "post_links");
-    for (post_id, label, url) in q.build_query_as::<(i64, String, String)>().fetch_all(&store.pool).await? {
-        links.entry(post_id).or_default().push(PostLink { label, url });
-    }
-
-    rows.into_iter()
-        .map(|row| {
-            let kind = PostType::from_code(&row.kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("post {} has unknown type {:?}", row.id, row.kind)))?;
-            Ok(Post {
-                id: row.id,
-                channel_id: row.channel_id,
-                channel_name: row.channel_name,
-                channel_photo: row.channel_photo,
-                kind,
-                text: row.text,
-                images: images.remove(&row.id).unwrap_or_default(),
-                links: links.remove(&row.id).unwrap_or_default(),
-                created_at: row.created_at,
-            })
-        })
-        .collect()
+    let images = parts_of("media, alt", "post_images").build_query_as().fetch_all(&store.pool).await?;
+    let links = parts_of("label, url", "post_links").build_query_as().fetch_all(&store.pool).await?;
+    crate::rows::posts(rows, images, links)
 }

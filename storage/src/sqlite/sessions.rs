@@ -5,7 +5,7 @@ use crate::audit::Actor;
 use crate::database::{AuditStore, Health, SessionStore, StoredSession, ThrottleStore};
 use crate::error::StoreResult;
 use async_trait::async_trait;
-use domain::{AuditAction, AuditEntry, AuditPage};
+use domain::{AuditAction, AuditPage};
 
 #[async_trait]
 impl SessionStore for SqliteStore {
@@ -86,24 +86,7 @@ impl AuditStore for SqliteStore {
         .bind(AuditPage::SIZE as i64 + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut entries: Vec<AuditEntry> = rows
-            .into_iter()
-            .map(|(id, at, operator, action, subject, address)| AuditEntry {
-                id,
-                at,
-                operator,
-                action,
-                subject,
-                address,
-            })
-            .collect();
-        let next = if entries.len() > AuditPage::SIZE {
-            entries.truncate(AuditPage::SIZE);
-            entries.last().map(|e| e.id)
-        } else {
-            None
-        };
-        Ok(AuditPage { entries, next })
+        Ok(crate::rows::audit_page(rows))
     }
 }
 
