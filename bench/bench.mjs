@@ -364,6 +364,8 @@ async function postsBench() {
 async function main() {
   console.log(`Channel Console benchmark — ${os.cpus().length} cores, ${mb(os.totalmem())} memory, ${new Date().toISOString()}`);
   console.log(`database: ${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'}; media: ${process.env.BENCH_MEDIA_URL ?? 'local files'}`);
+  // `scripts/bench posts` runs only the figures with 1M posts (publish, search, post pages, preview).
+  if (process.argv.includes('posts')) return postsBench();
   bundleSizes();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);

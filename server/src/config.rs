@@ -22,6 +22,8 @@ pub struct Config {
     pub trusted_proxies: crate::forwarded::TrustedProxies,
     /// The origin browsers use (`https://console.example.com`), when a proxy rewrites Host.
     pub public_origin: Option<String>,
+    /// Header and silence timeouts, and the cap on open connections.
+    pub connections: crate::serve::ConnectionLimits,
 }
 
 // By hand, so that the admin password never reaches a log.
@@ -37,6 +39,7 @@ impl std::fmt::Debug for Config {
             .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_origin", &self.public_origin)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -66,6 +69,7 @@ fn redact_password(url: &str) -> String {
 pub const USAGE: &str = "\
 Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-url URL] [--max-upload-mb N]
               [--session-idle-secs N] [--trusted-proxies LIST] [--public-origin ORIGIN]
+              [--header-timeout-secs N] [--idle-timeout-secs N] [--max-connections N]
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
@@ -84,6 +88,13 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-
                                              and X-Forwarded-Proto are believed (default none)
   --public-origin  CONSOLE_PUBLIC_ORIGIN      e.g. https://console.example.com: what a browser's
                                              Origin must be for a write when a proxy rewrites Host
+  --header-timeout-secs CONSOLE_HEADER_TIMEOUT_SECS     default 10: a request's headers must arrive
+                                                        within this long (also how long an idle
+                                                        kept-alive connection is held)
+  --idle-timeout-secs CONSOLE_IDLE_TIMEOUT_SECS         default 60: a connection on which nothing
+                                                        moves for this long is closed
+  --max-connections CONSOLE_MAX_CONNECTIONS             default 1024: past it, new connections
+                                                        get 503 and are closed
   CONSOLE_ADMIN_PASSWORD  the password of `admin`, created on first start when there is no
                           operator; unset, a random one is printed once
 
@@ -115,6 +126,9 @@ pub fn from_args_and_env(
                 | "--session-idle-secs"
                 | "--trusted-proxies"
                 | "--public-origin"
+                | "--header-timeout-secs"
+                | "--idle-timeout-secs"
+                | "--max-connections"
         ) {
             return Err(format!("unknown argument {key}"));
         }
@@ -148,14 +162,25 @@ pub fn from_args_and_env(
         }
         None => Config::DEFAULT_MAX_UPLOAD_BYTES,
     };
-    let session_idle = match pick("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS") {
-        Some(secs) => Duration::from_secs(
-            secs.parse::<u64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .ok_or(format!("session idle time {secs:?} is not a positive whole number of seconds"))?,
-        ),
-        None => storage::auth::Auth::DEFAULT_IDLE,
+    let positive = |flag: &str, var: &str, what: &str| -> Result<Option<u64>, String> {
+        match pick(flag, var) {
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(format!("{what} {raw:?} is not a positive whole number")),
+            },
+            None => Ok(None),
+        }
+    };
+    let session_idle = positive("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS", "session idle time (seconds)")?
+        .map_or(storage::auth::Auth::DEFAULT_IDLE, Duration::from_secs);
+    let defaults = crate::serve::ConnectionLimits::default();
+    let connections = crate::serve::ConnectionLimits {
+        header_timeout: positive("--header-timeout-secs", "CONSOLE_HEADER_TIMEOUT_SECS", "header timeout (seconds)")?
+            .map_or(defaults.header_timeout, Duration::from_secs),
+        idle_timeout: positive("--idle-timeout-secs", "CONSOLE_IDLE_TIMEOUT_SECS", "idle timeout (seconds)")?
+            .map_or(defaults.idle_timeout, Duration::from_secs),
+        max_connections: positive("--max-connections", "CONSOLE_MAX_CONNECTIONS", "connection cap")?
+            .map_or(defaults.max_connections, |n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     let admin_password = env("CONSOLE_ADMIN_PASSWORD").filter(|p| !p.is_empty());
     let trusted_proxies = crate::forwarded::TrustedProxies::parse(
@@ -175,6 +200,7 @@ pub fn from_args_and_env(
         admin_password,
         trusted_proxies,
         public_origin,
+        connections,
     })
 }
 
@@ -209,6 +235,7 @@ mod tests {
         assert_eq!(c.max_upload_bytes, 50 * 1024 * 1024);
         assert_eq!(c.session_idle, std::time::Duration::from_secs(8 * 3600));
         assert_eq!(c.admin_password, None);
+        assert_eq!(c.connections, crate::serve::ConnectionLimits::default());
     }
 
     #[test]
@@ -258,6 +285,8 @@ mod tests {
         assert!(bad(&["--max-upload-mb", "0"]).contains("upload cap"));
         assert!(bad(&["--addr", "nowhere"]).contains("address"));
         assert!(bad(&["--verbose"]).contains("unknown argument"));
+        assert!(bad(&["--max-connections", "-1"]).contains("connection cap"));
+        assert!(bad(&["--header-timeout-secs", "0"]).contains("header timeout"));
         assert!(bad(&["--addr"]).contains("needs a value"));
         assert!(bad(&["--session-idle-secs", "soon"]).contains("session idle"));
         assert!(bad(&["--trusted-proxies", "10.0.0.0/40"]).contains("prefix length"));

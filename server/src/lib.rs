@@ -9,6 +9,7 @@ pub mod media;
 pub mod operator_command;
 pub mod rest;
 pub mod router;
+pub mod serve;
 pub mod usersig_command;
 
 pub use app::context::AppState;

@@ -1,11 +1,10 @@
-use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
 use server::{
     app_state, config, open_storage, operator_command,
     router::{router_with, Network},
+    serve::serve,
     usersig_command,
 };
-use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -73,23 +72,14 @@ async fn main() {
         Ok(None) => {}
         Err(e) => fail(&format!("could not create the first operator: {e}")),
     }
-    // Pages are streamed in several writes; without TCP_NODELAY, Nagle's algorithm holds the
-    // last one back until the client's delayed ACK (40 ms) on keep-alive connections.
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)))
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)));
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.redacted_database_url());
     let network =
         Network { trusted_proxies: config.trusted_proxies.clone(), public_origin: config.public_origin.clone() };
-    if let Err(e) =
-        axum::serve(listener, router_with(state, network).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-    {
+    if let Err(e) = serve(listener, router_with(state, network), config.connections, shutdown_signal()).await {
         fail(&format!("server error: {e}"));
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod channels;
 mod common;
 mod concurrency;
+mod limits;
 mod media;
 mod operator_command;
 mod posts;

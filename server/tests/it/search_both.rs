@@ -134,7 +134,7 @@ async fn both_engines_find_the_same_posts_in_the_same_order() {
     // A window of 40 posts: page after page, searches on PostgreSQL go through the recent
     // window, the index and the reading of older posts.
     let postgres: Arc<dyn Database> = match &postgres.engine {
-        storage::Engine::Postgres(store) => Arc::new(store.clone().with_search_window(40)),
+        storage::Engine::Postgres(store) => Arc::new(store.clone().with_search_shape(40, &[2, 4, 6])),
         storage::Engine::Sqlite(_) => unreachable!("TestDb::postgres is PostgreSQL"),
     };
     let sqlite = sqlite.engine.database();

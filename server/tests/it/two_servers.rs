@@ -4,83 +4,10 @@
 //! failed sign-ins on A and B count together; a photo uploaded on A is served by B; a post
 //! published on B is found by search on A; and when A is killed, B keeps serving.
 
+use crate::common::process::Server;
 use crate::common::TestDb;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    base: String,
-    output: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(db: &TestDb, name: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let data_dir = db.data_dir.join(name);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .env("CONSOLE_ADDR", format!("127.0.0.1:{port}"))
-            .env("CONSOLE_DATA_DIR", &data_dir)
-            .env("DATABASE_URL", &db.url)
-            .env("CONSOLE_MEDIA_URL", db.media_url.to_string())
-            .env_remove("CONSOLE_ADMIN_PASSWORD")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let output = output.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    output.lock().unwrap().push_str(&(line + "\n"));
-                }
-            });
-        }
-        Self { child, base: format!("http://127.0.0.1:{port}"), output }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn wait_until_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(reply) = client.get(self.url("/readyz")).send().await {
-                if reply.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{} did not become ready:\n{}", self.base, self.output.lock().unwrap());
-    }
-
-    fn printed_password(&self) -> Option<String> {
-        let output = self.output.lock().unwrap();
-        output.lines().find_map(|l| l.trim().strip_prefix("Password: ").map(str::to_owned))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> reqwest::Response {
     client
@@ -103,7 +30,7 @@ async fn two_servers_share_one_database_and_one_bucket() {
 
     // Started together on an empty database: exactly one made the first operator.
     let printed: Vec<String> = [&a, &b].iter().filter_map(|s| s.printed_password()).collect();
-    assert_eq!(printed.len(), 1, "A:\n{}\nB:\n{}", a.output.lock().unwrap(), b.output.lock().unwrap());
+    assert_eq!(printed.len(), 1, "A:\n{}\nB:\n{}", a.output(), b.output());
     let operators: i64 = sqlx::query_scalar("SELECT count(*) FROM operators").fetch_one(&db.any).await.unwrap();
     assert_eq!(operators, 1);
 

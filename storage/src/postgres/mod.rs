@@ -25,6 +25,9 @@ pub struct PgStore {
     pool: PgPool,
     /// How many of the newest posts a search reads first (see `post_list`).
     search_window: i64,
+    /// The sizes (as powers of two) of the runs of posts a search asks the index for, one
+    /// after the other (see `post_list`); each post's tokens name its run at every level.
+    search_levels: Vec<u32>,
 }
 
 impl PgStore {
@@ -43,13 +46,15 @@ impl PgStore {
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool, search_window: post_list::RECENT_WINDOW }
+        Self { pool, search_window: post_list::RECENT_WINDOW, search_levels: post_list::SEARCH_LEVELS.to_vec() }
     }
 
-    /// A store whose searches read only the newest `posts` first: a test's small corpus
-    /// then goes through every way a search is answered.
-    pub fn with_search_window(mut self, posts: i64) -> Self {
+    /// A store whose searches read only the newest `posts` first, then ask the index for
+    /// runs of 2^`levels` posts: a test's small corpus then goes through every way a search
+    /// is answered. Posts must be stored by a store with the same levels.
+    pub fn with_search_shape(mut self, posts: i64, levels: &[u32]) -> Self {
         self.search_window = posts.max(1);
+        self.search_levels = levels.iter().map(|&l| l.min(62)).collect();
         self
     }
 

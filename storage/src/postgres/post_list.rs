@@ -6,7 +6,7 @@
 //! indexes (`domain::search`), so both engines find the same posts in the same order.
 
 use super::PgStore;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use domain::post::ValidFilter;
 use domain::search::{fold, split_terms, trigrams, words};
 use domain::{Post, PostPage};
@@ -57,71 +57,121 @@ fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
     Some((query.join(" & "), substrings))
 }
 
-/// How many of the newest posts a search reads through first, newest first, before it
-/// asks the index for the older matches: a common term fills a page from the newest posts
-/// at once (a few hundred checked), while a rare one is found through the index without
-/// reading every match of its parts.
-pub(super) const RECENT_WINDOW: i64 = 3_000;
+/// How many of the newest posts a search reads through first, newest first: a common term
+/// fills a page there at once.
+pub(super) const RECENT_WINDOW: i64 = 256;
+
+/// The runs of posts a search then asks the index for, as powers of two: 1,024 posts, then
+/// 8,192, 65,536 and 524,288 (each post's tokens hold `b{level}_{id >> level}` for every
+/// level; the migrations write the same). Changing them means rewriting every post's tokens.
+pub(super) const SEARCH_LEVELS: [u32; 4] = [10, 13, 16, 19];
 
 pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
     let wanted = PostPage::PAGE_SIZE + 1;
-    let search = if filter.terms.is_empty() {
-        None
+    let mut rows = if filter.terms.is_empty() {
+        page(store, filter, None, None, wanted).await?
     } else {
         match search_terms(&filter.terms) {
-            Some(search) => Some(search),
-            None => return Ok(PostPage { posts: vec![], next_before: None }),
-        }
-    };
-    let mut rows = match &search {
-        None => page(store, filter, None, None, wanted).await?,
-        Some(search) => {
-            let below = filter.before.unwrap_or(i64::MAX);
-            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM posts WHERE id < $1")
-                .bind(below)
-                .fetch_one(&store.pool)
-                .await?;
-            let window_start = newest - store.search_window + 1;
-            let mut rows = page(store, filter, Some(search), Some(window_start), wanted).await?;
-            if rows.len() < wanted && window_start > 1 {
-                let older = ValidFilter { before: Some(window_start), ..filter.clone() };
-                rows.extend(older_matches(store, &older, search, wanted - rows.len()).await?);
-            }
-            rows
+            Some(search) => search_page(store, filter, &search, wanted).await?,
+            None => vec![],
         }
     };
     let next_before = crate::rows::cut_page(&mut rows, PostPage::PAGE_SIZE, |r| r.id);
     Ok(PostPage { posts: assemble(store, rows).await?, next_before })
 }
 
-/// How long the index may take for the older matches before the search reads the older
-/// posts newest first instead.
-const INDEX_BUDGET_MS: u32 = 15;
-
-/// The older matches: through the index, which answers a rare term at once; when that
-/// takes longer than its budget (a term whose every trigram is common, whose posting
-/// lists the index would intersect in full), by reading older posts newest first, which
-/// finds a page of such a term after a few hundred posts.
-async fn older_matches(
+/// The newest `wanted` matches below the filter's `before`.
+///
+/// The index alone would find every match of a term and sort them: for a common term
+/// (each trigram of "harbor" is in a quarter of the posts) that is hundreds of thousands
+/// of posts. So the newest posts are read first, newest first, which fills a page of a
+/// common term at once; then the index is asked for one run of consecutive posts at a
+/// time, going back from the newest, each run's token in the query bounding the work to
+/// the run; a run that gives less than half of what is missing is followed by a longer
+/// one; past the longest level, the index answers for all older posts. Every step reads
+/// the posts just below the previous one, so the pages are those of a single sorted scan.
+async fn search_page(
     store: &PgStore,
     filter: &ValidFilter,
     search: &(String, Vec<String>),
+    wanted: usize,
+) -> StoreResult<Vec<PostRow>> {
+    let below = filter.before.unwrap_or(i64::MAX);
+    let newest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM posts WHERE id < $1")
+        .bind(below)
+        .fetch_one(&store.pool)
+        .await?;
+    let window_start = (newest - store.search_window + 1).max(1);
+    let mut rows = page(store, filter, Some(search), Some(window_start), wanted).await?;
+    // Every post below `upper` is still to be searched.
+    let mut upper = window_start;
+    let mut level = 0;
+    while rows.len() < wanted && upper > 1 {
+        let need = wanted - rows.len();
+        match store.search_levels.get(level) {
+            Some(&bits) => {
+                let run = (upper - 1) >> bits;
+                let found = from_index(store, filter, search, Some(format!("b{bits}_{run}")), upper, need).await?;
+                if found.len() * 2 < need {
+                    level += 1;
+                }
+                rows.extend(found);
+                upper = run << bits;
+            }
+            None => {
+                rows.extend(from_index(store, filter, search, None, upper, need).await?);
+                break;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The newest `limit` matches below `upper`, through the search index only (within one run
+/// when `run` names its token). The fence (`OFFSET 0`) keeps the filters and the order out
+/// of the index scan, so that the planner cannot answer it by reading the posts by id or
+/// by channel instead, which for a rare term means reading most of them.
+async fn from_index(
+    store: &PgStore,
+    filter: &ValidFilter,
+    (query, substrings): &(String, Vec<String>),
+    run: Option<String>,
+    upper: i64,
     limit: usize,
 ) -> StoreResult<Vec<PostRow>> {
-    let mut tx = store.pool.begin().await?;
-    sqlx::query(&format!("SET LOCAL statement_timeout = {INDEX_BUDGET_MS}")).execute(&mut *tx).await?;
-    match page_in(&mut tx, filter, Some(search), None, limit).await {
-        Ok(rows) => {
-            tx.commit().await?;
-            Ok(rows)
-        }
-        Err(StoreError::Database(err))
-            if err.as_database_error().and_then(|d| d.code()).as_deref() == Some("57014") =>
-        {
-            tx.rollback().await?;
-            page(store, filter, Some(search), Some(0), limit).await
-        }
-        Err(other) => Err(other),
+    let query = match run {
+        Some(run) => format!("({query}) & {}", lexeme(&run, false)),
+        None => query.clone(),
+    };
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, ");
+    q.push("p.kind, p.text, p.created_at FROM (SELECT id, channel_id, kind, text, created_at FROM ");
+    q.push("(SELECT * FROM posts WHERE search_tokens @@ ").push_bind(query).push("::tsquery OFFSET 0) m");
+    q.push(" WHERE recalled_at IS NULL AND id < ").push_bind(upper);
+    for substring in substrings {
+        q.push(" AND strpos(search_folded, ").push_bind(substring.clone()).push(") > 0");
+    }
+    push_filters(&mut q, filter);
+    q.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64);
+    q.push(") p JOIN channels c ON c.id = p.channel_id ORDER BY p.id DESC");
+    Ok(q.build_query_as::<PostRow>().fetch_all(&store.pool).await?)
+}
+
+fn push_filters(q: &mut QueryBuilder<'_, Postgres>, filter: &ValidFilter) {
+    if let Some(before) = filter.before {
+        q.push(" AND id < ").push_bind(before);
+    }
+    if let Some(channel) = filter.channel_id {
+        q.push(" AND channel_id = ").push_bind(channel);
+    }
+    if let Some(kind) = filter.kind {
+        q.push(" AND kind = ").push_bind(kind.code());
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(until) = filter.until {
+        q.push(" AND created_at < ").push_bind(until);
     }
 }
 
@@ -129,22 +179,10 @@ async fn older_matches(
 ///
 /// With `from` (the recent window), the posts are read newest first by id and the search
 /// is checked on each: `OFFSET 0` keeps the planner from answering the window through the
-/// search index instead, which for a common term means intersecting posting lists of
-/// hundreds of thousands of posts (its estimates for trigrams, which always come together,
-/// are far too low). Without `from`, the planner chooses, and takes the index.
+/// search index instead, which for a common term means finding and sorting every match
+/// (its estimates for trigrams, which always come together, are far too low).
 async fn page(
     store: &PgStore,
-    filter: &ValidFilter,
-    search: Option<&(String, Vec<String>)>,
-    from: Option<i64>,
-    limit: usize,
-) -> StoreResult<Vec<PostRow>> {
-    let mut connection = store.pool.acquire().await?;
-    page_in(&mut connection, filter, search, from, limit).await
-}
-
-async fn page_in(
-    connection: &mut sqlx::PgConnection,
     filter: &ValidFilter,
     search: Option<&(String, Vec<String>)>,
     from: Option<i64>,
@@ -175,24 +213,10 @@ async fn page_in(
         }
         q.push(" AND search_tokens @@ ").push_bind(query.clone()).push("::tsquery");
     }
-    if let Some(before) = filter.before {
-        q.push(" AND id < ").push_bind(before);
-    }
-    if let Some(channel) = filter.channel_id {
-        q.push(" AND channel_id = ").push_bind(channel);
-    }
-    if let Some(kind) = filter.kind {
-        q.push(" AND kind = ").push_bind(kind.code());
-    }
-    if let Some(from) = filter.from {
-        q.push(" AND created_at >= ").push_bind(from);
-    }
-    if let Some(until) = filter.until {
-        q.push(" AND created_at < ").push_bind(until);
-    }
+    push_filters(&mut q, filter);
     q.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64);
     q.push(") p JOIN channels c ON c.id = p.channel_id ORDER BY p.id DESC");
-    Ok(q.build_query_as::<PostRow>().fetch_all(&mut *connection).await?)
+    Ok(q.build_query_as::<PostRow>().fetch_all(&store.pool).await?)
 }
 
 /// Adds each post's images and links (two queries for the whole page).

@@ -10,17 +10,12 @@ use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::search::{fold, trigrams, words};
 use domain::{AuditAction, Post, PostImage, PostLink, PostPage, ValidPost};
-use sqlx::{Postgres, Transaction};
 use std::collections::BTreeSet;
 
 struct Inserted {
     id: i64,
     channel_name: String,
     channel_photo: Option<String>,
-}
-
-fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
-    format!("#{post_id} in #{channel_id} {channel_name}")
 }
 
 /// What the search index holds of a post: its trigrams ("t…") and words ("w…") as lexemes,
@@ -38,8 +33,6 @@ pub(super) fn search_row(body: &str) -> (Vec<String>, String) {
     (lexemes.into_iter().collect(), folded)
 }
 
-/// Inserts a post whose request id is new; `None` when another request made it (a retry
-/// running at the same time: the unique request id decides).
 /// A row this insert refers to went between the check and the insert: the foreign key
 /// said so. The same answers as the check's.
 fn missing_parent(err: sqlx::Error, post: &ValidPost) -> StoreError {
@@ -55,39 +48,79 @@ fn missing_parent(err: sqlx::Error, post: &ValidPost) -> StoreError {
     }
 }
 
-async fn insert(
-    tx: &mut Transaction<'_, Postgres>,
+/// Which of a post's images is not stored (the foreign key names none): the error names it.
+async fn missing_image(store: &PgStore, post: &ValidPost) -> StoreError {
+    let ids: Vec<&str> = post.images.iter().map(|i| i.media.as_ref()).collect();
+    let missing: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
+        "SELECT m FROM unnest($1::text[]) WITH ORDINALITY AS i(m, n)
+         WHERE NOT EXISTS (SELECT 1 FROM media WHERE id = i.m) ORDER BY n LIMIT 1",
+    )
+    .bind(&ids)
+    .fetch_optional(&store.pool)
+    .await;
+    let image = match missing {
+        Ok(Some(id)) => post.images.iter().find(|i| i.media.as_ref() == id),
+        Ok(None) => post.images.first(),
+        Err(err) => return StoreError::Database(err),
+    };
+    match image {
+        Some(image) => StoreError::UnknownMedia { id: image.media.clone(), used_as: MediaUse::PostImage },
+        None => StoreError::NotFound(Missing::Channel),
+    }
+}
+
+/// Inserts a post, its images and links and its audit entry in one statement (one round
+/// trip, atomic on its own): `None` when it inserted nothing, because the request id is
+/// taken (a retry, perhaps running at the same time) or the channel does not exist.
+///
+/// The id is drawn first so that the post's search buckets (see `post_list`) go into its
+/// tokens with the rest. A row this insert refers to that went meanwhile is refused by the
+/// foreign keys (see `missing_parent`); no lock is taken, so concurrent publishes to one
+/// channel do not queue on its row.
+async fn insert<'c, E>(
+    store: &PgStore,
+    executor: E,
     post: &ValidPost,
     request_id: &str,
     created_at: i64,
     meta: &MessageMeta,
-) -> StoreResult<Option<Inserted>> {
-    // No lock taken here: the foreign keys of the rows inserted below hold the channel and
-    // the images until the commit (and refuse them if they went meanwhile, see
-    // `missing_parent`). Explicit share locks made every concurrent publish to one channel
-    // queue on its row.
-    let channel: Option<(String, Option<String>)> = sqlx::query_as("SELECT name, photo FROM channels WHERE id = $1")
-        .bind(post.channel_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some((channel_name, channel_photo)) = channel else {
-        return Err(StoreError::NotFound(Missing::Channel));
-    };
-    for image in &post.images {
-        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = $1")
-            .bind(image.media.as_ref())
-            .fetch_optional(&mut **tx)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::UnknownMedia { id: image.media.clone(), used_as: MediaUse::PostImage });
-        }
-    }
+    by: &Actor,
+) -> StoreResult<Option<Inserted>>
+where
+    E: sqlx::PgExecutor<'c>,
+{
     let (lexemes, folded) = search_row(&post.search_body());
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data,
-                            search_tokens, search_folded)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, array_to_tsvector($8::text[]), $9)
-         ON CONFLICT (request_id) DO NOTHING RETURNING id",
+    let media: Vec<&str> = post.images.iter().map(|i| i.media.as_ref()).collect();
+    let alts: Vec<&str> = post.images.iter().map(|i| i.alt.as_str()).collect();
+    let labels: Vec<&str> = post.links.iter().map(|l| l.label.as_str()).collect();
+    let urls: Vec<&str> = post.links.iter().map(|l| l.url.as_ref()).collect();
+    let levels: Vec<i32> = store.search_levels.iter().map(|&l| l as i32).collect();
+    // The audit subject as on SQLite ("#post in #channel name"), written in SQL: the id is drawn here.
+    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+        "WITH ch AS (SELECT id, name, photo FROM channels WHERE id = $1),
+              new AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id),
+              ins AS (
+                INSERT INTO posts (id, channel_id, kind, text, request_id, created_at, msg_random,
+                                   cloud_custom_data, search_tokens, search_folded)
+                SELECT new.id, ch.id, $2, $3, $4, $5, $6, $7,
+                       array_to_tsvector($8::text[] || ARRAY(
+                         SELECT 'b' || level || '_' || (new.id >> level) FROM unnest($10::int[]) AS level)),
+                       $9
+                FROM ch, new
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING id),
+              images AS (
+                INSERT INTO post_images (post_id, position, media, alt)
+                SELECT ins.id, i.n - 1, i.media, i.alt
+                FROM ins, unnest($11::text[], $12::text[]) WITH ORDINALITY AS i(media, alt, n)),
+              links AS (
+                INSERT INTO post_links (post_id, position, label, url)
+                SELECT ins.id, l.n - 1, l.label, l.url
+                FROM ins, unnest($13::text[], $14::text[]) WITH ORDINALITY AS l(label, url, n)),
+              logged AS (
+                INSERT INTO audit_log (at, operator, action, subject, address)
+                SELECT $5, $15, $16, '#' || ins.id || ' in #' || ch.id || ' ' || ch.name, $17 FROM ins, ch)
+         SELECT ins.id, ch.name, ch.photo FROM ins, ch",
     )
     .bind(post.channel_id)
     .bind(post.kind.code())
@@ -98,30 +131,18 @@ async fn insert(
     .bind(&meta.cloud_custom_data)
     .bind(&lexemes)
     .bind(&folded)
-    .fetch_optional(&mut **tx)
+    .bind(&levels)
+    .bind(&media)
+    .bind(&alts)
+    .bind(&labels)
+    .bind(&urls)
+    .bind(by.label())
+    .bind(AuditAction::PostPublished.as_str())
+    .bind(by.address())
+    .fetch_optional(executor)
     .await
     .map_err(|e| missing_parent(e, post))?;
-    let Some(id) = id else { return Ok(None) };
-    for (position, image) in post.images.iter().enumerate() {
-        sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(position as i32)
-            .bind(image.media.as_ref())
-            .bind(&image.alt)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| missing_parent(e, post))?;
-    }
-    for (position, link) in post.links.iter().enumerate() {
-        sqlx::query("INSERT INTO post_links (post_id, position, label, url) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(position as i32)
-            .bind(&link.label)
-            .bind(link.url.as_ref())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(Some(Inserted { id, channel_name, channel_photo }))
+    Ok(row.map(|(id, channel_name, channel_photo)| Inserted { id, channel_name, channel_photo }))
 }
 
 async fn existing(store: &PgStore, request_id: &str) -> StoreResult<Published> {
@@ -142,22 +163,23 @@ impl PostStore for PgStore {
         meta: &MessageMeta,
         by: &Actor,
     ) -> StoreResult<Published> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if found.is_some() {
-            return existing(self, request_id).await;
-        }
-        let mut tx = self.pool.begin().await?;
         let created_at = crate::clock::now();
-        let Some(made) = insert(&mut tx, post, request_id, created_at, meta).await? else {
-            // A concurrent retry made it first.
-            tx.rollback().await?;
-            return existing(self, request_id).await;
+        let made = match insert(self, &self.pool, post, request_id, created_at, meta, by).await {
+            Ok(made) => made,
+            Err(StoreError::UnknownMedia { .. }) => return Err(missing_image(self, post).await),
+            Err(other) => return Err(other),
         };
-        audit(&mut tx, by, AuditAction::PostPublished, &subject(made.id, post.channel_id, &made.channel_name)).await?;
-        tx.commit().await?;
+        let Some(made) = made else {
+            // The request id is taken (a retry: answer with its post), or the channel is gone.
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE request_id = $1")
+                .bind(request_id)
+                .fetch_optional(&self.pool)
+                .await?;
+            return match found {
+                Some(_) => existing(self, request_id).await,
+                None => Err(StoreError::NotFound(Missing::Channel)),
+            };
+        };
         let stored = Post {
             id: made.id,
             channel_id: post.channel_id,
@@ -176,7 +198,8 @@ impl PostStore for PgStore {
     async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for (post, request_id, created_at) in posts {
-            insert(&mut tx, post, request_id, *created_at, &MessageMeta::default()).await?;
+            insert(self, &mut *tx, post, request_id, *created_at, &MessageMeta::default(), &Actor::ServerCommand)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

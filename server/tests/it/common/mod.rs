@@ -17,6 +17,7 @@ use storage::auth::Auth;
 use storage::media::{MediaStore, Variant};
 use storage::{Actor, Storage};
 
+pub mod process;
 mod test_db;
 pub(crate) use test_db::on_both;
 pub use test_db::TestDb;
