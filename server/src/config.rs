@@ -22,6 +22,8 @@ pub struct Config {
     pub trusted_proxies: crate::forwarded::TrustedProxies,
     /// The origin browsers use (`https://console.example.com`), when a proxy rewrites Host.
     pub public_origin: Option<String>,
+    /// Uploads that nothing uses are removed after this long.
+    pub unused_upload_grace: Duration,
     /// Header and silence timeouts, and the cap on open connections.
     pub connections: crate::serve::ConnectionLimits,
 }
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Config {
             .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_origin", &self.public_origin)
+            .field("unused_upload_grace", &self.unused_upload_grace)
             .field("connections", &self.connections)
             .finish()
     }
@@ -46,6 +49,7 @@ impl std::fmt::Debug for Config {
 
 impl Config {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+    pub const DEFAULT_UNUSED_UPLOAD_GRACE: Duration = Duration::from_secs(24 * 3600);
 
     /// The database URL without its password, for logs and error messages.
     pub fn redacted_database_url(&self) -> String {
@@ -70,6 +74,7 @@ pub const USAGE: &str = "\
 Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-url URL] [--max-upload-mb N]
               [--session-idle-secs N] [--trusted-proxies LIST] [--public-origin ORIGIN]
               [--header-timeout-secs N] [--idle-timeout-secs N] [--max-connections N]
+              [--unused-upload-grace-secs N]
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
@@ -95,6 +100,9 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-
                                                         moves for this long is closed
   --max-connections CONSOLE_MAX_CONNECTIONS             default 1024: past it, new connections
                                                         get 503 and are closed
+  --unused-upload-grace-secs CONSOLE_UNUSED_UPLOAD_GRACE_SECS default 86400 (a day): an
+                                                        upload no channel or post uses is
+                                                        removed after this long
   CONSOLE_ADMIN_PASSWORD  the password of `admin`, created on first start when there is no
                           operator; unset, a random one is printed once
 
@@ -129,6 +137,7 @@ pub fn from_args_and_env(
                 | "--header-timeout-secs"
                 | "--idle-timeout-secs"
                 | "--max-connections"
+                | "--unused-upload-grace-secs"
         ) {
             return Err(format!("unknown argument {key}"));
         }
@@ -173,6 +182,12 @@ pub fn from_args_and_env(
     };
     let session_idle = positive("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS", "session idle time (seconds)")?
         .map_or(storage::auth::Auth::DEFAULT_IDLE, Duration::from_secs);
+    let unused_upload_grace = positive(
+        "--unused-upload-grace-secs",
+        "CONSOLE_UNUSED_UPLOAD_GRACE_SECS",
+        "grace for unused uploads (seconds)",
+    )?
+    .map_or(Config::DEFAULT_UNUSED_UPLOAD_GRACE, Duration::from_secs);
     let defaults = crate::serve::ConnectionLimits::default();
     let connections = crate::serve::ConnectionLimits {
         header_timeout: positive("--header-timeout-secs", "CONSOLE_HEADER_TIMEOUT_SECS", "header timeout (seconds)")?
@@ -200,6 +215,7 @@ pub fn from_args_and_env(
         admin_password,
         trusted_proxies,
         public_origin,
+        unused_upload_grace,
         connections,
     })
 }

@@ -57,9 +57,11 @@ async fn main() {
 
     let (storage, engine) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));
     engine.start_background_tasks();
-    // Files of images orphaned more than an hour ago and still unused (a crash between a
-    // change and its file removal) go in the background, on every server.
-    storage.spawn_sweeper(std::time::Duration::from_secs(600), std::time::Duration::from_secs(3600));
+    // In the background, on every server: uploads nothing used within their grace, then the
+    // files of images orphaned more than an hour ago and still unused (those, and a crash's
+    // between a change and its file removal).
+    let every = std::time::Duration::from_secs(600).min(config.unused_upload_grace);
+    storage.spawn_sweeper(every, std::time::Duration::from_secs(3600), config.unused_upload_grace);
     let state = app_state(storage, config.session_idle, leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
     match state.auth.ensure_first_operator(config.admin_password.clone()).await {
         Ok(Some(first)) => match first.password {

@@ -10,6 +10,8 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use storage::auth::SignedIn;
+use storage::database::MediaInfo;
 use storage::media::{Opened, Variant};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -56,8 +58,8 @@ pub async fn original(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (id, content_type) = lookup(&state, &id).await?;
-    serve(&state, &id, Variant::Original, &content_type, request).await
+    let (id, info) = lookup(&state, &id, request.extensions().get::<SignedIn>().is_some()).await?;
+    serve(&state, &id, Variant::Original, &info, request).await
 }
 
 pub async fn thumbnail(
@@ -65,10 +67,13 @@ pub async fn thumbnail(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (id, content_type) = lookup(&state, &id).await?;
-    match state.storage.media.thumbnail(&id, &content_type).await {
-        Some(kind) => serve(&state, &id, Variant::Thumbnail, kind, request).await,
-        None => serve(&state, &id, Variant::Original, &content_type, request).await,
+    let (id, info) = lookup(&state, &id, request.extensions().get::<SignedIn>().is_some()).await?;
+    match state.storage.media.thumbnail(&id, &info.content_type).await {
+        Some(kind) => {
+            let thumbnail = MediaInfo { content_type: kind.to_owned(), ..info };
+            serve(&state, &id, Variant::Thumbnail, &thumbnail, request).await
+        }
+        None => serve(&state, &id, Variant::Original, &info, request).await,
     }
 }
 
@@ -76,10 +81,16 @@ fn no_such_image() -> ApiError {
     ApiError(AppError::NotFound("No such image.".into()))
 }
 
-async fn lookup(state: &AppState, raw: &str) -> Result<(MediaId, String), ApiError> {
+/// A recorded image the client may see: anyone, when a channel or a live post uses it;
+/// otherwise (an upload not used yet, a recalled post's image) only a signed-in operator.
+/// To anyone else it does not exist.
+async fn lookup(state: &AppState, raw: &str, operator: bool) -> Result<(MediaId, MediaInfo), ApiError> {
     let id = MediaId::parse(Field::ProfilePhoto, raw).map_err(|_| no_such_image())?;
-    let content_type = state.storage.db.media_type(&id).await.map_err(AppError::from)?.ok_or_else(no_such_image)?;
-    Ok((id, content_type))
+    let info = state.storage.db.media_info(&id).await.map_err(AppError::from)?.ok_or_else(no_such_image)?;
+    if !info.public && !operator {
+        return Err(no_such_image());
+    }
+    Ok((id, info))
 }
 
 /// Serves a stored file as exactly the image type it was recognised as, never sniffed, and
@@ -89,7 +100,7 @@ async fn serve(
     state: &AppState,
     id: &MediaId,
     variant: Variant,
-    content_type: &str,
+    info: &MediaInfo,
     request: Request,
 ) -> Result<Response, ApiError> {
     let opened = state
@@ -99,7 +110,7 @@ async fn serve(
         .await
         .map_err(|e| ApiError(AppError::from(storage::StoreError::Io(e))))?
         .ok_or_else(no_such_image)?;
-    let mime: mime::Mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let mime: mime::Mime = info.content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
     let mut response = match &opened {
         Opened::File(path) => match ServeFile::new_with_mime(path, &mime).oneshot(request).await {
             Ok(response) => response.into_response(),
@@ -116,7 +127,10 @@ async fn serve(
     }
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // Content-addressed, so never stale; but an image only operators may see is kept out of
+    // shared caches, and revalidated, since it may stop being theirs to see.
+    let caching = if info.public { "public, max-age=31536000, immutable" } else { "private, no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),

@@ -103,6 +103,26 @@ pub trait PostStore: Send + Sync {
     async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall>;
 }
 
+/// A recorded image, as the routes that serve it need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    pub content_type: String,
+    /// A channel's photo or an image of a post readers can see: anyone may fetch it. An
+    /// upload not used yet, or used only by recalled posts, is for operators only.
+    pub public: bool,
+}
+
+/// Whether the image `m` is a channel's photo or in a live post (the same on both engines).
+pub(crate) const MEDIA_IN_PUBLIC_USE: &str = "EXISTS (SELECT 1 FROM channels WHERE photo = m.id)
+     OR EXISTS (SELECT 1 FROM post_images i JOIN posts p ON p.id = i.post_id
+                WHERE i.media = m.id AND p.recalled_at IS NULL)";
+
+/// Images recorded before `?` that nothing uses (the same on both engines).
+pub(crate) const MEDIA_UNUSED: &str = "m.created_at < ?
+     AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = m.id)
+     AND NOT EXISTS (SELECT 1 FROM post_images WHERE media = m.id)
+     AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = m.id)";
+
 /// The images the database knows, and the files that must go.
 ///
 /// Files are removed only by a sweep, and a sweep never removes a file an upload is writing:
@@ -119,8 +139,12 @@ pub trait MediaIndex: Send + Sync {
     /// Ends a claim whose file could not be written: whatever was written of it is swept
     /// unless the image is recorded.
     async fn release_media(&self, id: &MediaId) -> StoreResult<()>;
-    /// The content type of a recorded image.
-    async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>>;
+    /// A recorded image: its type, and whether anyone may see it.
+    async fn media_info(&self, id: &MediaId) -> StoreResult<Option<MediaInfo>>;
+    /// Forgets images recorded before `recorded_before` that nothing uses (no channel, no
+    /// post, no upload under way), putting their files on the sweep list; at most 100 at a
+    /// time. Returns them.
+    async fn forget_unused_media(&self, recorded_before: i64) -> StoreResult<Vec<MediaId>>;
     /// Removes the files of images orphaned before `orphaned_before` (only `only`, when
     /// given) that are neither recorded nor claimed (a claim older than an hour is a crashed
     /// upload's), and forgets them; at most 100 at a time. Returns the images whose files

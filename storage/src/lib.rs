@@ -136,16 +136,24 @@ impl Storage {
         }
     }
 
-    /// Every `every`, removes the files of images orphaned more than `grace` ago that are
-    /// still unused (after a crash between a change and its file removal, or a failed
-    /// removal).
-    pub fn spawn_sweeper(&self, every: std::time::Duration, grace: std::time::Duration) {
+    /// Every `every`: forgets uploads recorded more than `unused` ago that nothing uses
+    /// (uploaded for a draft never published, say), then removes the files of images
+    /// orphaned more than `grace` ago that are still unused (those, and files left by a
+    /// crash between a change and its file removal, or a failed removal).
+    pub fn spawn_sweeper(&self, every: std::time::Duration, grace: std::time::Duration, unused: std::time::Duration) {
         let storage = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
+                match storage.db.forget_unused_media(clock::now() - unused.as_secs() as i64).await {
+                    Ok(forgotten) if !forgotten.is_empty() => {
+                        tracing::info!(count = forgotten.len(), "forgot uploads nothing used")
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "forgetting unused uploads failed; will retry"),
+                }
                 let before = clock::now() - grace.as_secs() as i64;
                 match storage.db.sweep_media(None, before, &storage.media).await {
                     Ok(swept) if !swept.is_empty() => tracing::info!(count = swept.len(), "swept unused media files"),

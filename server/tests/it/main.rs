@@ -12,6 +12,7 @@ mod common;
 mod concurrency;
 mod limits;
 mod media;
+mod media_access;
 mod operator_command;
 mod posts;
 mod rest;

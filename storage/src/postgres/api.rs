@@ -2,7 +2,9 @@
 
 use super::{audit, PgStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, media_id, ApiStore, MediaIndex, CLAIM_LIFETIME_SECS};
+use crate::database::{
+    key_hint, media_id, ApiStore, MediaIndex, MediaInfo, CLAIM_LIFETIME_SECS, MEDIA_IN_PUBLIC_USE, MEDIA_UNUSED,
+};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
@@ -108,7 +110,8 @@ impl MediaIndex for PgStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at", // a new upload: a new grace
         )
         .bind(media.id.as_ref())
         .bind(media.content_type)
@@ -144,11 +147,34 @@ impl MediaIndex for PgStore {
         Ok(())
     }
 
-    async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT content_type FROM media WHERE id = $1")
-            .bind(id.as_ref())
-            .fetch_optional(&self.pool)
-            .await?)
+    async fn media_info(&self, id: &MediaId) -> StoreResult<Option<MediaInfo>> {
+        let row: Option<(String, bool)> =
+            sqlx::query_as(&format!("SELECT content_type, {MEDIA_IN_PUBLIC_USE} FROM media m WHERE m.id = $1"))
+                .bind(id.as_ref())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(content_type, public)| MediaInfo { content_type, public }))
+    }
+
+    async fn forget_unused_media(&self, recorded_before: i64) -> StoreResult<Vec<MediaId>> {
+        // The rows are locked as they are chosen, and rows a publish or a channel change is
+        // using right now (its foreign key check holds them) are skipped: that change
+        // either commits first (and the image is used) or finds the image gone.
+        let unused: Vec<String> = sqlx::query_scalar(&format!(
+            "WITH gone AS (
+               DELETE FROM media WHERE id IN (
+                 SELECT id FROM media m WHERE {} ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED)
+               RETURNING id)
+             INSERT INTO media_sweep (id, orphaned_at) SELECT id, $2 FROM gone
+             ON CONFLICT (id) DO UPDATE SET orphaned_at = excluded.orphaned_at
+             RETURNING id",
+            MEDIA_UNUSED.replace('?', "$1")
+        ))
+        .bind(recorded_before)
+        .bind(crate::clock::now())
+        .fetch_all(&self.pool)
+        .await?;
+        unused.into_iter().map(media_id).collect()
     }
 
     async fn sweep_media(

@@ -27,13 +27,8 @@ pub(super) async fn live_post(store: &PgStore, id: i64) -> StoreResult<Option<Po
 }
 
 /// A lexeme in tsquery syntax: quoted, with quotes and backslashes escaped.
-fn lexeme(raw: &str, prefix: bool) -> String {
-    let quoted = format!("'{}'", raw.replace('\\', "\\\\").replace('\'', "''"));
-    if prefix {
-        format!("{quoted}:*")
-    } else {
-        quoted
-    }
+fn lexeme(raw: &str) -> String {
+    format!("'{}'", raw.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// What a search asks of the index: a tsquery, and the substrings to confirm. `None` when
@@ -44,7 +39,7 @@ fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
     let mut substrings = Vec::new();
     for term in long {
         let folded = fold(term);
-        query.extend(trigrams(&folded).iter().map(|t| lexeme(&format!("t{t}"), false)));
+        query.extend(trigrams(&folded).iter().map(|t| lexeme(&format!("t{t}"))));
         substrings.push(folded);
     }
     for term in short {
@@ -52,7 +47,9 @@ fn search_terms(terms: &[String]) -> Option<(String, Vec<String>)> {
         if words.is_empty() {
             return None;
         }
-        query.extend(words.iter().map(|w| lexeme(&format!("w{w}"), true)));
+        // A short term's words have one or two characters: each is a word start (see
+        // `posts::search_row`).
+        query.extend(words.iter().map(|w| lexeme(&format!("p{w}"))));
     }
     Some((query.join(" & "), substrings))
 }
@@ -140,7 +137,7 @@ async fn from_index(
     limit: usize,
 ) -> StoreResult<Vec<PostRow>> {
     let query = match run {
-        Some(run) => format!("({query}) & {}", lexeme(&run, false)),
+        Some(run) => format!("({query}) & {}", lexeme(&run)),
         None => query.clone(),
     };
     let mut q: QueryBuilder<Postgres> =
@@ -247,9 +244,24 @@ mod tests {
     fn terms_become_a_tsquery_and_substrings() {
         let terms = vec!["Harbor".to_owned(), "서울".to_owned()];
         let (query, substrings) = search_terms(&terms).unwrap();
-        assert_eq!(query, "'thar' & 'tarb' & 'trbo' & 'tbor' & 'w서울':*");
+        assert_eq!(query, "'thar' & 'tarb' & 'trbo' & 'tbor' & 'p서울'");
         assert_eq!(substrings, ["harbor"]);
-        assert_eq!(lexeme("it's\\", false), "'it''s\\\\'");
+        assert_eq!(lexeme("it's\\"), "'it''s\\\\'");
         assert!(search_terms(&["!!".to_owned()]).is_none());
+    }
+
+    #[test]
+    fn a_post_holds_the_start_of_each_word() {
+        fn starts(w: &str) -> Vec<&str> {
+            super::super::posts::word_starts(w).collect()
+        }
+        assert_eq!(starts("harbor"), ["h", "ha"]);
+        assert_eq!(starts("ai"), ["a", "ai"]);
+        assert_eq!(starts("a"), ["a"]);
+        assert_eq!(starts("서울역"), ["서", "서울"]);
+        assert!(starts("").is_empty());
+        let (lexemes, _) = super::super::posts::search_row("Seoul 서울");
+        assert!(lexemes.contains(&"ps".to_owned()) && lexemes.contains(&"pse".to_owned()));
+        assert!(lexemes.contains(&"p서울".to_owned()) && !lexemes.iter().any(|l| l.starts_with('w')));
     }
 }

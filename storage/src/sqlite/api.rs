@@ -2,7 +2,9 @@
 
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
-use crate::database::{key_hint, media_id, ApiStore, MediaIndex, CLAIM_LIFETIME_SECS};
+use crate::database::{
+    key_hint, media_id, ApiStore, MediaIndex, MediaInfo, CLAIM_LIFETIME_SECS, MEDIA_IN_PUBLIC_USE, MEDIA_UNUSED,
+};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::media::{MediaStore, StoredMedia};
 use async_trait::async_trait;
@@ -96,7 +98,8 @@ impl MediaIndex for SqliteStore {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO media (id, content_type, bytes, width, height, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at", // a new upload: a new grace
         )
         .bind(media.id.as_ref())
         .bind(media.content_type)
@@ -129,11 +132,37 @@ impl MediaIndex for SqliteStore {
         Ok(())
     }
 
-    async fn media_type(&self, id: &MediaId) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT content_type FROM media WHERE id = ?")
-            .bind(id.as_ref())
-            .fetch_optional(&self.pool)
-            .await?)
+    async fn media_info(&self, id: &MediaId) -> StoreResult<Option<MediaInfo>> {
+        let row: Option<(String, bool)> =
+            sqlx::query_as(&format!("SELECT content_type, {MEDIA_IN_PUBLIC_USE} FROM media m WHERE m.id = ?"))
+                .bind(id.as_ref())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(content_type, public)| MediaInfo { content_type, public }))
+    }
+
+    async fn forget_unused_media(&self, recorded_before: i64) -> StoreResult<Vec<MediaId>> {
+        // One writer: nothing can start using them between the check and the delete.
+        let mut tx = self.begin_write().await?;
+        let unused: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT id FROM media m WHERE {MEDIA_UNUSED} ORDER BY created_at LIMIT 100"))
+                .bind(recorded_before)
+                .fetch_all(&mut *tx)
+                .await?;
+        let now = crate::clock::now();
+        for id in &unused {
+            sqlx::query("DELETE FROM media WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO media_sweep (id, orphaned_at) VALUES (?, ?)
+                 ON CONFLICT (id) DO UPDATE SET orphaned_at = excluded.orphaned_at",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        unused.into_iter().map(media_id).collect()
     }
 
     async fn sweep_media(
