@@ -42,6 +42,10 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// A request line and headers longer than this are answered 431 (as large as a proxy's
+/// usual limit; a browser's cookies and headers come to a few KiB).
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 /// What a connection over the cap is told before it is closed.
 const OVER_CAPACITY: &str = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n\
 Content-Type: text/plain; charset=utf-8\r\nContent-Length: 31\r\n\r\nThe server is busy. Try again.\n";
@@ -57,7 +61,11 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {

@@ -80,11 +80,12 @@ async fn every_route_and_function_refuses_anonymous_requests(pool: TestDb) {
         assert_eq!(reply.json(), serde_json::json!("Unauthorized"), "{path}");
     }
 
-    // Media uploads too; published images and the compiled app are public.
+    // Media uploads too; images in public use and the compiled app are public.
     let upload =
         app.send_anonymous(Request::post("/media").body(Body::from(crate::common::png(4, 4, 1))).unwrap()).await;
     assert_eq!(upload.status, StatusCode::UNAUTHORIZED);
     let id = app.upload_png(3).await;
+    assert_eq!(app.create("Public", "", &id).await.status, StatusCode::OK);
     let image = app.send_anonymous(Request::get(format!("/media/{id}")).body(Body::empty()).unwrap()).await;
     assert_eq!(image.status, StatusCode::OK);
     let asset = app.send_anonymous(Request::get("/pkg/channel-console.js").body(Body::empty()).unwrap()).await;

@@ -93,6 +93,14 @@ async fn slow_and_surplus_connections_are_shed() {
     let (_, closed) = read_until_closed(&mut kept, Duration::from_secs(6)).await;
     assert!(closed, "an idle kept-alive connection is closed");
 
+    // Oversized headers are refused with a 4xx, and the server goes on.
+    let mut big = TcpStream::connect(&addr).await.unwrap();
+    let header = format!("GET /healthz HTTP/1.1\r\nHost: console\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000));
+    let _ = big.write_all(header.as_bytes()).await;
+    let (answer, _) = read_until_closed(&mut big, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 431") || answer.is_empty(), "{answer:?}");
+    assert_eq!(reqwest::get(server.url("/healthz")).await.unwrap().status(), 200);
+
     assert!(!server.output().contains("panicked"), "{}", server.output());
     assert!(!server.output().contains("ERROR"), "{}", server.output());
 }

@@ -74,6 +74,11 @@ impl Api {
         reply.json()
     }
 
+    /// The query string of a call by the administrator, correctly signed.
+    pub(crate) fn query(&self) -> String {
+        format!("sdkappid={}&identifier={ADMIN}&usersig={}&random=12345&contenttype=json", self.appid, self.sig)
+    }
+
     async fn call_as(&self, command: &str, appid: i64, identifier: &str, sig: &str, body: Value) -> Value {
         let query = format!("sdkappid={appid}&identifier={identifier}&usersig={sig}&random=12345&contenttype=json");
         self.call_with(command, &query, Body::from(body.to_string())).await
