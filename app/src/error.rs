@@ -40,6 +40,10 @@ pub enum AppError {
     /// The server is too busy for this request right now (it was refused at once).
     #[error("The server is busy; nothing was changed. Try again in {retry_after_secs} seconds.")]
     Busy { retry_after_secs: u64 },
+    /// The media store is full or cannot be written (a disk, a quota): an administrator's
+    /// matter, said plainly rather than as an unexplained failure.
+    #[error("The server has no room to store this image right now; nothing was stored. Try again later, or tell the administrator.")]
+    NoRoom,
     #[error("Something went wrong on the server; nothing was changed. Please try again.")]
     Unexpected,
 }
@@ -59,6 +63,7 @@ impl AppError {
             // On the server this means the request body could not be read: the client's.
             AppError::BadRequest(_) | AppError::Network(_) => 400,
             AppError::Busy { .. } => 503,
+            AppError::NoRoom => 507,
             AppError::Unexpected => 500,
         }
     }
@@ -177,6 +182,10 @@ mod from_storage {
                 }
                 UploadError::NotAnImage => ValidationError::NotAnImage { field }.into(),
                 UploadError::Interrupted(why) => AppError::BadRequest(format!("the upload was interrupted: {why}")),
+                UploadError::NoRoom(cause) => {
+                    tracing::error!(error = %cause, "an upload could not be stored: the media store is full or read-only");
+                    AppError::NoRoom
+                }
                 UploadError::Store(err) => err.into(),
             }
         }

@@ -106,13 +106,20 @@ pub enum UploadError {
     /// The client stopped sending (or the connection broke) before the end.
     #[error("the upload was interrupted: {0}")]
     Interrupted(String),
+    /// The media store refused the bytes: a full disk, a quota, a read-only file system.
+    #[error("no room to store the upload: {0}")]
+    NoRoom(std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl From<std::io::Error> for UploadError {
     fn from(err: std::io::Error) -> Self {
-        UploadError::Store(StoreError::Io(err))
+        use std::io::ErrorKind::{QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+        match err.kind() {
+            StorageFull | QuotaExceeded | ReadOnlyFilesystem => UploadError::NoRoom(err),
+            _ => UploadError::Store(StoreError::Io(err)),
+        }
     }
 }
 

@@ -106,7 +106,7 @@ impl Storage {
             if self.db.release_media(&media.id).await.is_ok() {
                 self.sweep_now(vec![media.id.clone()]).await;
             }
-            return Err(UploadError::Store(StoreError::Io(error)));
+            return Err(UploadError::from(error));
         }
         self.db.finish_media(&media).await?;
         Ok(media)

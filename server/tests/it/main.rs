@@ -11,6 +11,7 @@ mod channels;
 mod common;
 mod concurrency;
 mod crash;
+mod disk;
 mod limits;
 mod malformed;
 mod media;

@@ -26,9 +26,29 @@ impl TempFile {
     }
 
     pub(crate) async fn persist(mut self, dest: &Path) -> std::io::Result<()> {
-        tokio::fs::rename(&self.path, dest).await?;
-        self.persisted = true;
-        Ok(())
+        match tokio::fs::rename(&self.path, dest).await {
+            Ok(()) => {
+                self.persisted = true;
+                Ok(())
+            }
+            // The media directory is on another file system than the data directory: copy
+            // beside the destination first and rename there, so that nobody ever reads half
+            // a file under the image's name. The temporary file goes when `self` drops.
+            Err(err) if err.kind() == std::io::ErrorKind::CrossesDevices => {
+                let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let partial = dest.with_file_name(format!(".{name}.partial"));
+                let copied = async {
+                    tokio::fs::copy(&self.path, &partial).await?;
+                    tokio::fs::rename(&partial, dest).await
+                }
+                .await;
+                if copied.is_err() {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                }
+                copied
+            }
+            Err(err) => Err(err),
+        }
     }
 }
 

@@ -62,6 +62,11 @@ impl TestApp {
 
     pub async fn with_upload_cap(db: TestDb, max_upload_bytes: u64) -> Self {
         let media = db.media(max_upload_bytes).await;
+        Self::with_media(db, media).await
+    }
+
+    /// A console over the given media store.
+    pub async fn with_media(db: TestDb, media: MediaStore) -> Self {
         let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
         let storage = Storage::new(db.engine.database(), media);
         let state = server::app_state(storage.clone(), std::time::Duration::from_secs(3600), leptos_options).unwrap();
