@@ -89,8 +89,8 @@ pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<P
 /// of posts. So the newest posts are read first, newest first, which fills a page of a
 /// common term at once; then the index is asked for one run of consecutive posts at a
 /// time, going back from the newest, each run's token in the query bounding the work to
-/// the run; a run that gives less than half of what is missing is followed by a longer
-/// one; past the longest level, the index answers for all older posts. Every step reads
+/// the run; a run that matched too rarely to give, whole, half of what is still missing is
+/// followed by a longer one; past the longest level, the index answers for all older posts. Every step reads
 /// the posts just below the previous one, so the pages are those of a single sorted scan.
 async fn search_page(
     store: &PgStore,
@@ -114,7 +114,11 @@ async fn search_page(
             Some(&bits) => {
                 let run = (upper - 1) >> bits;
                 let found = from_index(store, filter, search, Some(format!("b{bits}_{run}")), upper, need).await?;
-                if found.len() * 2 < need {
+                // At the rate this run matched, would a whole run of this size give at least
+                // half of what is still missing? If not, the next run is longer.
+                let covered = (upper - (run << bits)).max(1);
+                let projected = found.len() as i64 * (1_i64 << bits) / covered;
+                if projected * 2 < (need - found.len()) as i64 {
                     level += 1;
                 }
                 rows.extend(found);
