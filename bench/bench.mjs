@@ -1,13 +1,12 @@
 // Channel Console benchmark: prints figures, asserts nothing. Run through scripts/bench,
 // which builds the release server and site first.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
 import { encodePng, solidPng } from '../end2end/png.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,26 +27,122 @@ function row(...cells) {
   console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 14)).join(''));
 }
 
-// ---------------------------------------------------------------- bundle sizes
-function bundleSizes() {
-  console.log('\n== Release bundle (target/site/pkg)');
-  row('file', 'raw', 'gzip -9', 'brotli -11');
-  const totals = { raw: 0, gz: 0, br: 0 };
-  const pkg = path.join(siteRoot, 'pkg');
-  for (const file of fs.readdirSync(pkg).sort()) {
-    if (!/\.(wasm|js|css)$/.test(file)) continue;
-    const data = fs.readFileSync(path.join(pkg, file));
-    const gz = zlib.gzipSync(data, { level: 9 }).length;
-    const br = zlib.brotliCompressSync(data, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 },
-    }).length;
-    row(file, kb(data.length), kb(gz), kb(br));
-    totals.raw += data.length;
-    totals.gz += gz;
-    totals.br += br;
+// ---------------------------------------------------------------- what a browser downloads
+/** The app's files a page names (/pkg/...js, .wasm, .css), as the server sends them to a
+ * browser that accepts brotli and gzip: bytes on the wire, not what they would weigh. */
+async function bundleSizes(base) {
+  console.log('\n== The app\'s files as sent (GET with Accept-Encoding: br, gzip), as each page names them');
+  row('file', 'on disk', 'sent', 'encoding', 'cache-control');
+  for (const [page, signedIn] of [['/sign-in', false], ['/channels', true]]) {
+    const html = await text(`${base}${page}`, signedIn);
+    const files = [...new Set(html.match(/\/pkg\/[^"' ]+\.(?:js|wasm|css)/g))].sort();
+    let total = 0;
+    for (const file of files) {
+      const plain = fs.statSync(path.join(siteRoot, file)).size;
+      const { bytes, headers } = await raw(`${base}${file}`, { 'accept-encoding': 'br, gzip' });
+      total += bytes;
+      row(`  ${file.replace('/pkg/', '').replace(/\.[\w-]{22}\./, '.')}`, kb(plain), kb(bytes), headers['content-encoding'] ?? 'none', headers['cache-control'] ?? '-');
+    }
+    row(`${page}: ${files.length} files named (preloads included)`, '', kb(total));
   }
-  row('total wasm+js+css', kb(totals.raw), kb(totals.gz), kb(totals.br));
-  console.log(`target: compressed wasm+JS+CSS at most 250 KB (brotli: ${kb(totals.br)})`);
+}
+
+/** The raw response: how many bytes came over the socket (node does not decode them). */
+function raw(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: withSession(url, headers) }, (res) => {
+        let bytes = 0;
+        res.on('data', (d) => (bytes += d.length));
+        res.on('end', () => resolve({ bytes, headers: res.headers, status: res.statusCode }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function text(url, signedIn = true) {
+  const res = await fetch(url, { headers: signedIn ? withSession(url) : {} });
+  return res.text();
+}
+
+/** Chromium from the end-to-end suite's playwright-core, or null when it is not installed. */
+async function launchChromium() {
+  let chromium;
+  try {
+    ({ chromium } = await import(path.join(root, 'end2end', 'node_modules', 'playwright-core', 'index.mjs')));
+  } catch (e) {
+    console.log(`skipped: playwright-core not installed (${e.message})`);
+    return null;
+  }
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+}
+
+/** A cold first visit (empty cache) and a warm second one to each page, in Chromium over an
+ * emulated 10 Mbit/s link with 40 ms round trips: bytes transferred as sent (compressed,
+ * headers included) and the time from navigation to an interactive page (data-hydrated). */
+async function firstVisits(base) {
+  console.log('\n== First and second visits in Chromium (10 Mbit/s, 40 ms round trip, Network.emulateNetworkConditions)');
+  const browser = await launchChromium();
+  if (!browser) return;
+  row('page', 'visit', 'transferred', 'of it /pkg/', 'requests', 'interactive');
+  try {
+    for (const [page, signedIn] of [['/sign-in', false], ['/channels', true], ['/posts', true]]) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      if (signedIn) {
+        const [name, value] = sessions.get(base).split('=');
+        await context.addCookies([{ name, value, url: base }]);
+      }
+      // When hydration finished, on the page's own clock (navigation start = 0).
+      await context.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (document.body?.dataset.hydrated === 'true') {
+            window.__interactiveAt = performance.now();
+            observer.disconnect();
+          }
+        }).observe(document, { subtree: true, attributes: true, childList: true });
+      });
+      const tab = await context.newPage();
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 40,
+        downloadThroughput: (10 * 1000 * 1000) / 8,
+        uploadThroughput: (10 * 1000 * 1000) / 8,
+      });
+      // Bytes as they came over the (emulated) wire, per request: all of them, and the
+      // app's files (/pkg/: wasm, JS, CSS). Cached answers transfer nothing.
+      let bytes = 0;
+      let assetBytes = 0;
+      let requests = 0;
+      const urls = new Map();
+      cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+      cdp.on('Network.loadingFinished', (e) => {
+        if (e.encodedDataLength <= 0) return;
+        bytes += e.encodedDataLength;
+        requests++;
+        if (new URL(urls.get(e.requestId) ?? base).pathname.startsWith('/pkg/')) assetBytes += e.encodedDataLength;
+      });
+      for (const visit of ['first (cold)', 'second (warm)']) {
+        bytes = 0;
+        assetBytes = 0;
+        requests = 0;
+        await tab.goto(`${base}${page}`);
+        await tab.waitForFunction(() => window.__interactiveAt !== undefined, null, { timeout: 30_000 });
+        const at = await tab.evaluate(() => window.__interactiveAt);
+        // Late requests (a chunk fetched after hydration) still count.
+        await tab.waitForLoadState('networkidle');
+        row(page, visit, kb(bytes), kb(assetBytes), String(requests), `${at.toFixed(0)} ms`);
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log('target: a first visit to /sign-in or /channels transfers at most 250 KB of wasm, JS and CSS');
 }
 
 // ---------------------------------------------------------------- server
@@ -227,6 +322,18 @@ async function publishRate(base, channelId) {
   console.log('target: at least 1,000 posts per second');
 }
 
+/** A few channels (no figures printed), so that the pages of `scripts/bench load` show something. */
+async function createChannelsQuietly(count) {
+  const photo = await upload(solidPng(64, 64, [90, 90, 90]));
+  for (let i = 0; i < count; i++) {
+    await get(`${base}/api/create_channel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: String(new URLSearchParams({ name: `Channel ${i} 채널`, profile: `Profile of channel ${i}`, photo })),
+    });
+  }
+}
+
 function seed(dataDir) {
   console.log(`\n== Seeding ${POSTS} posts (target/release/seed, transactions of 10,000)`);
   return new Promise((resolve, reject) => {
@@ -235,7 +342,19 @@ function seed(dataDir) {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
-  });
+  }).then(() => settle());
+}
+
+/** A database in service has been vacuumed and analysed long since; one loaded a moment ago
+ * has not, and autovacuum would scan the million new rows and their index while the
+ * publish rate is measured. Settle it first, as time would. */
+function settle() {
+  const url = process.env.BENCH_DB_POSTS;
+  if (!url) return;
+  const t = performance.now();
+  const run = spawnSync('psql', ['-q', url, '-c', 'VACUUM (ANALYZE)'], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('VACUUM (ANALYZE) failed');
+  console.log(`VACUUM (ANALYZE) after seeding: ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
 
 async function searchLatency(base) {
@@ -269,17 +388,8 @@ async function searchLatency(base) {
 
 async function previewLatency(base) {
   console.log('\n== Preview update in Chromium: 10,000 bytes of text and 9 images');
-  let chromium;
-  try {
-    ({ chromium } = await import(path.join(root, 'end2end', 'node_modules', 'playwright-core', 'index.mjs')));
-  } catch (e) {
-    console.log(`skipped: playwright-core not installed (${e.message})`);
-    return;
-  }
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  const browser = await launchChromium();
+  if (!browser) return;
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const [name, value] = sessions.get(base).split('=');
@@ -375,10 +485,16 @@ async function main() {
   console.log(`database: ${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'}; media: ${process.env.BENCH_MEDIA_URL ?? 'local files'}`);
   // `scripts/bench posts` runs only the figures with 1M posts (publish, search, post pages, preview).
   if (process.argv.includes('posts')) return postsBench();
-  bundleSizes();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);
   try {
+    await bundleSizes(base);
+    // `scripts/bench load` stops after what a browser downloads.
+    if (process.argv.includes('load')) {
+      await createChannelsQuietly(50);
+      await firstVisits(base);
+      return;
+    }
     const photo = await upload(solidPng(256, 256, [90, 90, 90]));
     await createChannels(photo);
     console.log(`\n== Channel page rendered on the server, ${CHANNELS} channels in the database`);
@@ -386,6 +502,7 @@ async function main() {
     await pageLatency(`${base}/channels?page=${Math.max(1, Math.floor(CHANNELS / 50))}`, 'GET /channels?page=<last>');
     console.log('target: p99 at most 20 ms');
     await uploadMemory(server.pid);
+    await firstVisits(base);
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');

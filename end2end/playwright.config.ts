@@ -36,9 +36,10 @@ export default defineConfig({
       ],
     },
   },
-  // The dev build made by scripts/test, on a fresh database for every run.
+  // The release build made by scripts/test (what ships: hashed, precompressed files), on a
+  // fresh database for every run.
   webServer: {
-    command: `rm -rf "${dataDir}" && "${root}/target/debug/server" --addr 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
+    command: `rm -rf "${dataDir}" && "${root}/target/release/server" --addr 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
     cwd: root,
     env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
     url: `http://127.0.0.1:${PORT}/sign-in`,

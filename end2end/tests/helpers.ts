@@ -94,7 +94,7 @@ export class OwnServer {
 
   async start(): Promise<void> {
     this.child = spawn(
-      path.join(ROOT, 'target', 'debug', 'server'),
+      path.join(ROOT, 'target', 'release', 'server'),
       ['--addr', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir],
       {
         cwd: ROOT,

@@ -1,6 +1,7 @@
 //! The Channel Console server: configuration, the router (Leptos pages and server
 //! functions, media upload and download, the REST API) and start-up.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod forwarded;

@@ -39,6 +39,7 @@ async fn main() {
         Ok(conf) => conf.leptos_options,
         Err(e) => fail(&format!("Leptos configuration: {e}")),
     };
+    server::assets::detect_hashed_files(&mut leptos_options);
     let config = config::from_args_and_env(args, |k| std::env::var(k).ok(), leptos_options.site_addr)
         .unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
     leptos_options.site_addr = config.addr;

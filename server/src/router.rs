@@ -65,6 +65,7 @@ pub fn router_with(state: AppState, network: Network) -> Router {
     Router::new()
         .merge(pages_and_functions)
         .merge(media)
+        .nest("/pkg", crate::assets::pkg_service(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn_with_state((state.clone(), public, network.clone()), require_operator))
@@ -75,6 +76,13 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Pages and answers hold an operator's data: asked again every time, kept by no
+        // shared cache. Files and images set their own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        ))
+        .layer(crate::assets::compression())
         .layer(axum::middleware::from_fn(refuse_dot_segments))
         .with_state(state)
 }

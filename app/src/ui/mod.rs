@@ -3,6 +3,7 @@ pub mod components;
 mod format;
 pub mod pages;
 mod previews;
+mod routes;
 pub mod session;
 mod upload;
 
@@ -12,7 +13,7 @@ use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
-    path,
+    path, Lazy,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -27,8 +28,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <link rel="stylesheet" id="leptos" href="/pkg/channel-console.css"/>
+                <HydrationScripts options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <title>"Channel Console"</title>
             </head>
             <body>
@@ -36,6 +37,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `/pkg/channel-console.<hash>.css` when cargo-leptos hashed the names (the `css:` line of
+/// the hash file beside the server binary, read once: it changes only with a new build),
+/// `/pkg/channel-console.css` otherwise.
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        static HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let hash = HASH.get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+            text.lines().find_map(|line| line.trim().strip_prefix("css:").map(|h| h.trim().to_owned()))
+        });
+        if let (true, Some(hash)) = (options.hash_files, hash) {
+            return format!("/{}/{}.{hash}.css", options.site_pkg_dir, options.output_name);
+        }
+    }
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// Only the console's own scripts run: the inline hydration and streaming scripts carry this
@@ -74,14 +94,16 @@ pub fn App() -> impl IntoView {
         <Router>
             <TopBar/>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
-                <Route path=path!("/") view=pages::channels::ChannelsPage/>
-                <Route path=path!("/channels") view=pages::channels::ChannelsPage/>
-                <Route path=path!("/posts") view=pages::posts::PostsPage/>
-                <Route path=path!("/posts/:id") view=pages::post_detail::PostDetailPage/>
-                <Route path=path!("/operators") view=pages::operators::OperatorsPage/>
-                <Route path=path!("/audit") view=pages::audit::AuditPage/>
-                <Route path=path!("/settings") view=pages::settings::SettingsPage/>
-                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
+                // Each page's code is its own wasm chunk (`cargo leptos build --split`),
+                // fetched when an operator first goes there; see `routes.rs`.
+                <Route path=path!("/") view={Lazy::<routes::Channels>::new()}/>
+                <Route path=path!("/channels") view={Lazy::<routes::Channels>::new()}/>
+                <Route path=path!("/posts") view={Lazy::<routes::Posts>::new()}/>
+                <Route path=path!("/posts/:id") view={Lazy::<routes::PostDetail>::new()}/>
+                <Route path=path!("/operators") view={Lazy::<routes::Operators>::new()}/>
+                <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()}/>
+                <Route path=path!("/settings") view={Lazy::<routes::Settings>::new()}/>
+                <Route path=path!("/sign-in") view={Lazy::<routes::SignIn>::new()}/>
             </Routes>
             <ToastHost/>
         </Router>

@@ -11,6 +11,7 @@ mod channels;
 mod common;
 mod concurrency;
 mod crash;
+mod delivery;
 mod disk;
 mod limits;
 mod malformed;

@@ -68,6 +68,22 @@ impl TestApp {
     /// A console over the given media store.
     pub async fn with_media(db: TestDb, media: MediaStore) -> Self {
         let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
+        Self::with_everything(db, media, leptos_options).await
+    }
+
+    /// A console serving the compiled app from `site_root` (its files under `pkg/`), with
+    /// names that carry their hash or not.
+    pub async fn with_site(db: TestDb, site_root: &std::path::Path, hash_files: bool) -> Self {
+        let media = db.media(50 * 1024 * 1024).await;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("channel-console")
+            .site_root(site_root.to_str().unwrap())
+            .hash_files(hash_files)
+            .build();
+        Self::with_everything(db, media, leptos_options).await
+    }
+
+    async fn with_everything(db: TestDb, media: MediaStore, leptos_options: LeptosOptions) -> Self {
         let storage = Storage::new(db.engine.database(), media);
         let state = server::app_state(storage.clone(), std::time::Duration::from_secs(3600), leptos_options).unwrap();
         let auth = state.auth.clone();

@@ -1,0 +1,65 @@
+//! How responses travel: the compiled app under `/pkg/` as cargo-leptos wrote it
+//! (precompressed `.br` and `.gz` beside each file, hashed names in release builds), and
+//! everything the server makes (pages, server functions, the REST API) compressed as it is
+//! sent.
+
+use axum::http::{header, HeaderValue, Response};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use std::path::Path;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// A year, the most any cache keeps anything: a hashed name never changes its content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Unhashed names (dev builds) change content under one name: always ask again.
+const REVALIDATE: &str = "no-cache";
+
+/// Below this many bytes compression saves less than its own headers and time cost.
+const COMPRESS_FROM_BYTES: u16 = 1024;
+
+/// `/pkg/...`: the files as built, with the encoding the browser accepts (brotli, then gzip,
+/// then the plain file), and cached for good when their names carry their hash.
+pub fn pkg_service<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
+    let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let caching = HeaderValue::from_static(if options.hash_files { IMMUTABLE } else { REVALIDATE });
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        // A miss must not be remembered for a year: a later build may bring the file.
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |res: &Response<_>| {
+            res.status().is_success().then(|| caching.clone())
+        }))
+        // Caches keep one copy per encoding.
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+}
+
+/// On-the-fly compression for what the server renders. Quality 4: brotli's best (11) costs
+/// tens of milliseconds per page; 4 keeps most of the gain for about a millisecond. Images
+/// are compressed already, and a response with its own encoding (the precompressed files)
+/// or a range is left alone by the layer itself.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)).compress_when(
+        SizeAbove::new(COMPRESS_FROM_BYTES)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::GRPC)
+            .and(NotForContentType::SSE),
+    )
+}
+
+/// Whether the files under the site root carry their hashes in their names: cargo-leptos
+/// (`hash-files`) writes `hash.txt` beside the server binary it builds. `LEPTOS_HASH_FILES`
+/// decides when set; otherwise the file's presence does, so that the binary run by hand, by
+/// the tests or by a service manager serves what the build made without another setting.
+pub fn detect_hashed_files(options: &mut LeptosOptions) {
+    if std::env::var_os("LEPTOS_HASH_FILES").is_some() {
+        return;
+    }
+    let beside_binary =
+        std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+    if beside_binary.is_some_and(|path| path.is_file()) {
+        options.hash_files = true;
+    }
+}
