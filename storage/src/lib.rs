@@ -62,11 +62,12 @@ impl Engine {
         }
     }
 
-    /// Starts the engine's own background work: SQLite's WAL checkpointer (PostgreSQL
-    /// needs none).
+    /// Starts the engine's own background work: SQLite's WAL checkpointer and search-index
+    /// merger (PostgreSQL needs neither).
     pub fn start_background_tasks(&self) {
         if let Engine::Sqlite(store) = self {
             store.spawn_checkpointer();
+            store.spawn_search_merger();
         }
     }
 

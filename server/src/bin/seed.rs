@@ -62,6 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("sqlite://{}", data_dir.join("console.db").display());
     let url = arg("--database-url").unwrap_or(url);
     let engine = Engine::connect(&url).await?;
+    // As the server does: on SQLite the search indexes are merged in the background.
+    engine.start_background_tasks();
     let storage = Storage::new(engine.database(), MediaStore::local(&data_dir, 1024 * 1024).await?);
 
     // A 1x1 PNG as every channel's photo.

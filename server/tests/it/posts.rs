@@ -261,3 +261,44 @@ on_both! { async fn no_route_changes_a_published_post(pool: TestDb) {
         assert!(reply.status.is_client_error(), "{function}: {}", reply.status);
     }
 }}
+
+/// On SQLite a publish adds its post to the search indexes as a new small segment, and the
+/// server merges segments from a background task instead of inside whichever commit
+/// crossed FTS5's threshold. Each new post is found at once; merging loses nothing.
+#[tokio::test]
+async fn sqlite_search_segments_are_merged_in_the_background_and_posts_stay_found() {
+    let db = crate::common::TestDb::sqlite().await;
+    let storage::Engine::Sqlite(store) = db.engine.clone() else { unreachable!() };
+    let app = TestApp::new(db).await;
+    let segments = |index: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(DISTINCT segid) FROM {index}_idx"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let channel = app.channel("Segments").await;
+    for i in 0..40 {
+        app.text_post(channel, &format!("segment post {i} 날씨 harbor")).await;
+        // Searchable the moment its publish is answered, merged or not.
+        assert_eq!(app.found(&format!("segment post {i} ")).await.len(), 1, "post {i}");
+    }
+    // No merging happened in the commits: one segment per publish (and the channel's).
+    let before = (segments("posts_trigram").await, segments("posts_words").await);
+    assert!(before.0 >= 40 && before.1 >= 40, "{before:?}");
+
+    let mut slices = 0;
+    while store.merge_search_once().await.unwrap() {
+        slices += 1;
+        assert!(slices < 1000, "the merger never runs out of work");
+    }
+    let after = (segments("posts_trigram").await, segments("posts_words").await);
+    assert!(after.0 < 10 && after.1 < 10, "{before:?} -> {after:?}");
+    assert_eq!(app.found("harbor").await.len(), 20, "a page of the 40");
+    assert_eq!(app.found("날씨").await.len(), 20);
+    for i in [0, 17, 39] {
+        assert_eq!(app.found(&format!("segment post {i} ")).await, vec![format!("segment post {i} 날씨 harbor")]);
+    }
+}

@@ -18,6 +18,29 @@ use std::time::Duration;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Pages one merge slice may write per index: a few milliseconds of work.
+const MERGE_PAGES: i64 = 64;
+
+/// One slice of merging for both search indexes; whether it did anything. FTS5 tells only
+/// through the connection's change count: the command itself counts one change, a merge
+/// that wrote segments more.
+async fn merge_search_slice(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    let mut merged = false;
+    for index in ["posts_trigram", "posts_words"] {
+        let before: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *tx).await?;
+        sqlx::query(&format!("INSERT INTO {index} ({index}, rank) VALUES ('merge', ?)"))
+            .bind(MERGE_PAGES)
+            .execute(&mut *tx)
+            .await?;
+        let after: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *tx).await?;
+        merged |= after - before >= 2;
+    }
+    tx.commit().await?;
+    Ok(merged)
+}
+
 /// A SQLite database (one file, or in memory for tests).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -73,6 +96,43 @@ impl SqliteStore {
                 }
             }
         });
+    }
+
+    /// Merges the search indexes' segments off the request path (the migration
+    /// `search_merges_in_background` turned FTS5's own merging in commits off). Every tick,
+    /// slices of at most `MERGE_PAGES` pages per index, each in its own short write
+    /// transaction so that a publish waits for one slice at most, until there is nothing
+    /// left to merge or the tick's time is used up.
+    pub fn spawn_search_merger(&self) {
+        const TICK: Duration = Duration::from_millis(100);
+        const BUDGET: Duration = Duration::from_millis(40);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if pool.is_closed() {
+                    return;
+                }
+                let started = tokio::time::Instant::now();
+                loop {
+                    match merge_search_slice(&pool).await {
+                        Ok(true) if started.elapsed() < BUDGET => continue,
+                        Ok(_) => break,
+                        Err(error) => {
+                            tracing::warn!(%error, "merging the search index failed; will retry");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// One slice of the background merger's work; whether there was any (tests).
+    pub async fn merge_search_once(&self) -> Result<bool, sqlx::Error> {
+        merge_search_slice(&self.pool).await
     }
 
     /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up
