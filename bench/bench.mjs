@@ -229,6 +229,7 @@ async function writeRate(count, what, request) {
   latencies.sort((a, b) => a - b);
   row(`${what} per second`, (count / seconds).toFixed(0));
   row('latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+  return { rate: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 async function createChannels(photo) {
@@ -309,7 +310,7 @@ async function uploadMemory(pid) {
 // ---------------------------------------------------------------- posts
 async function publishRate(base, channelId) {
   console.log(`\n== Publishing ${PUBLISHES} text posts through POST /api/publish_post (${CONCURRENCY} in flight)`);
-  await writeRate(PUBLISHES, 'posts published', (i) => [
+  const figures = await writeRate(PUBLISHES, 'posts published', (i) => [
     `${base}/api/publish_post`,
     {
       headers: { 'content-type': 'application/json' },
@@ -320,6 +321,7 @@ async function publishRate(base, channelId) {
     },
   ]);
   console.log('target: at least 1,000 posts per second');
+  return figures;
 }
 
 /** A few channels (no figures printed), so that the pages of `scripts/bench load` show something. */
@@ -368,6 +370,7 @@ async function searchLatency(base) {
     ['Korean + English', '서울 harbor'],
   ];
   const all = [];
+  const figures = {};
   for (const [label, q] of queries) {
     const body = JSON.stringify({ filter: { q } });
     const lat = [];
@@ -379,11 +382,56 @@ async function searchLatency(base) {
     }
     lat.sort((a, b) => a - b);
     all.push(...lat);
+    figures[q] = { label, p50: percentile(lat, 50), p99: percentile(lat, 99) };
     row(`  ${label} (${q})`, `p50 ${percentile(lat, 50).toFixed(2)} ms`, `p99 ${percentile(lat, 99).toFixed(2)} ms`);
   }
   all.sort((a, b) => a - b);
   row('all searches', `p50 ${percentile(all, 50).toFixed(2)} ms`, `p99 ${percentile(all, 99).toFixed(2)} ms`);
   console.log('target: search p99 at most 50 ms');
+  return figures;
+}
+
+/** The raw engine on the seeded database, before the server opens it: `target/release/engine`
+ * (storage/src/bin/engine.rs) publishes and searches without the web stack. */
+function engineFigures(databaseUrl) {
+  console.log(`\n== The raw engine on the same database (target/release/engine, no web stack)`);
+  const run = spawnSync(
+    path.join(root, 'target', 'release', 'engine'),
+    ['--database-url', databaseUrl, '--publishes', String(PUBLISHES), '--concurrency', String(CONCURRENCY)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (run.status !== 0) throw new Error(`engine exited with ${run.status}`);
+  const figures = {};
+  for (const line of run.stdout.trim().split('\n')) {
+    const f = JSON.parse(line);
+    figures[f.what] = f;
+    const rate = f.rate === null ? '' : `${f.rate.toFixed(0)} per second`;
+    row(`  ${f.what}`, rate, `p50 ${f.p50.toFixed(2)} ms`, `p99 ${f.p99.toFixed(2)} ms`);
+  }
+  return figures;
+}
+
+/** Each console figure beside the engine's, with the ratio (console / engine). */
+function ratios(publish, searches, engine) {
+  console.log('\n== The console beside the raw engine (same machine, same database, same run)');
+  const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a');
+  const sql = engine['sql publish'];
+  const store = engine['store publish'];
+  row('', 'console', 'store (no web stack)', 'console / store', ...(sql ? ['SQL only, 1 connection', 'console / SQL'] : []));
+  const line = (label, key, digits, unit) => {
+    const cells = [label, `${publish[key].toFixed(digits)}${unit}`, `${store[key].toFixed(digits)}${unit}`, ratio(publish[key], store[key])];
+    if (sql) cells.push(`${sql[key].toFixed(digits)}${unit}`, ratio(publish[key], sql[key]));
+    row(...cells);
+  };
+  line('publish, posts per second', 'rate', 0, '');
+  line('publish p50', 'p50', 2, ' ms');
+  line('publish p99', 'p99', 2, ' ms');
+  for (const [q, f] of Object.entries(searches)) {
+    const raw = engine[`search ${q}`];
+    if (!raw) continue;
+    row(`search p99, ${f.label} (${q})`, `${f.p99.toFixed(2)} ms`, `${raw.p99.toFixed(2)} ms`, ratio(f.p99, raw.p99));
+  }
+  console.log('targets: at least 2,000 posts per second with publish p99 at most 20 ms; search p99 at most 15 ms for every kind');
 }
 
 async function previewLatency(base) {
@@ -454,6 +502,7 @@ async function postsBench() {
   const base = `http://127.0.0.1:${postsPort}`;
   try {
     await seed(dataDir);
+    const engine = engineFigures(process.env.BENCH_DB_POSTS ?? `sqlite://${path.join(dataDir, 'console.db')}`);
     const server = await startServer(dataDir, postsPort, process.env.BENCH_DB_POSTS, 'posts');
     try {
       const channels = await (
@@ -463,8 +512,9 @@ async function postsBench() {
           body: '',
         })
       ).json();
-      await publishRate(base, channels[0].id);
-      await searchLatency(base);
+      const publish = await publishRate(base, channels[0].id);
+      const searches = await searchLatency(base);
+      ratios(publish, searches, engine);
       console.log(`\n== Post list page rendered on the server, ${POSTS + PUBLISHES} posts`);
       await pageLatency(`${base}/posts`, 'GET /posts (first page)', 300);
       await pageLatency(`${base}/posts?q=market`, 'GET /posts?q=market', 300);

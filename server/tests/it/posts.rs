@@ -302,3 +302,98 @@ async fn sqlite_search_segments_are_merged_in_the_background_and_posts_stay_foun
         assert_eq!(app.found(&format!("segment post {i} ")).await, vec![format!("segment post {i} 날씨 harbor")]);
     }
 }
+
+// Many publishes at once (on SQLite, whoever has the turn to write commits every publish
+// queued by then together): each is answered with its own post, a retried request id gets
+// the first one's key, a post for a missing channel is refused alone, and every stored
+// post has its audit entry and is found.
+on_both! { async fn concurrent_publishes_are_each_answered_and_stored_once(pool: TestDb) {
+    use app::domain::{PostDraft, PostType};
+    use storage::messages::MessageMeta;
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("Crowd").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..60i64 {
+        let db = app.storage.db.clone();
+        tasks.spawn(async move {
+            let channel_id = if i == 13 { channel + 1000 } else { channel };
+            let draft = PostDraft {
+                channel_id: Some(channel_id),
+                kind: PostType::TextOnly,
+                text: format!("crowd post {}", i % 50),
+                images: vec![],
+                links: vec![],
+            };
+            // 50..59 retry the request ids of 0..9.
+            let request_id = format!("crowd-{}", i % 50);
+            let meta = MessageMeta { random: i, cloud_custom_data: String::new() };
+            (i, db.publish(&draft.validate().unwrap(), &request_id, &meta, &storage::Actor::ServerCommand).await)
+        });
+    }
+    let mut keys = std::collections::HashMap::new();
+    while let Some(done) = tasks.join_next().await {
+        let (i, result) = done.unwrap();
+        if i == 13 {
+            assert!(matches!(result, Err(storage::StoreError::NotFound(storage::Missing::Channel))), "{result:?}");
+            continue;
+        }
+        let published = result.unwrap();
+        let post = published.post.expect("the post");
+        assert_eq!(post.text, format!("crowd post {}", i % 50));
+        assert_eq!(post.id, published.key.post_id);
+        if let Some(first) = keys.insert(i % 50, published.key) {
+            assert_eq!(first, published.key, "a retry is answered with the first post's key");
+        }
+    }
+    assert_eq!(keys.len(), 49);
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE text LIKE 'crowd post %'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 49);
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'post_published'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 49);
+    for n in [0, 9, 12, 14, 49] {
+        assert_eq!(app.found(&format!("crowd post {n}")).await, vec![format!("crowd post {n}")]);
+    }
+    assert!(app.found("crowd post 13").await.is_empty());
+}}
+
+// A short and a long term together ("서울 harbor"): SQLite reads the long term's matches in
+// runs of growing size and asks the word index only within each run. Matches spread over
+// many runs are all found, newest first; the next page goes on across runs; a 2-character
+// Korean term alone finds the same posts (it is looked up as a whole token there).
+on_both! { async fn short_and_long_terms_find_matches_spread_over_many_posts(pool: TestDb) {
+    use app::domain::{PostDraft, PostType};
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("Runs").await;
+    let rows: Vec<_> = (0..1500i64)
+        .map(|i| {
+            let text = if i % 60 == 0 { format!("harbor 서울 spread {i}") } else { format!("harbor only {i} 부산시청") };
+            let draft = PostDraft { channel_id: Some(channel), kind: PostType::TextOnly, text, images: vec![], links: vec![] };
+            (draft.validate().unwrap(), format!("runs-{i}"), 1_700_000_000 + i)
+        })
+        .collect();
+    app.storage.db.import_posts(&rows).await.unwrap();
+    let expected: Vec<String> = (0..1500).rev().filter(|i| i % 60 == 0).map(|i| format!("harbor 서울 spread {i}")).collect();
+    assert_eq!(expected.len(), 25);
+
+    let first = app.search(json!({ "q": "서울 harbor" })).await;
+    let texts = |page: &Value| -> Vec<String> {
+        page["posts"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(texts(&first), expected[..20]);
+    let before = first["next_before"].as_i64().expect("a second page");
+    let second = app.search(json!({ "q": "서울 harbor", "before": before })).await;
+    assert_eq!(texts(&second), expected[20..]);
+    assert!(second["next_before"].is_null());
+    // Alone, a 2-character Korean term is a whole token of the word index, and finds the
+    // word inside a longer run ("부산시청") too.
+    assert_eq!(app.found("서울").await, expected[..20]);
+    assert_eq!(app.found("시청").await.len(), 20);
+    assert_eq!(app.found("spread 서울").await, expected[..20]);
+    assert!(app.found("서울 xylophone").await.is_empty());
+}}

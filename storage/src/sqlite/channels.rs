@@ -9,26 +9,23 @@ use crate::messages::{AccountChanges, AccountRow};
 use crate::{clock, random};
 use async_trait::async_trait;
 use domain::{AccountFields, AccountId, AuditAction, Channel, ChannelFields, ChannelOption, ChannelPage, MediaId};
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
 
 const COLUMNS: &str = "id, name, profile, photo, COALESCE(account_id, '') AS account_id, \
      face_url, created_at, updated_at";
 
 use crate::rows::{channel_subject as subject, ChannelRow};
 
-async fn require_media(tx: &mut Transaction<'_, Sqlite>, id: &MediaId, used_as: MediaUse) -> StoreResult<()> {
+async fn require_media(tx: &mut SqliteConnection, id: &MediaId, used_as: MediaUse) -> StoreResult<()> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?").bind(id.as_ref()).fetch_optional(&mut **tx).await?;
+        sqlx::query_scalar("SELECT 1 FROM media WHERE id = ?").bind(id.as_ref()).fetch_optional(&mut *tx).await?;
     match found {
         Some(_) => Ok(()),
         None => Err(StoreError::UnknownMedia { id: id.clone(), used_as }),
     }
 }
 
-pub(super) async fn require_images(
-    tx: &mut Transaction<'_, Sqlite>,
-    ids: impl Iterator<Item = &MediaId>,
-) -> StoreResult<()> {
+pub(super) async fn require_images(tx: &mut SqliteConnection, ids: impl Iterator<Item = &MediaId>) -> StoreResult<()> {
     for id in ids {
         require_media(tx, id, MediaUse::PostImage).await?;
     }
@@ -36,14 +33,14 @@ pub(super) async fn require_images(
 }
 
 /// Deletes the media row when nothing uses it any more; its file can then go.
-pub(super) async fn delete_if_orphaned(tx: &mut Transaction<'_, Sqlite>, media: String) -> StoreResult<Orphans> {
+pub(super) async fn delete_if_orphaned(tx: &mut SqliteConnection, media: String) -> StoreResult<Orphans> {
     let deleted = sqlx::query(
         "DELETE FROM media WHERE id = ?1
            AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = ?1)
            AND NOT EXISTS (SELECT 1 FROM post_images WHERE media = ?1)",
     )
     .bind(&media)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if deleted == 0 {
@@ -55,7 +52,7 @@ pub(super) async fn delete_if_orphaned(tx: &mut Transaction<'_, Sqlite>, media: 
     )
     .bind(&media)
     .bind(clock::now())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(Orphans(vec![media_id(media)?]))
 }

@@ -1,20 +1,24 @@
 //! The SQLite implementation of [`crate::Database`]: embedded, zero set-up, one writer at a
 //! time. Writes start with `BEGIN IMMEDIATE`, so a check and the change it guards run under
-//! the write lock.
+//! the write lock; within the process, writers queue for it on a fair async lock first
+//! ([`WriteTx`]).
 
 mod api;
 mod channels;
 mod operators;
 mod post_list;
 mod posts;
+mod publish_batch;
 mod sessions;
 
 use crate::audit::Actor;
 use domain::AuditAction;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -24,9 +28,8 @@ const MERGE_PAGES: i64 = 64;
 /// One slice of merging for both search indexes; whether it did anything. FTS5 tells only
 /// through the connection's change count: the command itself counts one change, a merge
 /// that wrote segments more.
-async fn merge_search_slice(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+async fn merge_search_slice(store: &SqliteStore) -> Result<bool, sqlx::Error> {
+    let mut tx = store.begin_write().await?;
     let mut merged = false;
     for index in ["posts_trigram", "posts_words"] {
         let before: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *tx).await?;
@@ -41,10 +44,44 @@ async fn merge_search_slice(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
     Ok(merged)
 }
 
+/// A write transaction that holds the process's turn to write.
+///
+/// SQLite lets one connection write at a time; the others, on `BEGIN IMMEDIATE`, find the
+/// database locked and their busy handler sleeps (1, 2, 5 ... up to 100 ms a try) before it
+/// looks again, so under concurrent publishing an unlucky request waited 100 ms while the
+/// lock was free most of that time. Writers of this process therefore queue on a fair
+/// async lock first and take SQLite's lock only when it is theirs; the busy timeout is left
+/// for writers in other processes (`server operator`).
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
 /// A SQLite database (one file, or in memory for tests).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: Arc<Mutex<()>>,
+    publishes: Arc<publish_batch::Queue>,
 }
 
 impl SqliteStore {
@@ -63,12 +100,12 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "10000");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self { pool, writer: Arc::new(Mutex::new(())), publishes: Arc::default() }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -79,23 +116,45 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    /// Copies the WAL back into the database every second, off the request path. A passive
-    /// checkpoint waits for nobody and blocks nobody: readers and writers go on meanwhile.
+    /// Copies the WAL back into the database off the request path, ten times a second.
     pub fn spawn_checkpointer(&self) {
-        let pool = self.pool.clone();
+        let store = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut rewound_at = 0;
             loop {
                 tick.tick().await;
-                if pool.is_closed() {
+                if store.pool.is_closed() {
                     return;
                 }
-                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                if let Err(error) = store.checkpoint_once(&mut rewound_at).await {
                     tracing::warn!(%error, "WAL checkpoint failed; will retry");
                 }
             }
         });
+    }
+
+    /// One round of the checkpointer. A passive checkpoint copies the WAL's pages while
+    /// readers and writers go on. It cannot rewind the WAL, though: SQLite starts writing
+    /// at the WAL's beginning again only when a writer finds it all copied and no reader in
+    /// it, which under steady publishing never happened, so the WAL grew to the
+    /// `wal_autocheckpoint` limit and the commit that crossed it copied 40 MB (~120 ms).
+    /// Once the WAL holds `REWIND_FRAMES`, this takes the writers' turn for as long as a
+    /// RESTART checkpoint of what is left takes (the pages since the passive one);
+    /// `rewound_at` is the WAL's length then, so that an idle WAL is not rewound again.
+    pub async fn checkpoint_once(&self, rewound_at: &mut i64) -> Result<(), sqlx::Error> {
+        const REWIND_FRAMES: i64 = 2_000;
+        let (_, frames, _): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
+        if frames >= REWIND_FRAMES && frames != *rewound_at {
+            let mut conn = self.pool.acquire().await?;
+            let _turn = self.writer.clone().lock_owned().await;
+            let (_, frames, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await?;
+            *rewound_at = frames;
+        }
+        Ok(())
     }
 
     /// Merges the search indexes' segments off the request path (the migration
@@ -106,18 +165,18 @@ impl SqliteStore {
     pub fn spawn_search_merger(&self) {
         const TICK: Duration = Duration::from_millis(100);
         const BUDGET: Duration = Duration::from_millis(40);
-        let pool = self.pool.clone();
+        let store = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if pool.is_closed() {
+                if store.pool.is_closed() {
                     return;
                 }
                 let started = tokio::time::Instant::now();
                 loop {
-                    match merge_search_slice(&pool).await {
+                    match merge_search_slice(&store).await {
                         Ok(true) if started.elapsed() < BUDGET => continue,
                         Ok(_) => break,
                         Err(error) => {
@@ -132,14 +191,20 @@ impl SqliteStore {
 
     /// One slice of the background merger's work; whether there was any (tests).
     pub async fn merge_search_once(&self) -> Result<bool, sqlx::Error> {
-        merge_search_slice(&self.pool).await
+        merge_search_slice(self).await
     }
 
     /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up
     /// front, so concurrent writers wait for each other (busy timeout) instead of failing
     /// when a read transaction tries to upgrade to a write after another writer committed.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.writer.clone().lock_owned().await;
+        self.begin_in_turn(turn).await
+    }
+
+    async fn begin_in_turn(&self, turn: OwnedMutexGuard<()>) -> Result<WriteTx, sqlx::Error> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: turn })
     }
 }
 
@@ -162,19 +227,21 @@ pub fn create_private(url: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Records an action inside the transaction that makes it: both are stored, or neither.
-async fn audit(
-    tx: &mut Transaction<'_, Sqlite>,
-    by: &Actor,
-    action: AuditAction,
-    subject: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (at, operator, action, subject, address) VALUES (?, ?, ?, ?, ?)")
-        .bind(crate::clock::now())
-        .bind(by.label())
-        .bind(action.as_str())
-        .bind(subject)
-        .bind(by.address())
-        .execute(&mut **tx)
-        .await?;
+async fn audit(tx: &mut SqliteConnection, by: &Actor, action: AuditAction, subject: &str) -> Result<(), sqlx::Error> {
+    audit_many(tx, &[(by, action, subject.to_owned())]).await
+}
+
+/// Records several actions with one statement.
+async fn audit_many(tx: &mut SqliteConnection, entries: &[(&Actor, AuditAction, String)]) -> Result<(), sqlx::Error> {
+    let at = crate::clock::now();
+    let mut q = sqlx::QueryBuilder::<Sqlite>::new("INSERT INTO audit_log (at, operator, action, subject, address) ");
+    q.push_values(entries, |mut row, (by, action, subject)| {
+        row.push_bind(at)
+            .push_bind(by.label())
+            .push_bind(action.as_str())
+            .push_bind(subject.clone())
+            .push_bind(by.address());
+    });
+    q.build().execute(&mut *tx).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! them (a trigger removes their search entries).
 
 use super::channels::require_images;
+use super::publish_batch::Outcome;
 use super::{audit, SqliteStore};
 use crate::audit::Actor;
 use crate::database::media_id;
@@ -12,35 +13,30 @@ use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};
 use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::search::word_windows;
-use domain::{AuditAction, Post, PostImage, PostLink, PostPage, ValidPost};
-use sqlx::{Sqlite, Transaction};
-
-/// What `insert` made, with the channel facts it read on the way.
-struct Inserted {
-    id: i64,
-    channel_name: String,
-    channel_photo: Option<String>,
-}
+use domain::{AuditAction, Post, PostPage, ValidPost};
+use sqlx::SqliteConnection;
 
 /// How the audit log names a post.
-fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
+pub(super) fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
     format!("#{post_id} in #{channel_id} {channel_name}")
 }
 
+/// One imported post with its images, links and search entries (a publish goes through
+/// `publish_batch`, which writes many at once).
 async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     post: &ValidPost,
     request_id: &str,
     created_at: i64,
     meta: &MessageMeta,
-) -> StoreResult<Inserted> {
-    let channel: Option<(String, Option<String>)> = sqlx::query_as("SELECT name, photo FROM channels WHERE id = ?")
+) -> StoreResult<()> {
+    let channel: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
         .bind(post.channel_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
-    let Some((channel_name, channel_photo)) = channel else {
+    if channel.is_none() {
         return Err(StoreError::NotFound(Missing::Channel));
-    };
+    }
     require_images(tx, post.images.iter().map(|i| &i.media)).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data)
@@ -53,7 +49,7 @@ async fn insert(
     .bind(created_at)
     .bind(meta.random)
     .bind(&meta.cloud_custom_data)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     for (position, image) in post.images.iter().enumerate() {
         sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES (?, ?, ?, ?)")
@@ -61,7 +57,7 @@ async fn insert(
             .bind(position as i64)
             .bind(image.media.as_ref())
             .bind(&image.alt)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     for (position, link) in post.links.iter().enumerate() {
@@ -70,21 +66,17 @@ async fn insert(
             .bind(position as i64)
             .bind(&link.label)
             .bind(link.url.as_ref())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     let body = post.search_body();
-    sqlx::query("INSERT INTO posts_trigram (rowid, body) VALUES (?, ?)")
-        .bind(id)
-        .bind(&body)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("INSERT INTO posts_trigram (rowid, body) VALUES (?, ?)").bind(id).bind(&body).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO posts_words (rowid, body) VALUES (?, ?)")
         .bind(id)
         .bind(word_windows(&body))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
-    Ok(Inserted { id, channel_name, channel_photo })
+    Ok(())
 }
 
 #[async_trait]
@@ -96,35 +88,10 @@ impl PostStore for SqliteStore {
         meta: &MessageMeta,
         by: &Actor,
     ) -> StoreResult<Published> {
-        let mut tx = self.begin_write().await?;
-        let existing: Option<(i64, i64, i64)> =
-            sqlx::query_as("SELECT id, msg_random, created_at FROM posts WHERE request_id = ?")
-                .bind(request_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((post_id, random, time)) = existing {
-            tx.commit().await?;
-            let key = MessageKey { post_id, random, time };
-            return Ok(Published { key, post: self.post(post_id).await? });
+        match self.publish_in_batch(post, request_id, meta, by).await? {
+            Outcome::Made(published) => Ok(published),
+            Outcome::Existing(key) => Ok(Published { key, post: self.post(key.post_id).await? }),
         }
-        let created_at = crate::clock::now();
-        let made = insert(&mut tx, post, request_id, created_at, meta).await?;
-        audit(&mut tx, by, AuditAction::PostPublished, &subject(made.id, post.channel_id, &made.channel_name)).await?;
-        tx.commit().await?;
-        // What was just stored, without reading it back.
-        let stored = Post {
-            id: made.id,
-            channel_id: post.channel_id,
-            channel_name: made.channel_name,
-            channel_photo: made.channel_photo,
-            kind: post.kind,
-            text: post.text().to_owned(),
-            images: post.images.iter().map(PostImage::from).collect(),
-            links: post.links.iter().map(PostLink::from).collect(),
-            created_at,
-        };
-        let key = MessageKey { post_id: made.id, random: meta.random, time: created_at };
-        Ok(Published { key, post: Some(stored) })
     }
 
     async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
