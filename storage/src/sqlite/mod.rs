@@ -150,9 +150,16 @@ impl SqliteStore {
         if frames >= REWIND_FRAMES && frames != *rewound_at {
             let mut conn = self.pool.acquire().await?;
             let _turn = self.writer.clone().lock_owned().await;
-            let (_, frames, _): (i64, i64, i64) =
-                sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await?;
-            *rewound_at = frames;
+            // RESTART waits for readers still in the WAL, with the writers held: a short
+            // wait, then a try at the next tick (busy), rather than the 5 s busy timeout.
+            sqlx::query("PRAGMA busy_timeout = 20").execute(&mut *conn).await?;
+            let restarted: Result<(i64, i64, i64), _> =
+                sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
+            sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+            let (busy, frames, _) = restarted?;
+            if busy == 0 {
+                *rewound_at = frames;
+            }
         }
         Ok(())
     }
