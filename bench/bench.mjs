@@ -417,7 +417,8 @@ function ratios(publish, searches, engine) {
   const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(1)}x` : 'n/a');
   const sql = engine['sql publish'];
   const store = engine['store publish'];
-  row('', 'console', 'store (no web stack)', 'console / store', ...(sql ? ['SQL only, 1 connection', 'console / SQL'] : []));
+  // store: the storage crate with 8 tasks, no web stack; SQL: bare statements on 1 connection.
+  row('', 'console', 'store', 'console/store', ...(sql ? ['bare SQL', 'console/SQL'] : []));
   const line = (label, key, digits, unit) => {
     const cells = [label, `${publish[key].toFixed(digits)}${unit}`, `${store[key].toFixed(digits)}${unit}`, ratio(publish[key], store[key])];
     if (sql) cells.push(`${sql[key].toFixed(digits)}${unit}`, ratio(publish[key], sql[key]));
