@@ -14,6 +14,7 @@ pub mod auth;
 pub mod clock;
 pub mod database;
 pub mod error;
+mod every;
 pub mod media;
 pub mod messages;
 pub mod password;
@@ -143,11 +144,9 @@ impl Storage {
     /// crash between a change and its file removal, or a failed removal).
     pub fn spawn_sweeper(&self, every: std::time::Duration, grace: std::time::Duration, unused: std::time::Duration) {
         let storage = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
+        every::spawn_every(every, move || {
+            let storage = storage.clone();
+            async move {
                 match storage.db.forget_unused_media(clock::now() - unused.as_secs() as i64).await {
                     Ok(forgotten) if !forgotten.is_empty() => {
                         tracing::info!(count = forgotten.len(), "forgot uploads nothing used")
@@ -161,6 +160,7 @@ impl Storage {
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "media sweep failed; will retry"),
                 }
+                std::ops::ControlFlow::Continue(())
             }
         });
     }

@@ -32,6 +32,15 @@ fn get(path: &str, accept_encoding: Option<&str>) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
+/// A server function called with an empty form.
+fn call(name: &str, accept_encoding: &str) -> Request<Body> {
+    Request::post(format!("/api/{name}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT_ENCODING, accept_encoding)
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn header_of(reply: &crate::common::Reply, name: header::HeaderName) -> Option<&str> {
     reply.headers.get(name).map(|v| v.to_str().unwrap())
 }
@@ -99,23 +108,11 @@ on_both! { async fn pages_and_answers_are_compressed_when_worth_it_and_never_sha
     assert!(String::from_utf8_lossy(&plain.body).contains("Channel number 29"));
 
     // A server function's answer over the floor is compressed; a small one is not worth it.
-    let list = app.send(
-        Request::post("/api/channel_options")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .body(Body::empty())
-            .unwrap(),
-    ).await;
+    let list = app.send(call("channel_options", "gzip")).await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(header_of(&list, header::CONTENT_ENCODING), Some("gzip"));
     assert_eq!(header_of(&list, header::CACHE_CONTROL), Some("private, no-cache"));
-    let who = app.send(
-        Request::post("/api/whoami")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .body(Body::empty())
-            .unwrap(),
-    ).await;
+    let who = app.send(call("whoami", "gzip")).await;
     assert_eq!(who.status, StatusCode::OK);
     assert_eq!(header_of(&who, header::CONTENT_ENCODING), None, "{} bytes", who.body.len());
 

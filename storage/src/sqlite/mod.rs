@@ -15,7 +15,9 @@ use crate::audit::Actor;
 use domain::AuditAction;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::ops::ControlFlow;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -82,6 +84,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: Arc<Mutex<()>>,
     publishes: Arc<publish_batch::Queue>,
+    /// The WAL's length at the checkpointer's last rewind.
+    rewound_at: Arc<AtomicI64>,
 }
 
 impl SqliteStore {
@@ -105,7 +109,7 @@ impl SqliteStore {
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool, writer: Arc::new(Mutex::new(())), publishes: Arc::default() }
+        Self { pool, writer: Arc::new(Mutex::new(())), publishes: Arc::default(), rewound_at: Arc::default() }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -119,18 +123,16 @@ impl SqliteStore {
     /// Copies the WAL back into the database off the request path, ten times a second.
     pub fn spawn_checkpointer(&self) {
         let store = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(100));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut rewound_at = 0;
-            loop {
-                tick.tick().await;
+        crate::every::spawn_every(Duration::from_millis(100), move || {
+            let store = store.clone();
+            async move {
                 if store.pool.is_closed() {
-                    return;
+                    return ControlFlow::Break(());
                 }
-                if let Err(error) = store.checkpoint_once(&mut rewound_at).await {
+                if let Err(error) = store.checkpoint_once().await {
                     tracing::warn!(%error, "WAL checkpoint failed; will retry");
                 }
+                ControlFlow::Continue(())
             }
         });
     }
@@ -142,12 +144,12 @@ impl SqliteStore {
     /// `wal_autocheckpoint` limit and the commit that crossed it copied 40 MB (~120 ms).
     /// Once the WAL holds `REWIND_FRAMES`, this takes the writers' turn for as long as a
     /// RESTART checkpoint of what is left takes (the pages since the passive one);
-    /// `rewound_at` is the WAL's length then, so that an idle WAL is not rewound again.
-    pub async fn checkpoint_once(&self, rewound_at: &mut i64) -> Result<(), sqlx::Error> {
+    /// `rewound_at` keeps the WAL's length then, so that an idle WAL is not rewound again.
+    pub async fn checkpoint_once(&self) -> Result<(), sqlx::Error> {
         const REWIND_FRAMES: i64 = 2_000;
         let (_, frames, _): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
-        if frames >= REWIND_FRAMES && frames != *rewound_at {
+        if frames >= REWIND_FRAMES && frames != self.rewound_at.load(Ordering::Relaxed) {
             let mut conn = self.pool.acquire().await?;
             let _turn = self.writer.clone().lock_owned().await;
             // RESTART waits for readers still in the WAL, with the writers held: a short
@@ -158,7 +160,7 @@ impl SqliteStore {
             sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
             let (busy, frames, _) = restarted?;
             if busy == 0 {
-                *rewound_at = frames;
+                self.rewound_at.store(frames, Ordering::Relaxed);
             }
         }
         Ok(())
@@ -173,13 +175,11 @@ impl SqliteStore {
         const TICK: Duration = Duration::from_millis(100);
         const BUDGET: Duration = Duration::from_millis(40);
         let store = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(TICK);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
+        crate::every::spawn_every(TICK, move || {
+            let store = store.clone();
+            async move {
                 if store.pool.is_closed() {
-                    return;
+                    return ControlFlow::Break(());
                 }
                 let started = tokio::time::Instant::now();
                 loop {
@@ -192,6 +192,7 @@ impl SqliteStore {
                         }
                     }
                 }
+                ControlFlow::Continue(())
             }
         });
     }
