@@ -14,70 +14,88 @@ use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::search::word_windows;
 use domain::{AuditAction, Post, PostPage, ValidPost};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::{HashMap, HashSet};
 
 /// How the audit log names a post.
 pub(super) fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
     format!("#{post_id} in #{channel_id} {channel_name}")
 }
 
-/// One imported post with its images, links and search entries (a publish goes through
-/// `publish_batch`, which writes many at once).
-async fn insert(
-    tx: &mut SqliteConnection,
-    post: &ValidPost,
-    request_id: &str,
-    created_at: i64,
-    meta: &MessageMeta,
-) -> StoreResult<()> {
-    let channel: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
-        .bind(post.channel_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if channel.is_none() {
-        return Err(StoreError::NotFound(Missing::Channel));
-    }
-    require_images(tx, post.images.iter().map(|i| &i.media)).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(post.channel_id)
-    .bind(post.kind.code())
-    .bind(post.text())
-    .bind(request_id)
-    .bind(created_at)
-    .bind(meta.random)
-    .bind(&meta.cloud_custom_data)
-    .fetch_one(&mut *tx)
-    .await?;
-    for (position, image) in post.images.iter().enumerate() {
-        sqlx::query("INSERT INTO post_images (post_id, position, media, alt) VALUES (?, ?, ?, ?)")
-            .bind(id)
-            .bind(position as i64)
-            .bind(image.media.as_ref())
-            .bind(&image.alt)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for (position, link) in post.links.iter().enumerate() {
-        sqlx::query("INSERT INTO post_links (post_id, position, label, url) VALUES (?, ?, ?, ?)")
-            .bind(id)
-            .bind(position as i64)
-            .bind(&link.label)
-            .bind(link.url.as_ref())
-            .execute(&mut *tx)
-            .await?;
-    }
-    let body = post.search_body();
-    sqlx::query("INSERT INTO posts_trigram (rowid, body) VALUES (?, ?)").bind(id).bind(&body).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO posts_words (rowid, body) VALUES (?, ?)")
-        .bind(id)
-        .bind(word_windows(&body))
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+/// A post to insert: the publish batch's and the import's rows alike.
+pub(super) struct NewPost<'a> {
+    pub(super) post: &'a ValidPost,
+    pub(super) request_id: &'a str,
+    pub(super) meta: &'a MessageMeta,
+    pub(super) created_at: i64,
 }
+
+/// Inserts posts with their images, links and search entries, one statement per table
+/// (each statement is a round trip to SQLite's thread); their ids, in order. The caller has
+/// checked their channels and images, and writes the audit entries.
+pub(super) async fn insert_posts(tx: &mut SqliteConnection, posts: &[NewPost<'_>]) -> Result<Vec<i64>, sqlx::Error> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data) ",
+    );
+    q.push_values(posts, |mut row, new| {
+        row.push_bind(new.post.channel_id)
+            .push_bind(new.post.kind.code())
+            .push_bind(new.post.text().to_owned())
+            .push_bind(new.request_id.to_owned())
+            .push_bind(new.created_at)
+            .push_bind(new.meta.random)
+            .push_bind(new.meta.cloud_custom_data.clone());
+    });
+    q.push(" RETURNING request_id, id");
+    // RETURNING's order is not promised: match the ids up by request id (unique).
+    let made: HashMap<String, i64> =
+        q.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
+    let ids = posts
+        .iter()
+        .map(|new| made.get(new.request_id).copied().ok_or(sqlx::Error::RowNotFound))
+        .collect::<Result<Vec<i64>, _>>()?;
+
+    let with_ids = || posts.iter().zip(ids.iter().copied());
+    let images: Vec<_> = with_ids()
+        .flat_map(|(new, id)| new.post.images.iter().enumerate().map(move |(n, image)| (id, n, image)))
+        .collect();
+    if !images.is_empty() {
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO post_images (post_id, position, media, alt) ");
+        q.push_values(images, |mut row, (id, n, image)| {
+            row.push_bind(id)
+                .push_bind(n as i64)
+                .push_bind(image.media.as_ref().to_owned())
+                .push_bind(image.alt.clone());
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    let links: Vec<_> = with_ids()
+        .flat_map(|(new, id)| new.post.links.iter().enumerate().map(move |(n, link)| (id, n, link)))
+        .collect();
+    if !links.is_empty() {
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO post_links (post_id, position, label, url) ");
+        q.push_values(links, |mut row, (id, n, link)| {
+            row.push_bind(id).push_bind(n as i64).push_bind(link.label.clone()).push_bind(link.url.as_ref().to_owned());
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    let bodies: Vec<(i64, String)> = with_ids().map(|(new, id)| (id, new.post.search_body())).collect();
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO posts_trigram (rowid, body) ");
+    q.push_values(&bodies, |mut row, (id, body)| {
+        row.push_bind(*id).push_bind(body.clone());
+    });
+    q.build().execute(&mut *tx).await?;
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO posts_words (rowid, body) ");
+    q.push_values(&bodies, |mut row, (id, body)| {
+        row.push_bind(*id).push_bind(word_windows(body));
+    });
+    q.build().execute(&mut *tx).await?;
+    Ok(ids)
+}
+
+/// Posts an import writes with one statement per table (a post binds up to 45 values;
+/// SQLite allows 32,766 per statement).
+const IMPORT_CHUNK: usize = 500;
 
 #[async_trait]
 impl PostStore for SqliteStore {
@@ -96,8 +114,31 @@ impl PostStore for SqliteStore {
 
     async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        for (post, request_id, created_at) in posts {
-            insert(&mut tx, post, request_id, *created_at, &MessageMeta::default()).await?;
+        let mut channels = HashSet::new();
+        for (post, _, _) in posts {
+            if channels.insert(post.channel_id) {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE id = ?")
+                    .bind(post.channel_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::NotFound(Missing::Channel));
+                }
+            }
+            require_images(&mut tx, post.images.iter().map(|i| &i.media)).await?;
+        }
+        let meta = MessageMeta::default();
+        for chunk in posts.chunks(IMPORT_CHUNK) {
+            let rows: Vec<NewPost> = chunk
+                .iter()
+                .map(|(post, request_id, created_at)| NewPost {
+                    post,
+                    request_id,
+                    meta: &meta,
+                    created_at: *created_at,
+                })
+                .collect();
+            insert_posts(&mut tx, &rows).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -10,13 +10,12 @@
 //! one post: nobody waits for a batch to fill.
 
 use super::channels::require_images;
-use super::posts::subject;
+use super::posts::{insert_posts, subject, NewPost};
 use super::{audit_many, SqliteStore, WriteTx};
 use crate::audit::Actor;
 use crate::database::Published;
 use crate::error::{Missing, StoreError, StoreResult};
 use crate::messages::{MessageKey, MessageMeta};
-use domain::search::word_windows;
 use domain::{AuditAction, Post, PostImage, PostLink, ValidPost};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
@@ -167,7 +166,23 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
         }
         if !fresh.is_empty() {
             let created_at = crate::clock::now();
-            let ids = insert_posts(tx, jobs, &fresh, created_at).await?;
+            let rows: Vec<NewPost> = fresh
+                .iter()
+                .map(|(i, _, _)| {
+                    let job = &jobs[*i];
+                    NewPost { post: &job.post, request_id: &job.request_id, meta: &job.meta, created_at }
+                })
+                .collect();
+            let ids = insert_posts(tx, &rows).await?;
+            let entries: Vec<_> = fresh
+                .iter()
+                .zip(&ids)
+                .map(|((i, channel_name, _), id)| {
+                    let job = &jobs[*i];
+                    (&job.by, AuditAction::PostPublished, subject(*id, job.post.channel_id, channel_name))
+                })
+                .collect();
+            audit_many(tx, &entries).await?;
             for ((i, channel_name, channel_photo), id) in fresh.into_iter().zip(ids) {
                 outcomes[i] = Some(Ok(Outcome::Made(published(&jobs[i], id, channel_name, channel_photo, created_at))));
             }
@@ -194,82 +209,6 @@ async fn stored_keys<'a>(
     q.push(")");
     let rows: Vec<(String, i64, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
     Ok(rows.into_iter().map(|(r, post_id, random, time)| (r, MessageKey { post_id, random, time })).collect())
-}
-
-/// Inserts the posts `fresh` names (indexes into `jobs`), with their images, links, search
-/// entries and audit entries; their ids, in `fresh`'s order.
-async fn insert_posts(
-    tx: &mut WriteTx,
-    jobs: &[Job],
-    fresh: &[(usize, String, Option<String>)],
-    created_at: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let posts = || fresh.iter().map(|(i, _, _)| &jobs[*i]);
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO posts (channel_id, kind, text, request_id, created_at, msg_random, cloud_custom_data) ",
-    );
-    q.push_values(posts(), |mut row, job| {
-        row.push_bind(job.post.channel_id)
-            .push_bind(job.post.kind.code())
-            .push_bind(job.post.text().to_owned())
-            .push_bind(job.request_id.clone())
-            .push_bind(created_at)
-            .push_bind(job.meta.random)
-            .push_bind(job.meta.cloud_custom_data.clone());
-    });
-    q.push(" RETURNING request_id, id");
-    // RETURNING's order is not promised: match the ids up by request id (unique here).
-    let made: HashMap<String, i64> =
-        q.build_query_as::<(String, i64)>().fetch_all(&mut **tx).await?.into_iter().collect();
-    let ids = posts()
-        .map(|job| made.get(&job.request_id).copied().ok_or(sqlx::Error::RowNotFound))
-        .collect::<Result<Vec<i64>, _>>()?;
-
-    let with_ids = || posts().zip(ids.iter().copied());
-    let images: Vec<_> = with_ids()
-        .flat_map(|(job, id)| job.post.images.iter().enumerate().map(move |(n, image)| (id, n, image)))
-        .collect();
-    if !images.is_empty() {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO post_images (post_id, position, media, alt) ");
-        q.push_values(images, |mut row, (id, n, image)| {
-            row.push_bind(id)
-                .push_bind(n as i64)
-                .push_bind(image.media.as_ref().to_owned())
-                .push_bind(image.alt.clone());
-        });
-        q.build().execute(&mut **tx).await?;
-    }
-    let links: Vec<_> = with_ids()
-        .flat_map(|(job, id)| job.post.links.iter().enumerate().map(move |(n, link)| (id, n, link)))
-        .collect();
-    if !links.is_empty() {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO post_links (post_id, position, label, url) ");
-        q.push_values(links, |mut row, (id, n, link)| {
-            row.push_bind(id).push_bind(n as i64).push_bind(link.label.clone()).push_bind(link.url.as_ref().to_owned());
-        });
-        q.build().execute(&mut **tx).await?;
-    }
-    let bodies: Vec<(i64, String)> = with_ids().map(|(job, id)| (id, job.post.search_body())).collect();
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO posts_trigram (rowid, body) ");
-    q.push_values(&bodies, |mut row, (id, body)| {
-        row.push_bind(*id).push_bind(body.clone());
-    });
-    q.build().execute(&mut **tx).await?;
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO posts_words (rowid, body) ");
-    q.push_values(&bodies, |mut row, (id, body)| {
-        row.push_bind(*id).push_bind(word_windows(body));
-    });
-    q.build().execute(&mut **tx).await?;
-    let entries: Vec<_> = fresh
-        .iter()
-        .zip(&ids)
-        .map(|((i, channel_name, _), id)| {
-            let job = &jobs[*i];
-            (&job.by, AuditAction::PostPublished, subject(*id, job.post.channel_id, channel_name))
-        })
-        .collect();
-    audit_many(tx, &entries).await?;
-    Ok(ids)
 }
 
 /// What was just stored, without reading it back.
