@@ -337,3 +337,80 @@ test('more than 9 images are refused with a message', async ({ page, request }) 
   await expect(page.getByText('Uploaded', { exact: true })).toHaveCount(9);
   await expect(page.getByLabel('Images', { exact: true })).toBeDisabled();
 });
+
+test('Recall: asked first, keyboard only; the post leaves the list, search and its page, and "Show recalled" finds it marked', async ({ page, request }) => {
+  const channel = unique('Recaller');
+  const channelId = await apiChannel(request, channel);
+  const word = `recallme${Date.now().toString(36)}`;
+  for (const text of [`${word} kept`, `${word} withdrawn`]) {
+    const reply = await request.post('/api/publish_post', {
+      data: { draft: { channel_id: channelId, kind: 'TextOnly', text, images: [], links: [] }, request_id: unique('req').replace(/\W/g, '') },
+    });
+    expect(reply.status()).toBe(200);
+  }
+  await openPosts(page, `/posts?q=${word}`);
+  await expect(postItems(page)).toHaveCount(2);
+  const withdrawn = postItems(page).filter({ hasText: `${word} withdrawn` });
+  const postHref = await withdrawn.getByRole('link', { name: 'Open post' }).getAttribute('href');
+  const opener = withdrawn.getByRole('button', { name: 'Recall' });
+
+  // Cancel changes nothing; focus goes back to the button that opened the dialog.
+  await opener.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Recall post?' });
+  await expect(dialog).toContainText('Readers will no longer see it');
+  const confirm = dialog.getByRole('button', { name: 'Recall' });
+  await expect(confirm).toBeFocused();
+  // Tab goes round the dialog's controls and never leaves it.
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(confirm).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(opener).toBeFocused();
+  await expect(postItems(page)).toHaveCount(2);
+
+  await page.keyboard.press('Enter');
+  await expect(confirm).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('status').filter({ hasText: 'The post was recalled.' })).toBeVisible();
+  await expect(postItems(page)).toHaveCount(1);
+  await expect(postItems(page).first()).toContainText(`${word} kept`);
+
+  // Operators still find it, marked, with no second recall.
+  await page.getByRole('checkbox', { name: 'Show recalled' }).check();
+  await expect(page).toHaveURL(/[?&]recalled=1/);
+  await expect(postItems(page)).toHaveCount(1);
+  const marked = postItems(page).first();
+  await expect(marked).toContainText(`${word} withdrawn`);
+  await expect(marked).toContainText('Recalled');
+  await expect(marked.getByRole('button', { name: 'Recall' })).toHaveCount(0);
+
+  // Its page is gone for good, as after a REST recall; the audit log says who recalled it.
+  await open(page, postHref!);
+  await expect(page.getByRole('heading', { name: 'Post not found' })).toBeVisible();
+  await open(page, '/audit');
+  const rows = page.getByRole('table', { name: 'Audit log' }).getByRole('row');
+  await expect(rows.nth(1)).toContainText('Recalled post');
+  await expect(rows.nth(1)).toContainText(channel);
+});
+
+test('Recall from the post page returns to the list with a notice', async ({ page, request }) => {
+  const channel = unique('PageRecall');
+  const channelId = await apiChannel(request, channel);
+  const text = `single${Date.now().toString(36)}`;
+  const reply = await request.post('/api/publish_post', {
+    data: { draft: { channel_id: channelId, kind: 'TextOnly', text, images: [], links: [] }, request_id: unique('req').replace(/\W/g, '') },
+  });
+  const id = (await reply.json()).id;
+  await open(page, `/posts/${id}`);
+  await page.getByRole('button', { name: 'Recall' }).click();
+  await page.getByRole('dialog', { name: 'Recall post?' }).getByRole('button', { name: 'Recall' }).click();
+  await expect(page).toHaveURL(/\/posts$/);
+  await expect(page.getByRole('status').filter({ hasText: 'The post was recalled.' })).toBeVisible();
+  await expect(postList(page)).not.toContainText(text);
+});

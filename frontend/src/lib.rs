@@ -25,7 +25,7 @@ const CHUNK_LOAD_FAILED: &str = "load callback should succeed";
 thread_local! {
     /// The last link followed, and when (ms): the router changes the address only once the
     /// page's chunk is there, so after a failed load the address is still the old page's.
-    static FOLLOWED: RefCell<Option<(String, f64)>> = const { RefCell::new(None) };
+    static FOLLOWED: RefCell<Option<(String, u64)>> = const { RefCell::new(None) };
 }
 
 fn remember_link_clicks() {
@@ -37,7 +37,7 @@ fn remember_link_clicks() {
             .and_then(|e| e.closest("a[href]").ok().flatten())
             .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
         if let Some(link) = link {
-            FOLLOWED.with(|f| *f.borrow_mut() = Some((link.href(), js_sys::Date::now())));
+            FOLLOWED.with(|f| *f.borrow_mut() = Some((link.href(), now_ms())));
         }
     });
     // Capture phase: before the router's own handler starts the navigation.
@@ -51,18 +51,24 @@ fn remember_link_clicks() {
 fn load_from_server() {
     const KEY: &str = "console-chunk-reload-at";
     let Some(window) = web_sys::window() else { return };
-    let now = js_sys::Date::now();
+    let now = now_ms();
     let storage = window.session_storage().ok().flatten();
-    let last = storage.as_ref().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|v| v.parse::<f64>().ok());
-    if last.is_some_and(|at| now - at < 60_000.0) {
+    let last = storage.as_ref().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|v| v.parse::<u64>().ok());
+    if last.is_some_and(|at| now.saturating_sub(at) < 60_000) {
         return;
     }
     if let Some(storage) = storage {
         let _ = storage.set_item(KEY, &now.to_string());
     }
-    let followed = FOLLOWED.with(|f| f.borrow().clone()).filter(|(_, at)| now - at < 10_000.0);
+    let followed = FOLLOWED.with(|f| f.borrow().clone()).filter(|(_, at)| now.saturating_sub(*at) < 10_000);
     let _ = match followed {
         Some((href, _)) => window.location().assign(&href),
         None => window.location().reload(),
     };
+}
+
+/// Milliseconds since the epoch as an integer: formatting or parsing an `f64` would pull
+/// Rust's float printing and parsing (about 14 KB) into the module every page loads.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }

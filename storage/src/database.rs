@@ -89,8 +89,12 @@ pub trait PostStore: Send + Sync {
     async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()>;
     /// A live (not recalled) post.
     async fn post(&self, id: i64) -> StoreResult<Option<Post>>;
-    /// The newest live posts matching the filter, a page at a time.
+    /// The newest live posts matching the filter (or the recalled ones, when it asks for
+    /// them), a page at a time.
     async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage>;
+    /// A post's channel and REST message key, recalled or not: the console names a post by
+    /// its id, and recalls it through [`PostStore::recall`] as the REST API does.
+    async fn message_key(&self, post_id: i64) -> StoreResult<Option<(i64, MessageKey)>>;
     /// A channel's messages, newest first, older than the post `before` when given.
     async fn messages(
         &self,

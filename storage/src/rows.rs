@@ -57,6 +57,7 @@ pub(crate) struct PostRow {
     kind: String,
     text: String,
     created_at: i64,
+    recalled_at: Option<i64>,
 }
 
 /// Cuts a page read with one row more than it shows: the extra row says there is a next
@@ -98,6 +99,7 @@ pub(crate) fn posts(
                 images: images.remove(&row.id).unwrap_or_default(),
                 links: links.remove(&row.id).unwrap_or_default(),
                 created_at: row.created_at,
+                recalled_at: row.recalled_at,
             })
         })
         .collect()

@@ -53,3 +53,24 @@ pub async fn channel_options() -> Result<Vec<ChannelOption>, AppError> {
     signed_in()?;
     Ok(state.storage.db.channel_options().await?)
 }
+
+/// Recalls a published post, as the REST API's `official_account_msg_recall` does: readers
+/// no longer see it, it leaves the list and search, and the audit log records who did it.
+/// Recalling a post already recalled changes nothing and is no error.
+#[server(prefix = "/api", endpoint = "recall_post")]
+pub async fn recall_post(id: i64) -> Result<(), AppError> {
+    use storage::messages::Recall;
+    let state = AppState::from_context()?;
+    let who = signed_in()?;
+    let Some((channel_id, key)) = state.storage.db.message_key(id).await? else {
+        return Err(AppError::post_not_found());
+    };
+    match state.storage.db.recall(channel_id, &key, "Recalled from the console", &actor(&who)).await? {
+        Recall::Recalled => {
+            tracing::info!(post = id, channel = channel_id, "post recalled");
+            Ok(())
+        }
+        Recall::AlreadyRecalled => Ok(()),
+        Recall::NotFound => Err(AppError::post_not_found()),
+    }
+}

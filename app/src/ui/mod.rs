@@ -110,23 +110,38 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The bar on every page but sign-in: where to go, who is signed in, and "Sign out".
+/// The bar on every page but sign-in: where to go, who is signed in, and "Sign out". On a
+/// narrow screen the links and the session fold into a menu opened with the "Menu" button.
 #[component]
 fn TopBar() -> impl IntoView {
     let location = use_location();
     let on_sign_in = move || location.pathname.with(|p| p == "/sign-in");
+    let open = RwSignal::new(false);
+    // Going somewhere closes the menu.
+    Effect::watch(move || location.pathname.get(), move |_, _, _| open.set(false), false);
     view! {
-        <header class="top-bar">
+        <header class="top-bar" class:menu-open=move || open.get()>
             <span class="brand">"Channel Console"</span>
             <Show when=move || !on_sign_in()>
-                <nav aria-label="Main">
-                    <A href="/channels">"Channels"</A>
-                    <A href="/posts">"Posts"</A>
-                    <A href="/operators">"Operators"</A>
-                    <A href="/audit">"Audit log"</A>
-                    <A href="/settings">"Settings"</A>
-                </nav>
-                <SignedInAs/>
+                <button
+                    type="button"
+                    class="menu-button"
+                    aria-controls="main-menu"
+                    aria-expanded=move || if open.get() { "true" } else { "false" }
+                    on:click=move |_| open.update(|o| *o = !*o)
+                >
+                    "Menu"
+                </button>
+                <div class="menu" id="main-menu">
+                    <nav aria-label="Main">
+                        <A href="/channels">"Channels"</A>
+                        <A href="/posts">"Posts"</A>
+                        <A href="/operators">"Operators"</A>
+                        <A href="/audit">"Audit log"</A>
+                        <A href="/settings">"Settings"</A>
+                    </nav>
+                    <SignedInAs/>
+                </div>
             </Show>
         </header>
     }

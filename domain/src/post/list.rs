@@ -23,6 +23,10 @@ pub struct PostFilter {
     pub to: Option<String>,
     #[serde(default)]
     pub before: Option<i64>,
+    /// List the recalled posts instead of the live ones (operators only; readers never
+    /// see a recalled post).
+    #[serde(default)]
+    pub recalled: bool,
 }
 
 pub const MAX_QUERY_BYTES: usize = 200;
@@ -38,6 +42,19 @@ pub struct ValidFilter {
     /// Unix seconds, exclusive (the day after `to`).
     pub until: Option<i64>,
     pub before: Option<i64>,
+    pub recalled: bool,
+}
+
+impl ValidFilter {
+    /// The condition on a post's `recalled_at` column that this filter asks for (the same
+    /// SQL on both engines).
+    pub fn recalled_clause(&self) -> &'static str {
+        if self.recalled {
+            "recalled_at IS NOT NULL"
+        } else {
+            "recalled_at IS NULL"
+        }
+    }
 }
 
 impl PostFilter {
@@ -56,6 +73,7 @@ impl PostFilter {
             from: date(&self.from)?,
             until: date(&self.to)?.map(|t| t + 86_400),
             before: self.before,
+            recalled: self.recalled,
         })
     }
 }

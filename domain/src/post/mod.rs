@@ -311,6 +311,10 @@ pub struct Post {
     pub links: Vec<PostLink>,
     /// Unix seconds.
     pub created_at: i64,
+    /// When the post was recalled (unix seconds): only lists asked for recalled posts
+    /// carry such a post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalled_at: Option<i64>,
 }
 
 #[cfg(test)]

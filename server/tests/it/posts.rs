@@ -254,6 +254,58 @@ on_both! { async fn recalled_posts_leave_the_list_and_search(pool: TestDb) {
     assert_eq!(app.call("get_post", &[("id", &id.to_string())]).await.status, StatusCode::NOT_FOUND);
 }}
 
+// A recall from the console is the REST recall: the post leaves the list, search and its
+// page, the audit log says who recalled it with the message key a REST recall names, and
+// operators still find it (marked, with its time) when they ask for recalled posts.
+on_both! { async fn a_post_recalled_from_the_console_is_gone_for_readers_and_listed_as_recalled(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let channel = app.channel("News").await;
+    let kept = app.text_post(channel, "harbor opening stays").await;
+    let id = app.text_post(channel, "harbor closing recalled").await;
+    let recall = |id: i64| {
+        let app = &app;
+        async move { app.call("recall_post", &[("id", &id.to_string())]).await }
+    };
+
+    assert_eq!(recall(id).await.status, StatusCode::OK);
+    assert_eq!(app.found("harbor").await, ["harbor opening stays"]);
+    let live = app.search(json!({})).await;
+    assert_eq!(live["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect::<Vec<_>>(), [kept]);
+    assert!(live["posts"][0].get("recalled_at").is_none(), "live posts carry no recall time");
+    assert_eq!(app.call("get_post", &[("id", &id.to_string())]).await.status, StatusCode::NOT_FOUND);
+
+    let (action, subject): (String, String) =
+        sqlx::query_as("SELECT action, subject FROM audit_log ORDER BY id DESC LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    let (random, time): (i64, i64) = sqlx::query_as("SELECT msg_random, created_at FROM posts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(action, "post_recalled");
+    assert_eq!(subject, format!("{id}_{random}_{time} in #{channel} News"));
+
+    // Operators find it among the recalled posts, by its words too.
+    for filter in [json!({"recalled": true}), json!({"recalled": true, "q": "closing"}), json!({"recalled": true, "q": "ha"})] {
+        let page = app.search(filter.clone()).await;
+        let posts = page["posts"].as_array().unwrap();
+        assert_eq!(posts.len(), 1, "{filter}");
+        assert_eq!(posts[0]["id"], id, "{filter}");
+        assert!(posts[0]["recalled_at"].as_i64().unwrap() >= time, "{filter}");
+    }
+    assert_eq!(app.search(json!({"recalled": true, "q": "opening"})).await["posts"], json!([]));
+
+    // Again: nothing changes, no second audit entry. An unknown post is not found.
+    assert_eq!(recall(id).await.status, StatusCode::OK);
+    let recalls: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'post_recalled'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(recalls, 1);
+    let missing = recall(id + 100).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.search(json!({})).await["posts"].as_array().unwrap().len(), 1, "the other post is untouched");
+}}
+
 on_both! { async fn no_route_changes_a_published_post(pool: TestDb) {
     let app = TestApp::new(pool).await;
     for function in ["update_post", "edit_post", "delete_post", "modify_post"] {

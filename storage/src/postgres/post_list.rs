@@ -15,7 +15,7 @@ use sqlx::{Postgres, QueryBuilder};
 use crate::rows::PostRow;
 
 const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
-     c.photo AS channel_photo, p.kind, p.text, p.created_at \
+     c.photo AS channel_photo, p.kind, p.text, p.created_at, p.recalled_at \
      FROM posts p JOIN channels c ON c.id = p.channel_id";
 
 pub(super) async fn live_post(store: &PgStore, id: i64) -> StoreResult<Option<Post>> {
@@ -151,9 +151,9 @@ async fn from_index(
     };
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new("SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, ");
-    q.push("p.kind, p.text, p.created_at FROM (SELECT id, channel_id, kind, text, created_at FROM ");
+    q.push("p.kind, p.text, p.created_at, p.recalled_at FROM (SELECT id, channel_id, kind, text, created_at, recalled_at FROM ");
     q.push("(SELECT * FROM posts WHERE search_tokens @@ ").push_bind(query).push("::tsquery OFFSET 0) m");
-    q.push(" WHERE recalled_at IS NULL AND id < ").push_bind(upper);
+    q.push(" WHERE ").push(filter.recalled_clause()).push(" AND id < ").push_bind(upper);
     for substring in substrings {
         q.push(" AND strpos(search_folded, ").push_bind(substring.clone()).push(") > 0");
     }
@@ -197,7 +197,7 @@ async fn page(
     // The channel is joined to the page only, so that the page itself can stop early.
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new("SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, ");
-    q.push("p.kind, p.text, p.created_at FROM (SELECT id, channel_id, kind, text, created_at FROM ");
+    q.push("p.kind, p.text, p.created_at, p.recalled_at FROM (SELECT id, channel_id, kind, text, created_at, recalled_at FROM ");
     match from {
         Some(from) => {
             q.push("(SELECT * FROM posts WHERE id >= ").push_bind(from);
@@ -210,7 +210,7 @@ async fn page(
             q.push("posts");
         }
     }
-    q.push(" WHERE recalled_at IS NULL");
+    q.push(" WHERE ").push(filter.recalled_clause());
     if let Some((query, substrings)) = search {
         // The substrings first: checked on a row, they are cheaper than the token match and
         // reject most rows of a rare term.

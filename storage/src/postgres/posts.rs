@@ -201,6 +201,7 @@ impl PostStore for PgStore {
             images: post.images.iter().map(PostImage::from).collect(),
             links: post.links.iter().map(PostLink::from).collect(),
             created_at,
+            recalled_at: None,
         };
         let key = MessageKey { post_id: made.id, random: meta.random, time: created_at };
         Ok(Published { key, post: Some(stored) })
@@ -222,6 +223,15 @@ impl PostStore for PgStore {
 
     async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
         super::post_list::list(self, filter).await
+    }
+
+    async fn message_key(&self, post_id: i64) -> StoreResult<Option<(i64, MessageKey)>> {
+        let row: Option<(i64, i64, i64)> =
+            sqlx::query_as("SELECT channel_id, msg_random, created_at FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(channel_id, random, time)| (channel_id, MessageKey { post_id, random, time })))
     }
 
     async fn messages(
@@ -275,7 +285,7 @@ impl PostStore for PgStore {
         let mut tx = self.pool.begin().await?;
         // One statement decides between concurrent recalls of the same message.
         let recalled: Option<String> = sqlx::query_scalar(
-            "UPDATE posts p SET recalled_at = $1, recall_reason = $2, search_tokens = NULL, search_folded = NULL
+            "UPDATE posts p SET recalled_at = $1, recall_reason = $2
              FROM channels c
              WHERE c.id = p.channel_id AND p.id = $3 AND p.channel_id = $4 AND p.msg_random = $5
                AND p.created_at = $6 AND p.recalled_at IS NULL

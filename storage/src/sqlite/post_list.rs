@@ -15,7 +15,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::rows::PostRow;
 
 const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
-     c.photo AS channel_photo, p.kind, p.text, p.created_at \
+     c.photo AS channel_photo, p.kind, p.text, p.created_at, p.recalled_at \
      FROM posts p JOIN channels c ON c.id = p.channel_id";
 
 pub(super) async fn live_post(store: &SqliteStore, id: i64) -> StoreResult<Option<Post>> {
@@ -91,7 +91,7 @@ impl Search {
             Some((table, query)) => {
                 q.push(format!(
                     "SELECT p.id, p.channel_id, c.name AS channel_name, c.photo AS channel_photo, \
-                     p.kind, p.text, p.created_at FROM {table} f \
+                     p.kind, p.text, p.created_at, p.recalled_at FROM {table} f \
                      JOIN posts p ON p.id = f.rowid JOIN channels c ON c.id = p.channel_id \
                      WHERE {table} MATCH "
                 ));
@@ -120,7 +120,7 @@ impl Search {
                 }
             }
         }
-        q.push(" AND p.recalled_at IS NULL");
+        q.push(" AND p.").push(filter.recalled_clause());
         if let Some(channel) = filter.channel_id {
             q.push(" AND p.channel_id = ").push_bind(channel);
         }

@@ -152,6 +152,15 @@ impl PostStore for SqliteStore {
         super::post_list::list(self, filter).await
     }
 
+    async fn message_key(&self, post_id: i64) -> StoreResult<Option<(i64, MessageKey)>> {
+        let row: Option<(i64, i64, i64)> =
+            sqlx::query_as("SELECT channel_id, msg_random, created_at FROM posts WHERE id = ?")
+                .bind(post_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(channel_id, random, time)| (channel_id, MessageKey { post_id, random, time })))
+    }
+
     async fn messages(
         &self,
         channel_id: i64,

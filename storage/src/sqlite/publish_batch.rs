@@ -224,6 +224,7 @@ fn published(job: &Job, id: i64, channel_name: String, channel_photo: Option<Str
         images: post.images.iter().map(PostImage::from).collect(),
         links: post.links.iter().map(PostLink::from).collect(),
         created_at,
+        recalled_at: None,
     };
     Published { key: MessageKey { post_id: id, random: job.meta.random, time: created_at }, post: Some(stored) }
 }

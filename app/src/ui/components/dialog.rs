@@ -1,7 +1,20 @@
-//! A modal dialog: labelled by its heading, closed with Escape, focus moved into it when it
-//! opens.
+//! A modal dialog: labelled by its heading, closed with Escape. Focus moves into it when it
+//! opens, stays in it while it is open (Tab and Shift+Tab go round its controls), and
+//! returns to the control that opened it when it closes.
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+/// What Tab can reach inside the dialog.
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), \
+     textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+fn focusable(panel: &web_sys::Element) -> Vec<HtmlElement> {
+    let Ok(list) = panel.query_selector_all(FOCUSABLE) else { return vec![] };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok()).collect()
+}
 
 #[component]
 pub fn Dialog(
@@ -13,18 +26,39 @@ pub fn Dialog(
 ) -> impl IntoView {
     let panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        if let Some(panel) = panel.get() {
-            use wasm_bindgen::JsCast;
-            let target = panel
-                .query_selector("input, textarea, button")
-                .ok()
-                .flatten()
-                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(target) = target {
-                let _ = target.focus();
-            }
+        let Some(panel) = panel.get() else { return };
+        let opener = document().active_element().and_then(|el| el.dyn_into::<HtmlElement>().ok());
+        if let Some(first) = focusable(&panel).into_iter().find(|el| el.tag_name() != "A") {
+            let _ = first.focus();
         }
+        let opener = SendWrapper::new(opener);
+        on_cleanup(move || {
+            if let Some(opener) = opener.take() {
+                let _ = opener.focus();
+            }
+        });
     });
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+            return;
+        }
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(panel) = panel.get_untracked() else { return };
+        let controls = focusable(&panel);
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
+        let active = document().active_element();
+        let at = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>());
+        if ev.shift_key() && at(first) {
+            ev.prevent_default();
+            let _ = last.focus();
+        } else if !ev.shift_key() && at(last) {
+            ev.prevent_default();
+            let _ = first.focus();
+        }
+    };
     view! {
         <div class="backdrop">
             <div
@@ -33,11 +67,7 @@ pub fn Dialog(
                 aria-modal="true"
                 aria-labelledby=title_id
                 node_ref=panel
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        on_close.run(());
-                    }
-                }
+                on:keydown=on_keydown
             >
                 <h2 id=title_id>{title}</h2>
                 {children()}

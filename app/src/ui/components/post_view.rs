@@ -112,7 +112,8 @@ pub fn PostView(
             {head}
             {text}
             <Show when=move || !images().is_empty()>
-                <div class="post-images">
+                // The album layout (1 to 9 images) is the stylesheet's, by count.
+                <div class=move || format!("post-images count-{}", card.with(|c| c.images.len()))>
                     <For each=images key=|image| (image.key.clone(), image.src.clone(), image.alt.clone()) let:image>
                         <img src=image.src alt=image.alt loading="lazy"/>
                     </For>

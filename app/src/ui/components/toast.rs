@@ -1,5 +1,6 @@
-//! Error popups in the upper right corner. Each is an ARIA alert, so screen readers announce
-//! it, and stays until dismissed or for a while.
+//! Popups in the upper right corner: errors, and notices of a change that went through. An
+//! error is an ARIA alert and a notice an ARIA status, so screen readers announce both (an
+//! error at once); each stays until dismissed or for a while.
 
 use leptos::prelude::*;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 struct Toast {
     id: u64,
     message: String,
+    error: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -18,9 +20,17 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn error(&self, message: impl Into<String>) {
+        self.show(message.into(), true);
+    }
+
+    pub fn notice(&self, message: impl Into<String>) {
+        self.show(message.into(), false);
+    }
+
+    fn show(&self, message: String, error: bool) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, message: message.into() }));
+        self.items.update(|items| items.push(Toast { id, message, error }));
         let this = *self;
         set_timeout(move || this.dismiss(id), Duration::from_secs(15));
     }
@@ -53,7 +63,7 @@ pub fn ToastHost() -> impl IntoView {
     view! {
         <div class="toasts">
             <For each=move || toasts.items.get() key=|t| t.id let:toast>
-                <div class="toast" role="alert">
+                <div class="toast" class:notice=!toast.error role=if toast.error { "alert" } else { "status" }>
                     <p>{toast.message.clone()}</p>
                     <button
                         type="button"

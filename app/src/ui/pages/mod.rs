@@ -6,5 +6,6 @@ pub mod delete_channel;
 pub mod operators;
 pub mod post_detail;
 pub mod posts;
+pub mod recall_post;
 pub mod settings;
 pub mod sign_in;

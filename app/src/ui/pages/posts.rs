@@ -3,12 +3,15 @@
 //! reloaded and shared, and renders on the server.
 
 use super::composer::Composer;
-use crate::api::posts::{channel_options, list_posts, ListPosts, PublishPost};
+use super::recall_post::RecallPost;
+use crate::api::posts::{self as api, channel_options, list_posts, ListPosts, PublishPost};
 use crate::domain::search::terms;
 use crate::domain::{Post, PostFilter, PostPage, PostType};
+use crate::error::AppError;
 use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
+use crate::ui::format;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -22,6 +25,7 @@ fn filter_from(query: &ParamsMap) -> PostFilter {
         from: get("from"),
         to: get("to"),
         before: None,
+        recalled: get("recalled").is_some_and(|v| v == "1"),
     }
 }
 
@@ -37,6 +41,7 @@ fn url_of(filter: &PostFilter) -> String {
     push("type", filter.kind.map(PostType::code).unwrap_or_default());
     push("from", filter.from.as_deref().unwrap_or_default());
     push("to", filter.to.as_deref().unwrap_or_default());
+    push("recalled", if filter.recalled { "1" } else { "" });
     if parts.is_empty() {
         "/posts".to_owned()
     } else {
@@ -62,14 +67,31 @@ pub fn PostsPage() -> impl IntoView {
     let channels = Resource::new(|| (), |_| channel_options());
     let publish = ServerAction::<PublishPost>::new();
     let published = last_success(publish);
-    let first_page = Resource::new(move || (filter.get(), published.get()), |(f, _)| list_posts(f));
+    let recall = ServerAction::<api::RecallPost>::new();
+    let recalled = last_success(recall);
+    let first_page = Resource::new(move || (filter.get(), published.get(), recalled.get()), |(f, ..)| list_posts(f));
     // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
     // effects and event handlers write signals: never the rendering itself.
     let extra = RwSignal::new(Vec::<PostPage>::new());
     Effect::new(move |_| {
         filter.track();
         published.track();
+        recalled.track();
         extra.set(vec![]);
+    });
+    let toasts = use_toasts();
+    let recalling = RwSignal::new(None::<Post>);
+    on_result(recall, move |result| match result {
+        Ok(()) => {
+            recalling.set(None);
+            toasts.notice("The post was recalled. Readers no longer see it.");
+        }
+        // Gone already (its channel deleted): say so, and the list read again drops it.
+        Err(err @ AppError::NotFound(_)) => {
+            toasts.failure(err);
+            recalling.set(None);
+        }
+        Err(err) => toasts.failure(err),
     });
 
     view! {
@@ -92,18 +114,26 @@ pub fn PostsPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
                     {move || Suspend::new(async move {
                         match first_page.await {
-                            Ok(first) => view! { <PostList first extra filter/> }.into_any(),
+                            Ok(first) => view! { <PostList first extra filter recalling/> }.into_any(),
                             Err(err) => view! { <crate::ui::session::LoadError err/> }.into_any(),
                         }
                     })}
                 </Transition>
             </section>
         </main>
+        {move || recalling.get().map(|post| view! {
+            <RecallPost post recall on_close=Callback::new(move |_| recalling.set(None))/>
+        })}
     }
 }
 
 #[component]
-fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFilter>) -> impl IntoView {
+fn PostList(
+    first: PostPage,
+    extra: RwSignal<Vec<PostPage>>,
+    filter: Memo<PostFilter>,
+    recalling: RwSignal<Option<Post>>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let load = ServerAction::<ListPosts>::new();
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
@@ -120,18 +150,19 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
         Err(err) => toasts.failure(err),
     });
     if first.posts.is_empty() {
-        let searching = filter.with_untracked(|f| f != &PostFilter::default());
-        return view! {
-            <p class="empty">{if searching { "No posts match this search." } else { "No posts yet." }}</p>
-        }
-        .into_any();
+        let message = filter.with_untracked(|f| match f {
+            f if f == &PostFilter::default() => "No posts yet.",
+            f if f == &(PostFilter { recalled: true, ..Default::default() }) => "No post has been recalled.",
+            _ => "No posts match this search.",
+        });
+        return view! { <p class="empty">{message}</p> }.into_any();
     }
     let more = move || extra.with(|pages| pages.iter().flat_map(|p| p.posts.clone()).collect::<Vec<_>>());
     view! {
         <ol class="post-list" aria-label="Posts">
-            {first.posts.into_iter().map(|post| view! { <PostItem post terms/> }).collect_view()}
+            {first.posts.into_iter().map(|post| view! { <PostItem post terms recalling/> }).collect_view()}
             <For each=more key=|p| p.id let:post>
-                <PostItem post terms/>
+                <PostItem post terms recalling/>
             </For>
         </ol>
         <crate::ui::components::load_more::LoadMore
@@ -144,13 +175,34 @@ fn PostList(first: PostPage, extra: RwSignal<Vec<PostPage>>, filter: Memo<PostFi
 }
 
 #[component]
-fn PostItem(post: Post, terms: Signal<Vec<String>>) -> impl IntoView {
-    let href = format!("/posts/{}", post.id);
+fn PostItem(post: Post, terms: Signal<Vec<String>>, recalling: RwSignal<Option<Post>>) -> impl IntoView {
     let card = PostCard::from_post(&post, false);
+    // A recalled post has no page any more: it is marked, with when it was recalled.
+    let actions = match post.recalled_at {
+        Some(at) => view! {
+            <p class="recalled-mark">
+                <strong>"Recalled"</strong>" "
+                <time datetime=format::iso(at)>{format::timestamp(at)}</time>
+            </p>
+        }
+        .into_any(),
+        None => {
+            let href = format!("/posts/{}", post.id);
+            view! {
+                <div class="post-actions">
+                    <a class="open-post" href=href>"Open post"</a>
+                    <button type="button" class="danger subtle" on:click=move |_| recalling.set(Some(post.clone()))>
+                        "Recall"
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
+    };
     view! {
         <li class="post-item">
             <PostView card=Signal::stored(card) terms/>
-            <a class="open-post" href=href>"Open post"</a>
+            {actions}
         </li>
     }
 }
@@ -162,6 +214,7 @@ fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::Chan
     let kind = RwSignal::new(filter.get_untracked().kind.map(|k| k.code().to_owned()).unwrap_or_default());
     let from = RwSignal::new(filter.get_untracked().from.unwrap_or_default());
     let to = RwSignal::new(filter.get_untracked().to.unwrap_or_default());
+    let recalled = RwSignal::new(filter.get_untracked().recalled);
     let go = move || {
         let wanted = PostFilter {
             q: q.get_untracked(),
@@ -170,6 +223,7 @@ fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::Chan
             from: Some(from.get_untracked()).filter(|d| !d.is_empty()),
             to: Some(to.get_untracked()).filter(|d| !d.is_empty()),
             before: None,
+            recalled: recalled.get_untracked(),
         };
         use_navigate()(&url_of(&wanted), Default::default());
     };
@@ -195,6 +249,10 @@ fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::Chan
             </select>
             <label class="date">"From" <input type="date" bind:value=from on:change=move |_| go()/></label>
             <label class="date">"To" <input type="date" bind:value=to on:change=move |_| go()/></label>
+            <label class="check">
+                <input type="checkbox" bind:checked=recalled on:change=move |_| go()/>
+                "Show recalled"
+            </label>
             <button type="submit">"Search"</button>
         </form>
     }
