@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -413,4 +413,56 @@ test('Recall from the post page returns to the list with a notice', async ({ pag
   await expect(page).toHaveURL(/\/posts$/);
   await expect(page.getByRole('status').filter({ hasText: 'The post was recalled.' })).toBeVisible();
   await expect(postList(page)).not.toContainText(text);
+});
+
+/** How many images each row of an album holds, top to bottom (images side by side share a row). */
+async function albumRows(album: Locator): Promise<number[]> {
+  const images = album.getByRole('img');
+  const tops: number[] = [];
+  for (let i = 0; i < (await images.count()); i++) {
+    tops.push(Math.round((await images.nth(i).boundingBox())!.y));
+  }
+  const rows = new Map<number, number>();
+  for (const top of tops) rows.set(top, (rows.get(top) ?? 0) + 1);
+  return [...rows.keys()].sort((a, b) => a - b).map((top) => rows.get(top)!);
+}
+
+test('several images form an album grid, the same in the preview, the list and the post page', async ({ page, request }) => {
+  const channel = unique('Album');
+  await apiChannel(request, channel);
+  await openPosts(page);
+  await choose(page, channel, 'Image Only');
+  const images = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => ({ name: `a${from + i}.png`, mimeType: 'image/png', buffer: png(40, 30, [(from + i) * 25, 90, 60]) }));
+  const input = page.getByLabel('Images', { exact: true });
+  const album = preview(page).locator('.post-images');
+
+  // One wide image above two.
+  await input.setInputFiles(images(3));
+  await expect(page.getByText('Uploaded', { exact: true })).toHaveCount(3);
+  // Screen readers hear how the uploads went.
+  await expect(page.getByRole('status').filter({ hasText: '3 of 9 images uploaded.' })).toBeAttached();
+  await expect.poll(() => albumRows(album)).toEqual([1, 2]);
+  const [wide, small] = [await album.getByRole('img').nth(0).boundingBox(), await album.getByRole('img').nth(1).boundingBox()];
+  expect(wide!.width).toBeGreaterThan(small!.width * 1.8);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  const listed = postItems(page).first();
+  await expect(listed).toContainText(channel);
+  await expect.poll(() => albumRows(listed.locator('.post-images'))).toEqual([1, 2]);
+  await listed.getByRole('link', { name: 'Open post' }).click();
+  await expect(page).toHaveURL(/\/posts\/\d+$/);
+  await expect.poll(() => albumRows(page.locator('.post-images'))).toEqual([1, 2]);
+
+  // Five, seven and nine, as the composer grows the album.
+  await openPosts(page);
+  await choose(page, channel, 'Image Only');
+  await input.setInputFiles(images(5));
+  await expect(page.getByText('Uploaded', { exact: true })).toHaveCount(5);
+  await expect.poll(() => albumRows(album)).toEqual([2, 3]);
+  await input.setInputFiles(images(2, 5));
+  await expect(page.getByText('Uploaded', { exact: true })).toHaveCount(7);
+  await expect.poll(() => albumRows(album)).toEqual([2, 2, 3]);
+  await input.setInputFiles(images(2, 7));
+  await expect(page.getByText('Uploaded', { exact: true })).toHaveCount(9);
+  await expect.poll(() => albumRows(album)).toEqual([3, 3, 3]);
 });

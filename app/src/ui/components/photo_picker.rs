@@ -111,7 +111,7 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
                     on:change=on_change
                 />
             </div>
-            <p id="channel-photo-status" class="counter" class:over=move || error.get().is_some() aria-live="polite">
+            <p id="channel-photo-status" class="counter" class:over=move || error.get().is_some() role="status">
                 {status}
             </p>
         </div>

@@ -50,6 +50,17 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
             });
         }
     };
+    let upload_status = move || {
+        images.with(|list| {
+            let all = list.items().len();
+            let uploading = list.items().iter().filter(|i| i.media.is_none()).count();
+            match (all, uploading) {
+                (0, _) => String::new(),
+                (_, 0) => format!("{all} of {MAX_IMAGES} images uploaded."),
+                _ => format!("Uploading {uploading} of {all} images…"),
+            }
+        })
+    };
     view! {
         <div class="field">
             <div
@@ -88,6 +99,8 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
                     {move || format!("Choose or drop images here: {} / {MAX_IMAGES}", count())}
                 </p>
             </div>
+            // Screen readers hear how the uploads go (counts, not every percent).
+            <p class="sr-only" role="status">{upload_status}</p>
             <ol class="draft-images">
                 <For each=move || images.with(|list| list.items().to_vec()) key=|i| (i.key, i.media.clone(), i.progress) let:image>
                     {
