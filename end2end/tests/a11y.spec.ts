@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { BLUE, RED, apiChannel, channelRow, open, openPosts, postItems, unique } from './helpers';
+import { BLUE, RED, apiChannel, apiPost, channelRow, open, openPosts, postItems, unique } from './helpers';
 
 /** What axe-core finds wrong on the page as it is now (WCAG 2.1 A and AA, and best practices). */
 async function noViolations(page: Page, what: string) {
@@ -17,20 +17,9 @@ test('axe finds no violation on any page or dialog', async ({ page, request, bro
   const channelId = await apiChannel(request, channel);
   const upload = async (file: typeof RED) => (await (await request.post('/media', { data: file.buffer })).json()).id;
   const images = [await upload(RED), await upload(BLUE)];
-  const published = await request.post('/api/publish_post', {
-    data: {
-      draft: {
-        channel_id: channelId,
-        kind: 'ImageAndText',
-        text: '접근성 검사 accessibility check',
-        images: images.map((media) => ({ media, alt: '' })),
-        links: [{ label: 'More', url: 'https://example.com/more' }],
-      },
-      request_id: unique('req').replace(/\W/g, ''),
-    },
-  });
-  expect(published.status()).toBe(200);
-  const postId = (await published.json()).id;
+  const postId = await apiPost(request, channelId, '접근성 검사 accessibility check', images, [
+    { label: 'More', url: 'https://example.com/more' },
+  ]);
 
   // Pages.
   await open(page, '/channels');

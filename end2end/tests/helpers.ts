@@ -142,6 +142,30 @@ export async function apiChannel(request: APIRequestContext, name: string, base 
   return (await created.json()).id;
 }
 
+/** Publishes a post straight through the server (Text Only, or Image and Text with `media`); returns its id. */
+export async function apiPost(
+  request: APIRequestContext,
+  channelId: number,
+  text: string,
+  media: string[] = [],
+  links: { label: string; url: string }[] = [],
+): Promise<number> {
+  const reply = await request.post('/api/publish_post', {
+    data: {
+      draft: {
+        channel_id: channelId,
+        kind: media.length ? 'ImageAndText' : 'TextOnly',
+        text,
+        images: media.map((id) => ({ media: id, alt: '' })),
+        links,
+      },
+      request_id: unique('req').replace(/\W/g, ''),
+    },
+  });
+  expect(reply.status()).toBe(200);
+  return (await reply.json()).id;
+}
+
 /** Opens the posts page, hydrated, with the composer ready. */
 export async function openPosts(page: Page, url = '/posts'): Promise<void> {
   await open(page, url);

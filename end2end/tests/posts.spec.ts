@@ -6,6 +6,7 @@ import {
   OwnServer,
   RED,
   apiChannel,
+  apiPost,
   open,
   openPosts,
   png,
@@ -342,12 +343,7 @@ test('Recall: asked first, keyboard only; the post leaves the list, search and i
   const channel = unique('Recaller');
   const channelId = await apiChannel(request, channel);
   const word = `recallme${Date.now().toString(36)}`;
-  for (const text of [`${word} kept`, `${word} withdrawn`]) {
-    const reply = await request.post('/api/publish_post', {
-      data: { draft: { channel_id: channelId, kind: 'TextOnly', text, images: [], links: [] }, request_id: unique('req').replace(/\W/g, '') },
-    });
-    expect(reply.status()).toBe(200);
-  }
+  for (const text of [`${word} kept`, `${word} withdrawn`]) await apiPost(request, channelId, text);
   await openPosts(page, `/posts?q=${word}`);
   await expect(postItems(page)).toHaveCount(2);
   const withdrawn = postItems(page).filter({ hasText: `${word} withdrawn` });
@@ -403,10 +399,7 @@ test('Recall from the post page returns to the list with a notice', async ({ pag
   const channel = unique('PageRecall');
   const channelId = await apiChannel(request, channel);
   const text = `single${Date.now().toString(36)}`;
-  const reply = await request.post('/api/publish_post', {
-    data: { draft: { channel_id: channelId, kind: 'TextOnly', text, images: [], links: [] }, request_id: unique('req').replace(/\W/g, '') },
-  });
-  const id = (await reply.json()).id;
+  const id = await apiPost(request, channelId, text);
   await open(page, `/posts/${id}`);
   await page.getByRole('button', { name: 'Recall' }).click();
   await page.getByRole('dialog', { name: 'Recall post?' }).getByRole('button', { name: 'Recall' }).click();

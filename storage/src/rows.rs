@@ -2,7 +2,7 @@
 //! that SQLite and PostgreSQL answer with exactly the same shapes.
 
 use crate::error::{StoreError, StoreResult};
-use domain::{AuditEntry, AuditPage, Channel, Post, PostImage, PostLink, PostType};
+use domain::{AuditEntry, AuditPage, Channel, Post, PostImage, PostLink, PostType, ValidPost};
 use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
@@ -103,6 +103,28 @@ pub(crate) fn posts(
             })
         })
         .collect()
+}
+
+/// A post just stored, as lists show it, without reading it back.
+pub(crate) fn just_published(
+    id: i64,
+    post: &ValidPost,
+    channel_name: String,
+    channel_photo: Option<String>,
+    created_at: i64,
+) -> Post {
+    Post {
+        id,
+        channel_id: post.channel_id,
+        channel_name,
+        channel_photo,
+        kind: post.kind,
+        text: post.text().to_owned(),
+        images: post.images.iter().map(PostImage::from).collect(),
+        links: post.links.iter().map(PostLink::from).collect(),
+        created_at,
+        recalled_at: None,
+    }
 }
 
 /// A page of the audit log from its rows (read one past the page size).

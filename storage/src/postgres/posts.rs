@@ -9,7 +9,7 @@ use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};
 use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::search::{fold, trigrams, words};
-use domain::{AuditAction, Post, PostImage, PostLink, PostPage, ValidPost};
+use domain::{AuditAction, Post, PostPage, ValidPost};
 use std::collections::BTreeSet;
 
 struct Inserted {
@@ -191,18 +191,7 @@ impl PostStore for PgStore {
                 None => Err(StoreError::NotFound(Missing::Channel)),
             };
         };
-        let stored = Post {
-            id: made.id,
-            channel_id: post.channel_id,
-            channel_name: made.channel_name,
-            channel_photo: made.channel_photo,
-            kind: post.kind,
-            text: post.text().to_owned(),
-            images: post.images.iter().map(PostImage::from).collect(),
-            links: post.links.iter().map(PostLink::from).collect(),
-            created_at,
-            recalled_at: None,
-        };
+        let stored = crate::rows::just_published(made.id, post, made.channel_name, made.channel_photo, created_at);
         let key = MessageKey { post_id: made.id, random: meta.random, time: created_at };
         Ok(Published { key, post: Some(stored) })
     }

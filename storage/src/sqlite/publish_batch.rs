@@ -16,7 +16,7 @@ use crate::audit::Actor;
 use crate::database::Published;
 use crate::error::{Missing, StoreError, StoreResult};
 use crate::messages::{MessageKey, MessageMeta};
-use domain::{AuditAction, Post, PostImage, PostLink, ValidPost};
+use domain::{AuditAction, ValidPost};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -213,19 +213,7 @@ async fn stored_keys<'a>(
 
 /// What was just stored, without reading it back.
 fn published(job: &Job, id: i64, channel_name: String, channel_photo: Option<String>, created_at: i64) -> Published {
-    let post = &job.post;
-    let stored = Post {
-        id,
-        channel_id: post.channel_id,
-        channel_name,
-        channel_photo,
-        kind: post.kind,
-        text: post.text().to_owned(),
-        images: post.images.iter().map(PostImage::from).collect(),
-        links: post.links.iter().map(PostLink::from).collect(),
-        created_at,
-        recalled_at: None,
-    };
+    let stored = crate::rows::just_published(id, &job.post, channel_name, channel_photo, created_at);
     Published { key: MessageKey { post_id: id, random: job.meta.random, time: created_at }, post: Some(stored) }
 }
 

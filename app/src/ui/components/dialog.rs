@@ -75,3 +75,31 @@ pub fn Dialog(
         </div>
     }
 }
+
+/// Asks before a change that cannot be undone: the danger button makes it (disabled while
+/// `busy`), "Cancel" and Escape leave everything as it was. The danger button comes first,
+/// so it is what the dialog focuses.
+#[component]
+pub fn Confirm(
+    title_id: &'static str,
+    #[prop(into)] title: String,
+    /// The danger button's label ("Delete", "Recall", …).
+    confirm: &'static str,
+    #[prop(into)] busy: Signal<bool>,
+    on_confirm: Callback<()>,
+    on_close: Callback<()>,
+    /// What will happen, said plainly.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Dialog title_id title on_close>
+            {children()}
+            <div class="actions">
+                <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| on_confirm.run(())>
+                    {confirm}
+                </button>
+                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </Dialog>
+    }
+}

@@ -6,7 +6,7 @@ use crate::api::operators::{self as api, list_operators};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
 use crate::ui::action_results::on_result;
 use crate::ui::components::{
-    dialog::Dialog,
+    dialog::Confirm,
     field_check::{check_as_typed, CheckedField},
     toast::use_toasts,
 };
@@ -219,16 +219,21 @@ fn RemoveOperator(
 ) -> impl IntoView {
     let id = operator.id;
     view! {
-        <Dialog title_id="remove-operator-title" title="Remove operator?" on_close=on_close>
+        <Confirm
+            title_id="remove-operator-title"
+            title="Remove operator?"
+            confirm="Remove"
+            busy=remove.pending()
+            on_confirm=Callback::new(move |_| {
+                remove.dispatch(api::RemoveOperator { id });
+            })
+            on_close
+        >
             <p>
                 "Remove “" <strong>{operator.name.clone()}</strong> "”? "
                 "They are signed out everywhere and can no longer sign in. "
                 "The audit log keeps what they did."
             </p>
-            <div class="actions">
-                <button type="button" class="danger" disabled=move || remove.pending().get() on:click=move |_| { remove.dispatch(api::RemoveOperator { id }); }>"Remove"</button>
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-            </div>
-        </Dialog>
+        </Confirm>
     }
 }

@@ -1,6 +1,6 @@
 //! A single post, whole: full text, full-size images, links; and its recall.
 
-use super::recall_post::RecallPost;
+use super::recall_post::{recall_answered, RecallPost};
 use crate::api::posts::{get_post, RecallPost as Recall};
 use crate::error::AppError;
 use crate::ui::action_results::on_result;
@@ -24,16 +24,10 @@ pub fn PostDetailPage() -> impl IntoView {
     let toasts = use_toasts();
     let navigate = use_navigate();
     // Recalled (or gone already): the post has no page any more.
-    on_result(recall, move |result| match result {
-        Ok(()) => {
-            toasts.notice("The post was recalled. Readers no longer see it.");
+    on_result(recall, move |result| {
+        if recall_answered(toasts, result) {
             navigate("/posts", Default::default());
         }
-        Err(err @ AppError::NotFound(_)) => {
-            toasts.failure(err);
-            navigate("/posts", Default::default());
-        }
-        Err(err) => toasts.failure(err),
     });
     view! {
         <main class="page">

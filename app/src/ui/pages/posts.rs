@@ -3,11 +3,10 @@
 //! reloaded and shared, and renders on the server.
 
 use super::composer::Composer;
-use super::recall_post::RecallPost;
+use super::recall_post::{recall_answered, RecallPost};
 use crate::api::posts::{self as api, channel_options, list_posts, ListPosts, PublishPost};
 use crate::domain::search::terms;
 use crate::domain::{Post, PostFilter, PostPage, PostType};
-use crate::error::AppError;
 use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
@@ -81,17 +80,10 @@ pub fn PostsPage() -> impl IntoView {
     });
     let toasts = use_toasts();
     let recalling = RwSignal::new(None::<Post>);
-    on_result(recall, move |result| match result {
-        Ok(()) => {
-            recalling.set(None);
-            toasts.notice("The post was recalled. Readers no longer see it.");
-        }
-        // Gone already (its channel deleted): say so, and the list read again drops it.
-        Err(err @ AppError::NotFound(_)) => {
-            toasts.failure(err);
+    on_result(recall, move |result| {
+        if recall_answered(toasts, result) {
             recalling.set(None);
         }
-        Err(err) => toasts.failure(err),
     });
 
     view! {

@@ -3,7 +3,9 @@
 
 use crate::api::posts as api;
 use crate::domain::Post;
-use crate::ui::components::dialog::Dialog;
+use crate::error::AppError;
+use crate::ui::components::dialog::Confirm;
+use crate::ui::components::toast::Toasts;
 use leptos::prelude::*;
 
 #[component]
@@ -14,22 +16,42 @@ pub fn RecallPost(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let id = post.id;
-    let confirm = move |_| {
-        recall.dispatch(api::RecallPost { id });
-    };
     view! {
-        <Dialog title_id="recall-post-title" title="Recall post?" on_close=on_close>
+        <Confirm
+            title_id="recall-post-title"
+            title="Recall post?"
+            confirm="Recall"
+            busy=recall.pending()
+            on_confirm=Callback::new(move |_| {
+                recall.dispatch(api::RecallPost { id });
+            })
+            on_close
+        >
             <p>
                 "Recall this post from “" <strong>{post.channel_name.clone()}</strong> "”? "
                 "Readers will no longer see it, and it leaves the post list and search. "
                 "This cannot be undone; operators can still find it with “Show recalled”."
             </p>
-            <div class="actions">
-                <button type="button" class="danger" disabled=move || recall.pending().get() on:click=confirm>
-                    "Recall"
-                </button>
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-            </div>
-        </Dialog>
+        </Confirm>
+    }
+}
+
+/// Says what a recall's answer means, for the list and the post page alike. `true` when the
+/// post is gone for readers (recalled now, or found gone already), so the dialog closes.
+pub fn recall_answered(toasts: Toasts, result: &Result<(), AppError>) -> bool {
+    match result {
+        Ok(()) => {
+            toasts.notice("The post was recalled. Readers no longer see it.");
+            true
+        }
+        // Gone already (its channel deleted): say so; the list read again drops it.
+        Err(err @ AppError::NotFound(_)) => {
+            toasts.failure(err);
+            true
+        }
+        Err(err) => {
+            toasts.failure(err);
+            false
+        }
     }
 }

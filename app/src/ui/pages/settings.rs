@@ -5,7 +5,7 @@ use crate::api::settings::{get_api_settings, AddApiAdmin, RemoveApiAdmin, Rotate
 use crate::domain::{AdminIdentifier, ApiSettings};
 use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::{
-    dialog::Dialog,
+    dialog::Confirm,
     field_check::{check_as_typed, CheckedField},
     toast::use_toasts,
 };
@@ -110,13 +110,16 @@ fn ApiSettingsView(
         </div>
         <AdminList admins=current.admins add_admin remove_admin/>
         {move || confirming.get().then(|| view! {
-            <Dialog title_id="rotate-key-title" title="Rotate the secret key?" on_close=Callback::new(move |_| confirming.set(false))>
+            <Confirm
+                title_id="rotate-key-title"
+                title="Rotate the secret key?"
+                confirm="Rotate"
+                busy=rotating
+                on_confirm=Callback::new(move |_| make_key())
+                on_close=Callback::new(move |_| confirming.set(false))
+            >
                 <p>"A new key replaces the current one at once: every UserSig made with the current key stops working, so update your scripts."</p>
-                <div class="actions">
-                    <button type="button" class="danger" disabled=move || rotating.get() on:click=move |_| make_key()>"Rotate"</button>
-                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
-            </Dialog>
+            </Confirm>
         })}
     }
 }
