@@ -68,12 +68,13 @@ impl AppError {
         }
     }
 
+    /// Worded in the language of the page or request at hand (English for the REST API).
     pub fn post_not_found() -> Self {
-        AppError::NotFound("This post does not exist or was recalled.".into())
+        AppError::NotFound(crate::i18n::t().e_post_not_found.into())
     }
 
     pub fn channel_not_found() -> Self {
-        AppError::NotFound("This channel no longer exists; it may have been deleted.".into())
+        AppError::NotFound(crate::i18n::t().e_channel_not_found.into())
     }
 }
 
@@ -101,7 +102,9 @@ pub use from_storage::log_fault;
 #[cfg(feature = "ssr")]
 mod from_storage {
     //! How the console says storage's errors. Faults on our side are logged here, once,
-    //! with their cause; the operator is told only that nothing was changed.
+    //! with their cause; the operator is told only that nothing was changed. Messages are
+    //! in the request's language: a server function's (its cookie or Accept-Language), or
+    //! English where no Leptos request is around (the REST API).
 
     use super::AppError;
     use crate::domain::{Field, ValidationError};
@@ -125,25 +128,25 @@ mod from_storage {
 
     impl From<StoreError> for AppError {
         fn from(err: StoreError) -> Self {
+            let t = crate::i18n::t();
+            let fill = crate::i18n::fill;
             match err {
                 StoreError::NotFound(Missing::Channel) => AppError::channel_not_found(),
                 StoreError::NotFound(Missing::Post) => AppError::post_not_found(),
-                StoreError::NotFound(Missing::Operator) => AppError::NotFound("This operator no longer exists.".into()),
+                StoreError::NotFound(Missing::Operator) => AppError::NotFound(t.e_operator_not_found.into()),
                 StoreError::NotFound(Missing::ApiAdmin(identifier)) => {
-                    AppError::NotFound(format!("{identifier} is not an administrator."))
+                    AppError::NotFound(fill(t.e_not_admin, &[("identifier", &identifier)]))
                 }
                 StoreError::Conflict(Conflict::AccountIdTaken(id)) => {
-                    AppError::Conflict(format!("Official_Account {id} is already in use."))
+                    AppError::Conflict(fill(t.e_account_taken, &[("id", &id)]))
                 }
                 StoreError::Conflict(Conflict::OperatorNameTaken(name)) => {
-                    AppError::Conflict(format!("Operator: the name {name:?} is already taken."))
+                    AppError::Conflict(fill(t.e_operator_taken, &[("name", &name)]))
                 }
                 StoreError::Conflict(Conflict::AlreadyApiAdmin(identifier)) => {
-                    AppError::Conflict(format!("Administrator identifier: {identifier} is already an administrator."))
+                    AppError::Conflict(fill(t.e_admin_taken, &[("identifier", &identifier)]))
                 }
-                StoreError::Conflict(Conflict::LastOperator) => {
-                    AppError::Conflict("The last operator cannot be removed.".into())
-                }
+                StoreError::Conflict(Conflict::LastOperator) => AppError::Conflict(t.e_last_operator.into()),
                 StoreError::UnknownMedia { used_as, .. } => {
                     let field = match used_as {
                         MediaUse::ChannelPhoto => Field::ProfilePhoto,

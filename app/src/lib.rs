@@ -8,6 +8,7 @@ pub use ::domain;
 
 pub mod api;
 pub mod error;
+pub mod i18n;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -145,28 +145,6 @@ impl AuditAction {
     pub fn from_code(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
-
-    /// How the Audit log page says it.
-    pub fn label(self) -> &'static str {
-        match self {
-            AuditAction::SignIn => "Signed in",
-            AuditAction::SignInFailed => "Failed sign-in",
-            AuditAction::SignOut => "Signed out",
-            AuditAction::ChannelCreated => "Created channel",
-            AuditAction::ChannelEdited => "Edited channel",
-            AuditAction::ChannelDeleted => "Deleted channel",
-            AuditAction::PostPublished => "Published post",
-            AuditAction::OperatorAdded => "Added operator",
-            AuditAction::OperatorRemoved => "Removed operator",
-            AuditAction::PasswordChanged => "Changed own password",
-            AuditAction::PasswordReset => "Reset password (server command)",
-            AuditAction::PostRecalled => "Recalled post",
-            AuditAction::ApiKeyRotated => "Made a new REST API key",
-            AuditAction::ApiAdminAdded => "Added REST API administrator",
-            AuditAction::ApiAdminRemoved => "Removed REST API administrator",
-            AuditAction::PasswordCheckFailed => "Wrong current password (changing password)",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,12 +156,6 @@ pub struct AuditEntry {
     pub action: String,
     pub subject: String,
     pub address: String,
-}
-
-impl AuditEntry {
-    pub fn action_label(&self) -> String {
-        AuditAction::from_code(&self.action).map(|a| a.label().to_owned()).unwrap_or_else(|| self.action.clone())
-    }
 }
 
 /// One page of the audit log, newest first; `next` is the cursor for the page after.

@@ -40,7 +40,7 @@ impl PublicPaths {
         // The REST API authenticates each call by its UserSig instead; load balancers ask
         // the health checks.
         path == "/api/sign_in"
-            || (read && (path == "/healthz" || path == "/readyz"))
+            || (read && (path == "/healthz" || path == "/readyz" || path.starts_with("/language/")))
             || (*method == Method::POST && path.starts_with("/v4/official_account_open_http_svc/"))
             || (read && (path == "/sign-in" || path.starts_with("/pkg/") || path.starts_with("/media/")))
             || (read && self.root_files.contains(path))

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod forwarded;
 pub mod health;
+pub mod language;
 pub mod media;
 pub mod operator_command;
 pub mod rest;

@@ -54,6 +54,7 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .route("/media", post(media::upload).layer(DefaultBodyLimit::disable()))
         .route("/media/{id}", get(media::original))
         .route("/media/{id}/thumb", get(media::thumbnail))
+        .route("/language/{tag}", get(crate::language::switch))
         .route("/healthz", get(crate::health::alive))
         .route("/readyz", get(crate::health::ready))
         // The REST API reads JSON bodies with its own cap and streams image uploads.

@@ -33,7 +33,7 @@ pub async fn remove_operator(id: i64) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
     if id == who.operator_id {
-        return Err(AppError::Conflict("You cannot remove yourself; another operator can remove your account.".into()));
+        return Err(AppError::Conflict(crate::i18n::t().e_remove_yourself.into()));
     }
     let removed = state.auth.remove_operator(id, &actor(&who)).await?;
     tracing::info!(by = %who.name, operator = %removed, "operator removed");

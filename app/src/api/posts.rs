@@ -21,11 +21,7 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
     let published = match state.storage.db.publish(&post, request_id, &MessageMeta::default(), &actor(&who)).await {
         Ok(published) => published.post.ok_or_else(AppError::post_not_found)?,
         Err(StoreError::NotFound(Missing::Channel)) => {
-            return Err(AppError::NotFound(
-                "The channel you chose no longer exists; it may have been deleted. \
-                 Choose another channel and publish again."
-                    .into(),
-            ))
+            return Err(AppError::NotFound(crate::i18n::t().e_chosen_channel_gone.into()))
         }
         Err(other) => return Err(other.into()),
     };

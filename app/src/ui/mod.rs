@@ -20,9 +20,10 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let locale = crate::i18n::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.tag()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -30,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
-                <title>"Channel Console"</title>
+                <title>{locale.messages().app_name}</title>
             </head>
             <body>
                 <App/>
@@ -81,6 +82,9 @@ fn set_content_security_policy() {
 
 #[component]
 pub fn App() -> impl IntoView {
+    // Chosen once per page load: on the server from the request, in the browser from the
+    // `<html lang>` the server wrote. Switching languages loads the page again.
+    provide_context(crate::i18n::current());
     provide_toasts();
     // Effects run only in the browser, after hydration: end-to-end tests wait for this mark
     // before they click anything.
@@ -93,7 +97,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <TopBar/>
-            <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
+            <Routes fallback=|| view! { <main class="page"><h1>{crate::i18n::t().page_not_found}</h1></main> }>
                 // Each page's code is its own wasm chunk (`cargo leptos build --split`),
                 // fetched when an operator first goes there; see `routes.rs`.
                 <Route path=path!("/") view={Lazy::<routes::Channels>::new()}/>
@@ -114,6 +118,7 @@ pub fn App() -> impl IntoView {
 /// narrow screen the links and the session fold into a menu opened with the "Menu" button.
 #[component]
 fn TopBar() -> impl IntoView {
+    let t = crate::i18n::t();
     let location = use_location();
     let on_sign_in = move || location.pathname.with(|p| p == "/sign-in");
     let open = RwSignal::new(false);
@@ -121,7 +126,7 @@ fn TopBar() -> impl IntoView {
     Effect::watch(move || location.pathname.get(), move |_, _, _| open.set(false), false);
     view! {
         <header class="top-bar" class:menu-open=move || open.get()>
-            <span class="brand">"Channel Console"</span>
+            <span class="brand">{t.app_name}</span>
             <Show when=move || !on_sign_in()>
                 <button
                     type="button"
@@ -130,19 +135,20 @@ fn TopBar() -> impl IntoView {
                     aria-expanded=move || if open.get() { "true" } else { "false" }
                     on:click=move |_| open.update(|o| *o = !*o)
                 >
-                    "Menu"
+                    {t.menu}
                 </button>
                 <div class="menu" id="main-menu">
-                    <nav aria-label="Main">
-                        <A href="/channels">"Channels"</A>
-                        <A href="/posts">"Posts"</A>
-                        <A href="/operators">"Operators"</A>
-                        <A href="/audit">"Audit log"</A>
-                        <A href="/settings">"Settings"</A>
+                    <nav aria-label=t.nav_main>
+                        <A href="/channels">{t.nav_channels}</A>
+                        <A href="/posts">{t.nav_posts}</A>
+                        <A href="/operators">{t.nav_operators}</A>
+                        <A href="/audit">{t.nav_audit}</A>
+                        <A href="/settings">{t.nav_settings}</A>
                     </nav>
                     <SignedInAs/>
                 </div>
             </Show>
+            <LanguageSwitch/>
         </header>
     }
 }
@@ -162,8 +168,42 @@ fn SignedInAs() -> impl IntoView {
             </Transition>
             // Posted by the browser itself if the page is not interactive yet.
             <ActionForm action=sign_out>
-                <button type="submit">"Sign out"</button>
+                <button type="submit">{crate::i18n::t().sign_out}</button>
             </ActionForm>
         </div>
     }
+}
+
+/// The other language, offered in its own name. A link to the server (not a route of the
+/// app: `rel=external`), which remembers the choice in a cookie and sends the browser back
+/// to this page, rendered anew in that language; it works before hydration too.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let location = use_location();
+    let current = crate::i18n::current();
+    let t = current.messages();
+    let href = move || {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        let next = if here.is_empty() { "/".to_owned() } else { here };
+        let others = crate::i18n::Locale::ALL.into_iter().filter(|l| *l != current);
+        others.map(|l| (l, format!("/language/{}?next={}", l.tag(), encode_query(&next)))).collect::<Vec<_>>()
+    };
+    view! {
+        <nav class="language" aria-label=t.language>
+            {move || href().into_iter().map(|(locale, href)| view! {
+                <a href=href rel="external" lang=locale.tag() hreflang=locale.tag()>{locale.autonym()}</a>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// Percent-encodes a query value (what `encodeURIComponent` leaves alone stays).
+pub fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -33,5 +33,5 @@ pub fn LoadError(err: AppError) -> impl IntoView {
     if err == AppError::Unauthorized {
         Effect::new(move |_| sign_in_again());
     }
-    view! { <p class="load-error">{err.to_string()}</p> }
+    view! { <p class="load-error">{crate::i18n::error_text(crate::i18n::t(), &err)}</p> }
 }

@@ -13,6 +13,7 @@ mod concurrency;
 mod crash;
 mod delivery;
 mod disk;
+mod language;
 mod limits;
 mod malformed;
 mod media;

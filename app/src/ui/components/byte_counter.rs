@@ -14,12 +14,13 @@ pub fn ByteCounter(
     #[prop(into)]
     error: Signal<Option<ValidationError>>,
 ) -> impl IntoView {
+    let t = crate::i18n::t();
     let used = move || bytes::stored_len(&value.get());
     view! {
         <p id=id class="counter" class:over=move || error.get().is_some() aria-live="polite">
             {move || match error.get() {
-                Some(err) => err.to_string(),
-                None => format!("{} / {max} bytes", used()),
+                Some(err) => crate::i18n::validation_text(t, &err),
+                None => crate::i18n::fill(t.bytes_used, &[("used", &used()), ("max", &max)]),
             }}
         </p>
     }

@@ -98,7 +98,7 @@ pub fn Confirm(
                 <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| on_confirm.run(())>
                     {confirm}
                 </button>
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="button" on:click=move |_| on_close.run(())>{crate::i18n::t().cancel}</button>
             </div>
         </Dialog>
     }

@@ -9,7 +9,10 @@ pub fn check_as_typed<T>(
     value: RwSignal<String>,
     parse: impl Fn(&str) -> Result<T, ValidationError> + Send + Sync + 'static,
 ) -> Memo<Option<String>> {
-    Memo::new(move |_| value.with(|v| if v.is_empty() { None } else { parse(v).err().map(|e| e.to_string()) }))
+    let t = crate::i18n::t();
+    Memo::new(move |_| {
+        value.with(|v| if v.is_empty() { None } else { parse(v).err().map(|e| crate::i18n::validation_text(t, &e)) })
+    })
 }
 
 /// A labelled input with its message underneath, tied to it with `aria-describedby` so a

@@ -12,7 +12,7 @@ pub fn LoadMore(
     view! {
         <Show when=move || has_more.get()>
             <button type="button" class="load-more" disabled=move || loading.get() on:click=move |_| on_load.run(())>
-                "Load more"
+                {crate::i18n::t().load_more}
             </button>
         </Show>
     }

@@ -36,6 +36,7 @@ impl PhotoState {
 #[component]
 pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let error = RwSignal::new(None::<String>);
     // The local preview of the chosen file, released when another file replaces it.
     let preview_handle = StoredValue::new(None::<u64>);
@@ -61,19 +62,19 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match crate::ui::upload::upload_image(file, crate::ui::upload::Purpose::ProfilePhoto, |_| ()).await {
                 Ok(stored) => {
-                    let size = match (stored.width, stored.height) {
-                        (Some(w), Some(h)) => format!(", {w}×{h}"),
-                        _ => String::new(),
+                    let kind = stored.content_type.trim_start_matches("image/").to_owned();
+                    let kb = stored.bytes.div_ceil(1024);
+                    let note = match (stored.width, stored.height) {
+                        (Some(w), Some(h)) => crate::i18n::fill(
+                            t.photo_uploaded_sized,
+                            &[("kind", &kind), ("w", &w), ("h", &h), ("kb", &kb)],
+                        ),
+                        _ => crate::i18n::fill(t.photo_uploaded, &[("kind", &kind), ("kb", &kb)]),
                     };
-                    let note = format!(
-                        "Uploaded ({}{size}, {} KB).",
-                        stored.content_type.trim_start_matches("image/"),
-                        stored.bytes.div_ceil(1024)
-                    );
                     photo.set(PhotoState::Ready { id: stored.id, preview, note });
                 }
                 Err(err) => {
-                    error.set(Some(err.to_string()));
+                    error.set(Some(crate::i18n::error_text(t, &err)));
                     toasts.failure(&err);
                     photo.set(before);
                     input.set_value("");
@@ -87,19 +88,19 @@ pub fn PhotoPicker(photo: RwSignal<PhotoState>) -> impl IntoView {
             return err;
         }
         match photo.get() {
-            PhotoState::Empty => "Required. Any image a browser can show.".to_owned(),
-            PhotoState::Uploading { .. } => "Uploading…".to_owned(),
+            PhotoState::Empty => t.photo_hint.to_owned(),
+            PhotoState::Uploading { .. } => t.uploading.to_owned(),
             PhotoState::Ready { note, .. } => note,
         }
     };
 
     view! {
         <div class="field">
-            <label for="channel-photo">"Profile photo"</label>
+            <label for="channel-photo">{t.f_profile_photo}</label>
             <div class="photo-row">
                 {move || match photo.get().preview() {
                     Some(src) => view! {
-                        <img class="avatar large" src=src alt="Chosen profile photo"/>
+                        <img class="avatar large" src=src alt=t.photo_chosen/>
                     }.into_any(),
                     None => view! { <div class="avatar large placeholder" aria-hidden="true"></div> }.into_any(),
                 }}

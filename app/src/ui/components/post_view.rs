@@ -31,7 +31,7 @@ pub struct CardImage {
 /// What a screen reader says for an image the operator gave no alt text.
 pub fn default_alt(alt: &str, index: usize, count: usize) -> String {
     if alt.trim().is_empty() {
-        format!("Image {} of {count}", index + 1)
+        crate::i18n::fill(crate::i18n::t().image_n_of, &[("n", &(index + 1)), ("count", &count)])
     } else {
         alt.to_owned()
     }
@@ -81,6 +81,7 @@ pub fn PostView(
     #[prop(optional)]
     full: bool,
 ) -> impl IntoView {
+    let t = crate::i18n::t();
     let head = move || {
         card.with(|c| {
             let avatar = match c.channel_photo.as_deref() {
@@ -89,13 +90,13 @@ pub fn PostView(
             };
             let time = match c.created_at {
                 Some(t) => view! { <time datetime=format::iso(t)>{format::timestamp(t)}</time> }.into_any(),
-                None => view! { <span class="muted">"Not published yet"</span> }.into_any(),
+                None => view! { <span class="muted">{t.not_published_yet}</span> }.into_any(),
             };
             view! {
                 <header class="post-head">
                     {avatar}
                     <span class="post-channel">{c.channel_name.clone()}</span>
-                    <span class="post-kind">{c.kind.label()}</span>
+                    <span class="post-kind">{crate::i18n::post_type(t, c.kind)}</span>
                     <span class="post-time">{time}</span>
                 </header>
             }

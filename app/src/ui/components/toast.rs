@@ -40,7 +40,7 @@ impl Toasts {
         if *err == crate::error::AppError::Unauthorized {
             crate::ui::session::sign_in_again();
         } else {
-            self.error(err.to_string());
+            self.error(crate::i18n::error_text(crate::i18n::t(), err));
         }
     }
 
@@ -68,7 +68,7 @@ pub fn ToastHost() -> impl IntoView {
                     <button
                         type="button"
                         class="toast-close"
-                        aria-label="Dismiss"
+                        aria-label=crate::i18n::t().dismiss
                         on:click=move |_| toasts.dismiss(toast.id)
                     >
                         "×"

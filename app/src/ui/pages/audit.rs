@@ -11,10 +11,11 @@ use leptos::prelude::*;
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let first = Resource::new(|| (), |_| audit_log(None));
+    let t = crate::i18n::t();
     view! {
         <main class="page">
-            <h1>"Audit log"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+            <h1>{t.nav_audit}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t.loading_audit}</p> }>
                 {move || Suspend::new(async move {
                     match first.await {
                         Ok(page) => view! { <AuditTable first=page/> }.into_any(),
@@ -29,6 +30,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditTable(first: AuditPage) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let more = RwSignal::new(Vec::<AuditEntry>::new());
     let next = RwSignal::new(first.next);
     let load = ServerAction::<AuditLog>::new();
@@ -45,17 +47,17 @@ fn AuditTable(first: AuditPage) -> impl IntoView {
         Err(err) => toasts.failure(err),
     });
     if first.entries.is_empty() {
-        return view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any();
+        return view! { <p class="empty">{t.audit_empty}</p> }.into_any();
     }
     view! {
-        <table class="data-table" aria-label="Audit log">
+        <table class="data-table" aria-label=t.nav_audit>
             <thead>
                 <tr>
-                    <th scope="col">"When (UTC)"</th>
-                    <th scope="col">"Operator"</th>
-                    <th scope="col">"Action"</th>
-                    <th scope="col">"Subject"</th>
-                    <th scope="col">"Address"</th>
+                    <th scope="col">{t.audit_when}</th>
+                    <th scope="col">{t.f_operator_name}</th>
+                    <th scope="col">{t.audit_action}</th>
+                    <th scope="col">{t.audit_subject}</th>
+                    <th scope="col">{t.audit_address}</th>
                 </tr>
             </thead>
             <tbody>
@@ -80,7 +82,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         <tr>
             <td><time datetime=format::iso(entry.at)>{format::timestamp(entry.at)}</time></td>
             <td>{entry.operator.clone()}</td>
-            <td>{entry.action_label()}</td>
+            <td>{crate::i18n::audit_action(crate::i18n::t(), &entry.action)}</td>
             <td>{entry.subject.clone()}</td>
             <td>{entry.address.clone()}</td>
         </tr>

@@ -2,7 +2,7 @@
 //! domain types the server functions check with again.
 
 use crate::api::channels as api;
-use crate::domain::{Channel, ChannelName, ChannelProfile, ValidationError};
+use crate::domain::{Channel, ChannelName, ChannelProfile, Field, ValidationError};
 use crate::ui::components::{
     byte_counter::ByteCounter,
     dialog::Dialog,
@@ -24,9 +24,10 @@ pub fn ChannelForm(
     update: ServerAction<api::UpdateChannel>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let (title, action, editing) = match &mode {
-        FormMode::Create => ("Create channel", "Create", None),
-        FormMode::Edit(channel) => ("Edit channel", "Save", Some(channel.id)),
+    let t = crate::i18n::t();
+    let (title, action, busy_label, editing) = match &mode {
+        FormMode::Create => (t.create_channel, t.create, t.creating, None),
+        FormMode::Edit(channel) => (t.edit_channel, t.save, t.saving, Some(channel.id)),
     };
     let (name, profile, photo) = match &mode {
         FormMode::Create => (String::new(), String::new(), PhotoState::Empty),
@@ -46,11 +47,13 @@ pub fn ChannelForm(
     let profile_error = Signal::derive(move || ChannelProfile::parse(&profile.get()).err());
     let blocker = Signal::derive(move || {
         if let Some(err) = name_check.get().or(profile_error.get()) {
-            return Some(err.to_string());
+            return Some(crate::i18n::validation_text(t, &err));
         }
         match photo.get() {
-            PhotoState::Empty => Some("Profile photo is required.".to_owned()),
-            PhotoState::Uploading { .. } => Some("Wait for the profile photo to finish uploading.".to_owned()),
+            PhotoState::Empty => {
+                Some(crate::i18n::validation_text(t, &ValidationError::Required { field: Field::ProfilePhoto }))
+            }
+            PhotoState::Uploading { .. } => Some(t.photo_wait.to_owned()),
             PhotoState::Ready { .. } => None,
         }
     });
@@ -78,7 +81,7 @@ pub fn ChannelForm(
         <Dialog title_id="channel-form-title" title=title on_close=on_close>
             <form class="form" on:submit=submit novalidate>
                 <div class="field">
-                    <label for="channel-name">"Name"</label>
+                    <label for="channel-name">{t.f_channel_name}</label>
                     <input
                         id="channel-name"
                         type="text"
@@ -96,7 +99,7 @@ pub fn ChannelForm(
                 </div>
                 <PhotoPicker photo=photo/>
                 <div class="field">
-                    <label for="channel-profile">"Profile"</label>
+                    <label for="channel-profile">{t.f_channel_profile}</label>
                     <textarea
                         id="channel-profile"
                         rows="4"
@@ -119,9 +122,9 @@ pub fn ChannelForm(
                         aria-describedby="channel-form-hint"
                         disabled=move || saving.get() || blocker.get().is_some()
                     >
-                        {move || if saving.get() { format!("{action}…") } else { action.to_owned() }}
+                        {move || if saving.get() { busy_label } else { action }}
                     </button>
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>{t.cancel}</button>
                 </div>
             </form>
         </Dialog>

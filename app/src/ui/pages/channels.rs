@@ -17,6 +17,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let navigate = use_navigate();
     let create = ServerAction::<api::CreateChannel>::new();
     let update = ServerAction::<api::UpdateChannel>::new();
@@ -56,16 +57,16 @@ pub fn ChannelsPage() -> impl IntoView {
     view! {
         <main class="page">
             <div class="page-head">
-                <h1>"Channels"</h1>
+                <h1>{t.nav_channels}</h1>
                 <button
                     type="button"
                     class="primary"
                     on:click=move |_| form.set(Some(FormMode::Create))
                 >
-                    "Create channel"
+                    {t.create_channel}
                 </button>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">{t.loading_channels}</p> }>
                 {move || Suspend::new(async move {
                     match channels.await {
                         Ok(list) => view! { <ChannelList list form deleting/> }.into_any(),
@@ -89,32 +90,35 @@ fn ChannelList(
     form: RwSignal<Option<FormMode>>,
     deleting: RwSignal<Option<Channel>>,
 ) -> impl IntoView {
+    let t = crate::i18n::t();
     if list.channels.is_empty() {
         return view! {
             <div class="empty">
-                <p>"No channels yet."</p>
-                <p class="muted">"Create the first one with “Create channel”."</p>
+                <p>{t.no_channels}</p>
+                <p class="muted">{t.no_channels_hint}</p>
             </div>
         }
         .into_any();
     }
     let ChannelPage { channels, page, page_count, total } = list;
     view! {
-        <p class="muted">{format!("{total} channel{}", if total == 1 { "" } else { "s" })}</p>
-        <ul class="channel-list" aria-label="Channels">
+        <p class="muted">
+            {crate::i18n::fill(if total == 1 { t.channel_count_one } else { t.channel_count_other }, &[("n", &total)])}
+        </p>
+        <ul class="channel-list" aria-label=t.nav_channels>
             {channels
                 .into_iter()
                 .map(|channel| view! { <ChannelRow channel form deleting/> })
                 .collect_view()}
         </ul>
         <Show when=move || { page_count > 1 }>
-            <nav class="pager" aria-label="Pages">
+            <nav class="pager" aria-label=t.pages>
                 <Show when=move || { page > 1 }>
-                    <a href=format!("/channels?page={}", page - 1)>"Previous"</a>
+                    <a href=format!("/channels?page={}", page - 1)>{t.previous}</a>
                 </Show>
-                <span>{format!("Page {page} of {page_count}")}</span>
+                <span>{crate::i18n::fill(t.page_of, &[("page", &page), ("count", &page_count)])}</span>
                 <Show when=move || { page < page_count }>
-                    <a href=format!("/channels?page={}", page + 1)>"Next"</a>
+                    <a href=format!("/channels?page={}", page + 1)>{t.next}</a>
                 </Show>
             </nav>
         </Show>
@@ -145,6 +149,7 @@ fn ChannelRow(
         }
         .into_any(),
     };
+    let t = crate::i18n::t();
     let (for_edit, for_delete) = (channel.clone(), channel.clone());
     view! {
         <li class="channel">
@@ -153,7 +158,7 @@ fn ChannelRow(
                 <h2 class="channel-name">{channel.name.clone()}</h2>
                 <p class="channel-profile">{channel.profile.clone()}</p>
                 <p class="muted">
-                    "Created "
+                    {t.created}" "
                     <time datetime=format::iso(channel.created_at)>
                         {format::timestamp(channel.created_at)}
                     </time>
@@ -161,14 +166,14 @@ fn ChannelRow(
             </div>
             <div class="channel-actions">
                 <button type="button" on:click=move |_| form.set(Some(FormMode::Edit(for_edit.clone())))>
-                    "Edit"
+                    {t.edit}
                 </button>
                 <button
                     type="button"
                     class="danger"
                     on:click=move |_| deleting.set(Some(for_delete.clone()))
                 >
-                    "Delete"
+                    {t.delete}
                 </button>
             </div>
         </li>

@@ -13,22 +13,20 @@ pub fn DeleteChannel(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let id = channel.id;
+    let t = crate::i18n::t();
+    let (before, after) = crate::i18n::around(t.delete_channel_body, "name");
     view! {
         <Confirm
             title_id="delete-channel-title"
-            title="Delete channel?"
-            confirm="Delete"
+            title=t.delete_channel_title
+            confirm=t.delete
             busy=delete.pending()
             on_confirm=Callback::new(move |_| {
                 delete.dispatch(api::DeleteChannel { id });
             })
             on_close
         >
-            <p>
-                "Delete the channel “" <strong>{channel.name.clone()}</strong> "”? "
-                "This cannot be undone: the channel and everything that belongs only to it "
-                "are removed permanently."
-            </p>
+            <p>{before}<strong>{channel.name.clone()}</strong>{after}</p>
         </Confirm>
     }
 }

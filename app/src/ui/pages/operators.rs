@@ -17,6 +17,7 @@ use leptos::prelude::*;
 #[component]
 pub fn OperatorsPage() -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let add = ServerAction::<api::AddOperator>::new();
     let remove = ServerAction::<api::RemoveOperator>::new();
     let operators = Resource::new(move || (add.version().get(), remove.version().get()), |_| list_operators());
@@ -30,8 +31,8 @@ pub fn OperatorsPage() -> impl IntoView {
 
     view! {
         <main class="page">
-            <h1>"Operators"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading operators…"</p> }>
+            <h1>{t.nav_operators}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t.loading_operators}</p> }>
                 {move || Suspend::new(async move {
                     let me = me.await.unwrap_or_default();
                     match operators.await {
@@ -53,24 +54,30 @@ pub fn OperatorsPage() -> impl IntoView {
 
 #[component]
 fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
+    let t = crate::i18n::t();
     view! {
-        <table class="data-table" aria-label="Operators">
+        <table class="data-table" aria-label=t.nav_operators>
             <thead>
-                <tr><th scope="col">"Operator"</th><th scope="col">"Added"</th><th scope="col">"Last sign-in"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr>
+                <tr>
+                    <th scope="col">{t.f_operator_name}</th>
+                    <th scope="col">{t.added}</th>
+                    <th scope="col">{t.last_sign_in}</th>
+                    <th scope="col"><span class="sr-only">{t.actions}</span></th>
+                </tr>
             </thead>
             <tbody>
                 {list.into_iter().map(|operator| {
                     let is_me = operator.name.eq_ignore_ascii_case(&me);
-                    let label = format!("Remove {}", operator.name);
+                    let label = crate::i18n::fill(t.remove_named, &[("name", &operator.name)]);
                     let for_remove = operator.clone();
                     view! {
                         <tr>
                             <th scope="row">
                                 {operator.name.clone()}
-                                {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+                                {is_me.then(|| view! { <span class="muted">{t.you}</span> })}
                             </th>
                             <td><time datetime=format::iso(operator.created_at)>{format::timestamp(operator.created_at)}</time></td>
-                            <td>{operator.last_sign_in.map(format::timestamp).unwrap_or_else(|| "never".into())}</td>
+                            <td>{operator.last_sign_in.map(format::timestamp).unwrap_or_else(|| t.never.into())}</td>
                             <td>
                                 {(!is_me).then(|| view! {
                                     <button
@@ -79,7 +86,7 @@ fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Opera
                                         aria-label=label.clone()
                                         on:click=move |_| removing.set(Some(for_remove.clone()))
                                     >
-                                        "Remove"
+                                        {t.remove}
                                     </button>
                                 })}
                             </td>
@@ -94,6 +101,7 @@ fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Opera
 #[component]
 fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let adding = add.pending();
@@ -119,23 +127,23 @@ fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
         Ok(added) => {
             name.set(String::new());
             password.set(String::new());
-            done.set(Some(format!("Operator {} added.", added.name)));
+            done.set(Some(crate::i18n::fill(t.operator_added, &[("name", &added.name)])));
         }
         Err(err) => toasts.failure(err),
     });
     view! {
         <form class="card-form" aria-labelledby="add-operator-title" on:submit=submit>
-            <h2 id="add-operator-title">"Add operator"</h2>
-            <CheckedField id="new-operator-name" label="Operator name" value=name error=name_error/>
+            <h2 id="add-operator-title">{t.add_operator}</h2>
+            <CheckedField id="new-operator-name" label=t.operator_name value=name error=name_error/>
             <CheckedField
                 id="new-operator-password"
-                label="Initial password"
+                label=t.initial_password
                 value=password
                 error=password_error
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || adding.get() || invalid()>"Add operator"</button>
+            <button type="submit" class="primary" disabled=move || adding.get() || invalid()>{t.add_operator}</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
@@ -144,6 +152,7 @@ fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
 #[component]
 fn ChangePassword() -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
@@ -153,7 +162,7 @@ fn ChangePassword() -> impl IntoView {
     let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r).then(|| "Repeat new password: the two passwords differ.".to_owned())
+        (!r.is_empty() && n != r).then(|| t.passwords_differ.to_owned())
     });
     let invalid = move || {
         current.with(String::is_empty)
@@ -175,23 +184,23 @@ fn ChangePassword() -> impl IntoView {
             current.set(String::new());
             new.set(String::new());
             repeat.set(String::new());
-            done.set(Some("Your password was changed. Your other sessions were signed out.".into()));
+            done.set(Some(t.password_changed.into()));
         }
         Err(err) => toasts.failure(err),
     });
     view! {
         <form class="card-form" aria-labelledby="change-password-title" on:submit=submit>
-            <h2 id="change-password-title">"Change your password"</h2>
+            <h2 id="change-password-title">{t.change_password_title}</h2>
             <CheckedField
                 id="current-password"
-                label="Current password"
+                label=t.f_current_password
                 value=current
                 kind="password"
                 autocomplete="current-password"
             />
             <CheckedField
                 id="new-password"
-                label="New password"
+                label=t.f_new_password
                 value=new
                 error=new_error
                 kind="password"
@@ -199,13 +208,13 @@ fn ChangePassword() -> impl IntoView {
             />
             <CheckedField
                 id="repeat-password"
-                label="Repeat new password"
+                label=t.repeat_password
                 value=repeat
                 error=repeat_error
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || changing.get() || invalid()>"Change password"</button>
+            <button type="submit" class="primary" disabled=move || changing.get() || invalid()>{t.change_password}</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
@@ -218,22 +227,20 @@ fn RemoveOperator(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let id = operator.id;
+    let t = crate::i18n::t();
+    let (before, after) = crate::i18n::around(t.remove_operator_body, "name");
     view! {
         <Confirm
             title_id="remove-operator-title"
-            title="Remove operator?"
-            confirm="Remove"
+            title=t.remove_operator_title
+            confirm=t.remove
             busy=remove.pending()
             on_confirm=Callback::new(move |_| {
                 remove.dispatch(api::RemoveOperator { id });
             })
             on_close
         >
-            <p>
-                "Remove “" <strong>{operator.name.clone()}</strong> "”? "
-                "They are signed out everywhere and can no longer sign in. "
-                "The audit log keeps what they did."
-            </p>
+            <p>{before}<strong>{operator.name.clone()}</strong>{after}</p>
         </Confirm>
     }
 }

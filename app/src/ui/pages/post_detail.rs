@@ -22,6 +22,7 @@ pub fn PostDetailPage() -> impl IntoView {
     let recall = ServerAction::<Recall>::new();
     let confirming = RwSignal::new(false);
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let navigate = use_navigate();
     // Recalled (or gone already): the post has no page any more.
     on_result(recall, move |result| {
@@ -31,18 +32,18 @@ pub fn PostDetailPage() -> impl IntoView {
     });
     view! {
         <main class="page">
-            <p><a href="/posts">"← All posts"</a></p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <p><a href="/posts">{t.all_posts}</a></p>
+            <Transition fallback=|| view! { <p class="muted">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match post.await {
                         Ok(post) => {
                             let dialog_post = post.clone();
                             view! {
-                                <h1 class="sr-only">{format!("Post from {}", post.channel_name)}</h1>
+                                <h1 class="sr-only">{crate::i18n::fill(t.post_from, &[("channel", &post.channel_name)])}</h1>
                                 <PostView card=Signal::stored(PostCard::from_post(&post, true)) full=true/>
                                 <div class="post-actions">
                                     <button type="button" class="danger subtle" on:click=move |_| confirming.set(true)>
-                                        "Recall"
+                                        {t.recall}
                                     </button>
                                 </div>
                                 {move || confirming.get().then(|| view! {
@@ -59,8 +60,8 @@ pub fn PostDetailPage() -> impl IntoView {
                             <crate::ui::session::LoadError err/>
                         }.into_any(),
                         Err(err) => view! {
-                            <h1>"Post not found"</h1>
-                            <p>{err.to_string()}</p>
+                            <h1>{t.post_not_found_title}</h1>
+                            <p>{crate::i18n::error_text(t, &err)}</p>
                         }.into_any(),
                     }
                 })}

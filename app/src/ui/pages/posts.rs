@@ -32,7 +32,7 @@ fn url_of(filter: &PostFilter) -> String {
     let mut parts = vec![];
     let mut push = |k: &str, v: &str| {
         if !v.is_empty() {
-            parts.push(format!("{k}={}", js_encode(v)));
+            parts.push(format!("{k}={}", crate::ui::encode_query(v)));
         }
     };
     push("q", filter.q.trim());
@@ -46,17 +46,6 @@ fn url_of(filter: &PostFilter) -> String {
     } else {
         format!("/posts?{}", parts.join("&"))
     }
-}
-
-/// Percent-encodes a query value (what `encodeURIComponent` leaves alone stays).
-fn js_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -79,6 +68,7 @@ pub fn PostsPage() -> impl IntoView {
         extra.set(vec![]);
     });
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let recalling = RwSignal::new(None::<Post>);
     on_result(recall, move |result| {
         if recall_answered(toasts, result) {
@@ -88,22 +78,22 @@ pub fn PostsPage() -> impl IntoView {
 
     view! {
         <main class="page wide">
-            <h1>"Posts"</h1>
+            <h1>{t.nav_posts}</h1>
             // The composer and the search form both list the channels: they render once
             // the channels are loaded, on the server as in the browser.
-            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t.loading_channels}</p> }>
                 {move || Suspend::new(async move {
                     let list = channels.await.unwrap_or_default();
                     let list = Signal::stored(list);
                     view! {
                         <Composer channels=list publish/>
-                        <h2 id="post-list-title" class="list-title">"Published posts"</h2>
+                        <h2 id="post-list-title" class="list-title">{t.published_posts}</h2>
                         <SearchForm filter channels=list/>
                     }
                 })}
             </Transition>
             <section class="post-list-section" aria-labelledby="post-list-title">
-                <Transition fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
+                <Transition fallback=move || view! { <p class="muted">{t.loading_posts}</p> }>
                     {move || Suspend::new(async move {
                         match first_page.await {
                             Ok(first) => view! { <PostList first extra filter recalling/> }.into_any(),
@@ -127,6 +117,7 @@ fn PostList(
     recalling: RwSignal<Option<Post>>,
 ) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let load = ServerAction::<ListPosts>::new();
     let terms = Signal::derive(move || terms(&filter.with(|f| f.q.clone())));
     let first_next = first.next_before;
@@ -143,15 +134,15 @@ fn PostList(
     });
     if first.posts.is_empty() {
         let message = filter.with_untracked(|f| match f {
-            f if f == &PostFilter::default() => "No posts yet.",
-            f if f == &(PostFilter { recalled: true, ..Default::default() }) => "No post has been recalled.",
-            _ => "No posts match this search.",
+            f if f == &PostFilter::default() => t.no_posts,
+            f if f == &(PostFilter { recalled: true, ..Default::default() }) => t.no_recalled_posts,
+            _ => t.no_matching_posts,
         });
         return view! { <p class="empty">{message}</p> }.into_any();
     }
     let more = move || extra.with(|pages| pages.iter().flat_map(|p| p.posts.clone()).collect::<Vec<_>>());
     view! {
-        <ol class="post-list" aria-label="Posts">
+        <ol class="post-list" aria-label=t.nav_posts>
             {first.posts.into_iter().map(|post| view! { <PostItem post terms recalling/> }).collect_view()}
             <For each=more key=|p| p.id let:post>
                 <PostItem post terms recalling/>
@@ -168,12 +159,13 @@ fn PostList(
 
 #[component]
 fn PostItem(post: Post, terms: Signal<Vec<String>>, recalling: RwSignal<Option<Post>>) -> impl IntoView {
+    let t = crate::i18n::t();
     let card = PostCard::from_post(&post, false);
     // A recalled post has no page any more: it is marked, with when it was recalled.
     let actions = match post.recalled_at {
         Some(at) => view! {
             <p class="recalled-mark">
-                <strong>"Recalled"</strong>" "
+                <strong>{t.recalled}</strong>" "
                 <time datetime=format::iso(at)>{format::timestamp(at)}</time>
             </p>
         }
@@ -182,9 +174,9 @@ fn PostItem(post: Post, terms: Signal<Vec<String>>, recalling: RwSignal<Option<P
             let href = format!("/posts/{}", post.id);
             view! {
                 <div class="post-actions">
-                    <a class="open-post" href=href>"Open post"</a>
+                    <a class="open-post" href=href>{t.open_post}</a>
                     <button type="button" class="danger subtle" on:click=move |_| recalling.set(Some(post.clone()))>
-                        "Recall"
+                        {t.recall}
                     </button>
                 </div>
             }
@@ -201,6 +193,7 @@ fn PostItem(post: Post, terms: Signal<Vec<String>>, recalling: RwSignal<Option<P
 
 #[component]
 fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::ChannelOption>>) -> impl IntoView {
+    let t = crate::i18n::t();
     let q = RwSignal::new(filter.get_untracked().q);
     let channel = RwSignal::new(filter.get_untracked().channel_id.map(|c| c.to_string()).unwrap_or_default());
     let kind = RwSignal::new(filter.get_untracked().kind.map(|k| k.code().to_owned()).unwrap_or_default());
@@ -228,24 +221,27 @@ fn SearchForm(filter: Memo<PostFilter>, channels: Signal<Vec<crate::domain::Chan
                 go();
             }
         >
-            <input type="search" aria-label="Search posts" placeholder="Search posts" bind:value=q/>
-            <select aria-label="Filter by channel" bind:value=channel on:change=move |_| go()>
-                <option value="">"All channels"</option>
+            <input type="search" aria-label=t.search_posts placeholder=t.search_posts bind:value=q/>
+            <select aria-label=t.filter_channel bind:value=channel on:change=move |_| go()>
+                <option value="">{t.all_channels}</option>
                 <For each=move || channels.get() key=|c| (c.id, c.name.clone()) let:c>
                     <option value=c.id.to_string()>{c.name.clone()}</option>
                 </For>
             </select>
-            <select aria-label="Filter by type" bind:value=kind on:change=move |_| go()>
-                <option value="">"All types"</option>
-                {PostType::ALL.into_iter().map(|t| view! { <option value=t.code()>{t.label()}</option> }).collect_view()}
+            <select aria-label=t.filter_type bind:value=kind on:change=move |_| go()>
+                <option value="">{t.all_types}</option>
+                {PostType::ALL
+                    .into_iter()
+                    .map(|kind| view! { <option value=kind.code()>{crate::i18n::post_type(t, kind)}</option> })
+                    .collect_view()}
             </select>
-            <label class="date">"From" <input type="date" bind:value=from on:change=move |_| go()/></label>
-            <label class="date">"To" <input type="date" bind:value=to on:change=move |_| go()/></label>
+            <label class="date">{t.date_from}" "<input type="date" bind:value=from on:change=move |_| go()/></label>
+            <label class="date">{t.date_to}" "<input type="date" bind:value=to on:change=move |_| go()/></label>
             <label class="check">
                 <input type="checkbox" bind:checked=recalled on:change=move |_| go()/>
-                "Show recalled"
+                {t.show_recalled}
             </label>
-            <button type="submit">"Search"</button>
+            <button type="submit">{t.search}</button>
         </form>
     }
 }

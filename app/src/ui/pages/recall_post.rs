@@ -16,22 +16,20 @@ pub fn RecallPost(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let id = post.id;
+    let t = crate::i18n::t();
+    let (before, after) = crate::i18n::around(t.recall_body, "channel");
     view! {
         <Confirm
             title_id="recall-post-title"
-            title="Recall post?"
-            confirm="Recall"
+            title=t.recall_title
+            confirm=t.recall
             busy=recall.pending()
             on_confirm=Callback::new(move |_| {
                 recall.dispatch(api::RecallPost { id });
             })
             on_close
         >
-            <p>
-                "Recall this post from “" <strong>{post.channel_name.clone()}</strong> "”? "
-                "Readers will no longer see it, and it leaves the post list and search. "
-                "This cannot be undone; operators can still find it with “Show recalled”."
-            </p>
+            <p>{before}<strong>{post.channel_name.clone()}</strong>{after}</p>
         </Confirm>
     }
 }
@@ -41,7 +39,7 @@ pub fn RecallPost(
 pub fn recall_answered(toasts: Toasts, result: &Result<(), AppError>) -> bool {
     match result {
         Ok(()) => {
-            toasts.notice("The post was recalled. Readers no longer see it.");
+            toasts.notice(crate::i18n::t().recalled_notice);
             true
         }
         // Gone already (its channel deleted): say so; the list read again drops it.

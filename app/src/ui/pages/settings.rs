@@ -24,18 +24,17 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(move || (rotated.get(), added.get(), removed.get()), |_| get_api_settings());
     // The key just made, shown until the page is left: it is not stored anywhere readable.
     let new_key = RwSignal::new(None::<NewKey>);
+    let t = crate::i18n::t();
+    let (before, after) = crate::i18n::around(t.rest_api_intro, "path");
     view! {
         <main class="page">
-            <h1>"Settings"</h1>
+            <h1>{t.nav_settings}</h1>
             <section class="card-form" aria-labelledby="rest-api-title">
-                <h2 id="rest-api-title">"REST API"</h2>
+                <h2 id="rest-api-title">{t.rest_api}</h2>
                 <p class="muted">
-                    "Scripts written for the vendor's official-account REST API work against this console: "
-                    "POST to " <code>"/v4/official_account_open_http_svc/<command>"</code>
-                    " on this server with this application's id and a UserSig made with its secret key "
-                    "by one of the administrators below."
+                    {before}<code>"/v4/official_account_open_http_svc/<command>"</code>{after}
                 </p>
-                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
                     {move || Suspend::new(async move {
                         match settings.await {
                             Ok(current) => view! { <ApiSettingsView current new_key rotate add_admin remove_admin/> }.into_any(),
@@ -64,6 +63,7 @@ fn ApiSettingsView(
     remove_admin: ServerAction<RemoveApiAdmin>,
 ) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let confirming = RwSignal::new(false);
     let rotating = rotate.pending();
     let has_key = current.key_hint.is_some();
@@ -78,23 +78,24 @@ fn ApiSettingsView(
         Err(err) => toasts.failure(err),
     });
     let key_state = match (&current.key_hint, current.key_created_at) {
-        (Some(hint), Some(at)) => format!("Made {}; ends in …{hint}.", format::timestamp(at)),
-        _ => "No key yet: the REST API answers every call with error 131000 until one is made.".to_owned(),
+        (Some(hint), Some(at)) => crate::i18n::fill(t.key_made, &[("time", &format::timestamp(at)), ("hint", hint)]),
+        _ => t.no_key.to_owned(),
     };
     view! {
         <dl class="settings-list">
-            <dt>"Application ID (SDKAppID)"</dt>
+            <dt>{t.app_id}</dt>
             <dd><code data-testid="sdkappid">{current.sdkappid}</code></dd>
-            <dt>"Secret key"</dt>
+            <dt>{t.secret_key}</dt>
             <dd>{key_state}</dd>
         </dl>
         {move || new_key.get().map(|NewKey { key, replaced }| view! {
             <div class="new-key" role="status">
-                <label for="new-secret-key">"New secret key"</label>
+                <label for="new-secret-key">{t.new_secret_key}</label>
                 <input id="new-secret-key" readonly prop:value=key size="70"/>
                 <p>
-                    "Copy it now: it is not shown again."
-                    {replaced.then_some(" UserSigs made with the previous key no longer work.")}
+                    {t.copy_key_now}
+                    {replaced.then_some(" ")}
+                    {replaced.then_some(t.previous_key_void)}
                 </p>
             </div>
         })}
@@ -105,20 +106,20 @@ fn ApiSettingsView(
                 disabled=move || rotating.get()
                 on:click=move |_| if has_key { confirming.set(true) } else { make_key() }
             >
-                {if has_key { "Rotate secret key" } else { "Create secret key" }}
+                {if has_key { t.rotate_key } else { t.create_key }}
             </button>
         </div>
         <AdminList admins=current.admins add_admin remove_admin/>
         {move || confirming.get().then(|| view! {
             <Confirm
                 title_id="rotate-key-title"
-                title="Rotate the secret key?"
-                confirm="Rotate"
+                title=t.rotate_title
+                confirm=t.rotate
                 busy=rotating
                 on_confirm=Callback::new(move |_| make_key())
                 on_close=Callback::new(move |_| confirming.set(false))
             >
-                <p>"A new key replaces the current one at once: every UserSig made with the current key stops working, so update your scripts."</p>
+                <p>{t.rotate_body}</p>
             </Confirm>
         })}
     }
@@ -131,6 +132,7 @@ fn AdminList(
     remove_admin: ServerAction<RemoveApiAdmin>,
 ) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let identifier = RwSignal::new(String::new());
     let adding = add_admin.pending();
     let error = check_as_typed(identifier, AdminIdentifier::parse);
@@ -154,20 +156,20 @@ fn AdminList(
         }
     });
     view! {
-        <h3 id="admins-title">"Administrators"</h3>
+        <h3 id="admins-title">{t.administrators}</h3>
         {if admins.is_empty() {
-            view! { <p class="muted">"No administrators yet: nobody can call the REST API."</p> }.into_any()
+            view! { <p class="muted">{t.no_admins}</p> }.into_any()
         } else {
             view! {
                 <ul class="admin-list" aria-labelledby="admins-title">
                     {admins.into_iter().map(|name| {
-                        let label = format!("Remove administrator {name}");
+                        let label = crate::i18n::fill(t.remove_admin_named, &[("name", &name)]);
                         let for_remove = name.clone();
                         view! {
                             <li>
                                 <code>{name}</code>
                                 <button type="button" class="danger" aria-label=label on:click=move |_| remove(for_remove.clone())>
-                                    "Remove"
+                                    {t.remove}
                                 </button>
                             </li>
                         }
@@ -175,9 +177,9 @@ fn AdminList(
                 </ul>
             }.into_any()
         }}
-        <form class="inline-form" on:submit=add aria-label="Add administrator">
-            <CheckedField id="admin-identifier" label="Administrator identifier" value=identifier error/>
-            <button type="submit" disabled=move || adding.get() || error.get().is_some()>"Add administrator"</button>
+        <form class="inline-form" on:submit=add aria-label=t.add_admin>
+            <CheckedField id="admin-identifier" label=t.f_admin_identifier value=identifier error/>
+            <button type="submit" disabled=move || adding.get() || error.get().is_some()>{t.add_admin}</button>
         </form>
     }
 }

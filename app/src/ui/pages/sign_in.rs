@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    let t = crate::i18n::t();
     let query = use_query_map();
     let next = Memo::new(move |_| local_path(&query.read().get("next").unwrap_or_default()));
     let password = RwSignal::new(String::new());
@@ -21,7 +22,7 @@ pub fn SignInPage() -> impl IntoView {
             return None;
         }
         sign_in.value().with(|v| match v {
-            Some(Err(err)) => Some(err.to_string()),
+            Some(Err(err)) => Some(crate::i18n::error_text(t, err)),
             _ => None,
         })
     };
@@ -33,12 +34,12 @@ pub fn SignInPage() -> impl IntoView {
 
     view! {
         <main class="page sign-in">
-            <h1>"Sign in to Channel Console"</h1>
+            <h1>{t.sign_in_title}</h1>
             // Posted by the browser itself if the page is not interactive yet.
             <ActionForm action=sign_in attr:class="sign-in-form">
                 <input type="hidden" name="next" prop:value=move || next.get()/>
                 <div class="field">
-                    <label for="sign-in-operator">"Operator"</label>
+                    <label for="sign-in-operator">{t.f_operator_name}</label>
                     <input
                         id="sign-in-operator"
                         name="operator"
@@ -48,7 +49,7 @@ pub fn SignInPage() -> impl IntoView {
                     />
                 </div>
                 <div class="field">
-                    <label for="sign-in-password">"Password"</label>
+                    <label for="sign-in-password">{t.f_password}</label>
                     <input
                         id="sign-in-password"
                         name="password"
@@ -61,7 +62,7 @@ pub fn SignInPage() -> impl IntoView {
                 {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 // Stays disabled after success, while the next page loads.
                 <button type="submit" class="primary" disabled=move || pending.get() || signed_in()>
-                    "Sign in"
+                    {t.sign_in}
                 </button>
             </ActionForm>
         </main>

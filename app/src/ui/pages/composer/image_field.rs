@@ -12,6 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let dragging = RwSignal::new(false);
     let count = move || images.with(DraftImages::len);
     // Each file is shown at once from its local preview and uploads on its own; the images
@@ -20,14 +21,9 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
         let room = images.with_untracked(DraftImages::room);
         let count = files.length() as usize;
         if count > room {
-            toasts.error(
-                ValidationError::TooMany {
-                    field: Field::PostImages,
-                    max: MAX_IMAGES,
-                    actual: images.with_untracked(DraftImages::len) + count,
-                }
-                .to_string(),
-            );
+            let actual = images.with_untracked(DraftImages::len) + count;
+            let err = ValidationError::TooMany { field: Field::PostImages, max: MAX_IMAGES, actual };
+            toasts.error(crate::i18n::validation_text(t, &err));
         }
         for index in 0..count.min(room) {
             let Some(file) = files.get(index as u32) else {
@@ -56,8 +52,8 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
             let uploading = list.items().iter().filter(|i| i.media.is_none()).count();
             match (all, uploading) {
                 (0, _) => String::new(),
-                (_, 0) => format!("{all} of {MAX_IMAGES} images uploaded."),
-                _ => format!("Uploading {uploading} of {all} images…"),
+                (_, 0) => crate::i18n::fill(t.images_uploaded, &[("n", &all), ("max", &MAX_IMAGES)]),
+                _ => crate::i18n::fill(t.images_uploading, &[("n", &uploading), ("all", &all)]),
             }
         })
     };
@@ -79,7 +75,7 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
                     }
                 }
             >
-                <label for="post-images">"Images"</label>
+                <label for="post-images">{t.f_post_images}</label>
                 <input
                     id="post-images"
                     type="file"
@@ -96,7 +92,7 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
                     }
                 />
                 <p id="post-images-help" class="counter">
-                    {move || format!("Choose or drop images here: {} / {MAX_IMAGES}", count())}
+                    {move || crate::i18n::fill(t.images_help, &[("n", &count()), ("max", &MAX_IMAGES)])}
                 </p>
             </div>
             // Screen readers hear how the uploads go (counts, not every percent).
@@ -116,19 +112,19 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
                                             <progress
                                                 max="100"
                                                 value=image.progress
-                                                aria-label=move || format!("Upload progress of image {}", position())
+                                                aria-label=move || crate::i18n::fill(t.upload_progress, &[("n", &position())])
                                             ></progress>
                                         }.into_any()
                                     } else {
-                                        view! { <span class="muted">"Uploaded"</span> }.into_any()
+                                        view! { <span class="muted">{t.uploaded}</span> }.into_any()
                                     }}
                                     <label class="sr-only" for=format!("alt-{key}")>
-                                        {move || format!("Alt text for image {}", position())}
+                                        {move || crate::i18n::fill(t.alt_for, &[("n", &position())])}
                                     </label>
                                     <input
                                         id=format!("alt-{key}")
                                         type="text"
-                                        placeholder="Alt text (optional)"
+                                        placeholder=t.alt_placeholder
                                         prop:value=alt
                                         on:input=move |ev| {
                                             let value = event_target_value(&ev);
@@ -137,9 +133,9 @@ pub fn ImageArea(images: RwSignal<DraftImages>) -> impl IntoView {
                                     />
                                 </div>
                                 <div class="draft-image-actions">
-                                    <button type="button" aria-label=move || format!("Move image {} up", position()) on:click=move |_| images.update(|list| list.move_by(key, -1))>"↑"</button>
-                                    <button type="button" aria-label=move || format!("Move image {} down", position()) on:click=move |_| images.update(|list| list.move_by(key, 1))>"↓"</button>
-                                    <button type="button" class="danger" aria-label=move || format!("Remove image {}", position()) on:click=move |_| images.update(|list| list.remove(key))>"Remove"</button>
+                                    <button type="button" aria-label=move || crate::i18n::fill(t.move_up, &[("n", &position())]) on:click=move |_| images.update(|list| list.move_by(key, -1))>"↑"</button>
+                                    <button type="button" aria-label=move || crate::i18n::fill(t.move_down, &[("n", &position())]) on:click=move |_| images.update(|list| list.move_by(key, 1))>"↓"</button>
+                                    <button type="button" class="danger" aria-label=move || crate::i18n::fill(t.remove_image, &[("n", &position())]) on:click=move |_| images.update(|list| list.remove(key))>{t.remove}</button>
                                 </div>
                             </li>
                         }

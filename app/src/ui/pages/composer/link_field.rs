@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let adding = RwSignal::new(false);
     let label = RwSignal::new(String::new());
     let url = RwSignal::new(String::new());
@@ -16,8 +17,8 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
     let add = move || {
         let link = PostLink { label: label.get_untracked(), url: url.get_untracked() };
         if links.with_untracked(Vec::len) >= MAX_LINKS {
-            let message =
-                ValidationError::TooMany { field: Field::PostLinks, max: MAX_LINKS, actual: MAX_LINKS + 1 }.to_string();
+            let err = ValidationError::TooMany { field: Field::PostLinks, max: MAX_LINKS, actual: MAX_LINKS + 1 };
+            let message = crate::i18n::validation_text(t, &err);
             error.set(Some(message.clone()));
             toasts.error(message);
             return;
@@ -31,14 +32,15 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
                 adding.set(false);
             }
             Err(err) => {
-                error.set(Some(err.to_string()));
-                toasts.error(err.to_string());
+                let message = crate::i18n::validation_text(t, &err);
+                error.set(Some(message.clone()));
+                toasts.error(message);
             }
         }
     };
     view! {
         <div class="field">
-            <span class="label">"Links"</span>
+            <span class="label">{t.f_post_links}</span>
             <ul class="draft-links">
                 <For each=move || { links.get().into_iter().enumerate().collect::<Vec<_>>() } key=|(i, l)| (*i, l.label.clone(), l.url.clone()) let:item>
                     {
@@ -50,10 +52,10 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
                                 <button
                                     type="button"
                                     class="danger"
-                                    aria-label=format!("Remove link {}", index + 1)
+                                    aria-label=crate::i18n::fill(t.remove_link, &[("n", &(index + 1))])
                                     on:click=move |_| links.update(|l| { if index < l.len() { l.remove(index); } })
                                 >
-                                    "Remove"
+                                    {t.remove}
                                 </button>
                             </li>
                         }
@@ -68,14 +70,14 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
                         disabled=move || { links.with(Vec::len) >= MAX_LINKS }
                         on:click=move |_| adding.set(true)
                     >
-                        "Add link"
+                        {t.add_link}
                     </button>
                 }
             >
-                <div class="link-form" role="group" aria-label="New link">
-                    <label for="link-label">"Link text"</label>
+                <div class="link-form" role="group" aria-label=t.new_link>
+                    <label for="link-label">{t.f_link_label}</label>
                     <input id="link-label" type="text" bind:value=label/>
-                    <label for="link-url">"URL"</label>
+                    <label for="link-url">{t.f_link_url}</label>
                     <input
                         id="link-url"
                         type="url"
@@ -91,8 +93,8 @@ pub fn LinkArea(links: RwSignal<Vec<PostLink>>) -> impl IntoView {
                     />
                     <p id="link-error" class="counter over">{move || error.get()}</p>
                     <div class="actions">
-                        <button type="button" class="primary" on:click=move |_| add()>"Add"</button>
-                        <button type="button" on:click=move |_| { adding.set(false); error.set(None); }>"Cancel"</button>
+                        <button type="button" class="primary" on:click=move |_| add()>{t.add}</button>
+                        <button type="button" on:click=move |_| { adding.set(false); error.set(None); }>{t.cancel}</button>
                     </div>
                 </div>
             </Show>

@@ -45,6 +45,7 @@ pub fn Composer(
     publish: ServerAction<PublishPost>,
 ) -> impl IntoView {
     let toasts = use_toasts();
+    let t = crate::i18n::t();
     let channel_id = RwSignal::new(None::<i64>);
     let kind = RwSignal::new(PostType::ImageAndText);
     let text = RwSignal::new(String::new());
@@ -92,9 +93,9 @@ pub fn Composer(
 
     let blocker = Signal::derive(move || -> Option<String> {
         if images.with(DraftImages::uploading) {
-            return Some("Wait for the images to finish uploading.".into());
+            return Some(t.images_wait.into());
         }
-        draft.with(|d| d.for_publishing().validate().err()).map(|e| e.to_string())
+        draft.with(|d| d.for_publishing().validate().err()).map(|e| crate::i18n::validation_text(t, &e))
     });
     let text_error = Signal::derive(move || {
         let value = text.get();
@@ -129,7 +130,7 @@ pub fn Composer(
         let d = draft.get().for_publishing();
         let channel = d.channel_id.and_then(|id| channels.with(|list| list.iter().find(|c| c.id == id).cloned()));
         PostCard {
-            channel_name: channel.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "No channel chosen".into()),
+            channel_name: channel.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| t.no_channel_chosen.into()),
             channel_photo: channel.and_then(|c| c.photo),
             kind: d.kind,
             text: d.text.trim().to_owned(),
@@ -155,15 +156,15 @@ pub fn Composer(
 
     view! {
         <div class="composer-layout">
-            <form class="composer form" aria-label="New post" on:submit=submit novalidate>
+            <form class="composer form" aria-label=t.new_post on:submit=submit novalidate>
                 <div class="field">
-                    <label for="post-channel">"Channel"</label>
+                    <label for="post-channel">{t.f_post_channel}</label>
                     <select
                         id="post-channel"
                         on:change=move |ev| channel_id.set(event_target_value(&ev).parse().ok())
                         prop:value=move || channel_id.get().map(|id| id.to_string()).unwrap_or_default()
                     >
-                        <option value="">"Choose a channel"</option>
+                        <option value="">{t.choose_channel}</option>
                         <For each=move || channels.get() key=|c| (c.id, c.name.clone()) let:channel>
                             <option
                                 value=channel.id.to_string()
@@ -175,20 +176,20 @@ pub fn Composer(
                     </select>
                 </div>
                 <div class="field">
-                    <span id="post-type-label" class="label">"Post type"</span>
+                    <span id="post-type-label" class="label">{t.post_type}</span>
                     <div role="radiogroup" aria-labelledby="post-type-label" class="segmented">
                         {PostType::ALL
                             .into_iter()
-                            .map(|t| view! {
+                            .map(|choice| view! {
                                 <label>
                                     <input
                                         type="radio"
                                         name="post-type"
-                                        value=t.code()
-                                        prop:checked=move || kind.get() == t
-                                        on:change=move |_| kind.set(t)
+                                        value=choice.code()
+                                        prop:checked=move || kind.get() == choice
+                                        on:change=move |_| kind.set(choice)
                                     />
-                                    {t.label()}
+                                    {crate::i18n::post_type(t, choice)}
                                 </label>
                             })
                             .collect_view()}
@@ -196,7 +197,7 @@ pub fn Composer(
                 </div>
                 <Show when=move || kind.get().carries_text()>
                     <div class="field">
-                        <label for="post-content">"Content"</label>
+                        <label for="post-content">{t.f_post_text}</label>
                         <textarea id="post-content" rows="6" aria-describedby="post-content-count" bind:value=text></textarea>
                         <ByteCounter id="post-content-count" value=text max=MAX_TEXT_BYTES error=text_error/>
                     </div>
@@ -215,12 +216,12 @@ pub fn Composer(
                         aria-describedby="post-hint"
                         disabled=move || publishing.get() || blocker.get().is_some()
                     >
-                        {move || if publishing.get() { "Publishing…" } else { "Publish" }}
+                        {move || if publishing.get() { t.publishing } else { t.publish }}
                     </button>
                 </div>
             </form>
-            <section class="preview" aria-label="Preview">
-                <h2 class="preview-title">"Preview"</h2>
+            <section class="preview" aria-label=t.preview>
+                <h2 class="preview-title">{t.preview}</h2>
                 <PostView card=preview full=true/>
             </section>
         </div>

@@ -1,0 +1,43 @@
+//! Which language a request asks for: the operator's choice (a cookie), else the browser's
+//! `Accept-Language`.
+
+use super::Locale;
+
+/// Remembers the operator's choice for a year, for the whole console. Not HttpOnly: it
+/// holds nothing secret, only `en` or `ko`.
+pub const LANG_COOKIE: &str = "lang";
+
+/// The language in a `Cookie` header, if the operator chose one.
+pub fn from_cookie(header: &str) -> Option<Locale> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, value)| Locale::from_tag(value))
+}
+
+/// The first language of ours in the browser's list, by its weight (`q`), ties in the
+/// order given; `None` when it names none of ours (the caller falls back to English).
+pub fn from_accept_language(header: &str) -> Option<Locale> {
+    let mut best: Option<(Locale, f32)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or_default().trim();
+        let q =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        let Some(locale) = Locale::from_tag(tag) else { continue };
+        if q > 0.0 && best.is_none_or(|(_, top)| q > top) {
+            best = Some((locale, q));
+        }
+    }
+    best.map(|(locale, _)| locale)
+}
+
+/// The `Set-Cookie` value that remembers a choice.
+pub fn lang_cookie(locale: Locale, secure: bool) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        locale.tag(),
+        if secure { "; Secure" } else { "" }
+    )
+}
