@@ -31,7 +31,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
-                <title>{locale.messages().app_name}</title>
+                // Raw text: a text child would carry Leptos's hydration marker (`<!>`) into
+                // the title itself. The shell is never hydrated, and the name is ours.
+                <title inner_html=locale.messages().app_name></title>
             </head>
             <body>
                 <App/>

@@ -26,9 +26,11 @@ on_both! { async fn pages_render_in_the_language_the_browser_asks_for_unless_the
     let korean = html(&app.send_anonymous(page("/sign-in", "ko-KR,ko;q=0.9,en-US;q=0.8", None)).await);
     assert!(korean.contains(r#"<html lang="ko""#), "{korean}");
     assert!(korean.contains("채널 콘솔 로그인") && korean.contains("비밀번호"));
+    assert!(korean.contains("<title>채널 콘솔</title>"), "{korean}");
     assert!(!korean.contains("Sign in to Channel Console"));
     let english = html(&app.send_anonymous(page("/sign-in", "en-US,en;q=0.9", None)).await);
     assert!(english.contains(r#"<html lang="en""#) && english.contains("Sign in to Channel Console"));
+    assert!(english.contains("<title>Channel Console</title>"));
     // A language of none of ours: English.
     let french = html(&app.send_anonymous(page("/sign-in", "fr-FR,fr;q=0.9", None)).await);
     assert!(french.contains(r#"<html lang="en""#));
