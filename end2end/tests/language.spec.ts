@@ -15,10 +15,19 @@ test('a Korean browser gets the console in Korean, signed out and in, with Korea
 }) => {
   const context = await browser.newContext({ locale: 'ko-KR', storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
-  await open(page, '/sign-in');
+  await open(page, '/sign-in?next=%2Fchannels%3Fpage%3D1');
   await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
   await expect(page.getByRole('heading', { name: '채널 콘솔 로그인' })).toBeVisible();
   await expect(page).toHaveTitle('채널 콘솔');
+  // The switch is there before signing in, and comes back to the same address.
+  await page.getByRole('link', { name: 'English' }).click();
+  await hydrated(page);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels%3Fpage%3D1$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to Channel Console' })).toBeVisible();
+  await expect(page).toHaveTitle('Channel Console');
+  await page.getByRole('link', { name: '한국어' }).click();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: '채널 콘솔 로그인' })).toBeVisible();
 
   // A refusal, worded in Korean.
   await page.getByLabel('운영자').fill(ADMIN);
@@ -28,6 +37,7 @@ test('a Korean browser gets the console in Korean, signed out and in, with Korea
   await page.getByLabel('비밀번호').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: '로그인' }).click();
   await expect(page.getByRole('button', { name: '로그아웃' })).toBeVisible();
+  await expect(page).toHaveURL(/\/channels\?page=1$/);
   await expect(page.getByRole('heading', { name: '채널', level: 1 })).toBeVisible();
   const nav = page.getByRole('navigation', { name: '주 메뉴' });
   for (const link of ['채널', '게시물', '운영자', '감사 로그', '설정']) {
@@ -78,7 +88,7 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
 }) => {
   const channel = unique('Switch');
   await apiChannel(request, channel);
-  await open(page, '/posts');
+  await open(page, '/posts?q=draft');
   await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
   await page.getByLabel('채널', { exact: true }).selectOption({ label: channel });
   await page.getByRole('radio', { name: '텍스트만' }).check();
@@ -87,7 +97,7 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
   // The other language, named in itself.
   await page.getByRole('navigation', { name: '언어' }).getByRole('link', { name: 'English' }).click();
   await hydrated(page);
-  await expect(page).toHaveURL(/\/posts$/);
+  await expect(page).toHaveURL(/\/posts\?q=draft$/);
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByRole('heading', { name: 'Posts', level: 1 })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Publish' })).toBeVisible();

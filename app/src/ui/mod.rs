@@ -185,8 +185,9 @@ fn LanguageSwitch() -> impl IntoView {
     let current = crate::i18n::current();
     let t = current.messages();
     let href = move || {
-        let here = format!("{}{}", location.pathname.get(), location.search.get());
-        let next = if here.is_empty() { "/".to_owned() } else { here };
+        // The router's `search` comes without its `?`.
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let next = if search.is_empty() { path } else { format!("{path}?{search}") };
         let others = crate::i18n::Locale::ALL.into_iter().filter(|l| *l != current);
         others.map(|l| (l, format!("/language/{}?next={}", l.tag(), encode_query(&next)))).collect::<Vec<_>>()
     };
