@@ -184,7 +184,9 @@ mod from_storage {
                     ValidationError::FileTooLarge { field, max_mb: max_bytes.div_ceil(1024 * 1024) }.into()
                 }
                 UploadError::NotAnImage => ValidationError::NotAnImage { field }.into(),
-                UploadError::Interrupted(why) => AppError::BadRequest(format!("the upload was interrupted: {why}")),
+                UploadError::Interrupted(why) => {
+                    AppError::BadRequest(format!("{}: {why}", crate::i18n::t().e_upload_interrupted))
+                }
                 UploadError::NoRoom(cause) => {
                     tracing::error!(error = %cause, "an upload could not be stored: the media store is full or read-only");
                     AppError::NoRoom

@@ -21,12 +21,16 @@ test('a Korean browser gets the console in Korean, signed out and in, with Korea
   await expect(page).toHaveTitle('채널 콘솔');
   // The switch is there before signing in, and comes back to the same address.
   await page.getByRole('link', { name: 'English' }).click();
+  // The new page (same address, other language) before anything else is checked.
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await hydrated(page);
   await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels%3Fpage%3D1$/);
   await expect(page.getByRole('heading', { name: 'Sign in to Channel Console' })).toBeVisible();
   await expect(page).toHaveTitle('Channel Console');
   await page.getByRole('link', { name: '한국어' }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
   await hydrated(page);
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels%3Fpage%3D1$/);
   await expect(page.getByRole('heading', { name: '채널 콘솔 로그인' })).toBeVisible();
 
   // A refusal, worded in Korean.
@@ -96,9 +100,9 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
 
   // The other language, named in itself.
   await page.getByRole('navigation', { name: '언어' }).getByRole('link', { name: 'English' }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await hydrated(page);
   await expect(page).toHaveURL(/\/posts\?q=draft$/);
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByRole('heading', { name: 'Posts', level: 1 })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Publish' })).toBeVisible();
   // Nothing typed was lost on the way.
@@ -107,15 +111,15 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
 
   // Remembered: the browser still asks for Korean, the console stays English.
   const cookies = await page.context().cookies();
-  expect(cookies.find((c) => c.name === 'lang')?.value).toBe('en');
+  expect(cookies.find((c) => c.name === 'console_lang')?.value).toBe('en');
   await open(page, '/channels');
   await expect(page.getByRole('button', { name: 'Create channel' })).toBeVisible();
   await expect(channelRow(page, channel)).toContainText(/Created \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
 
   // And back.
   await page.getByRole('link', { name: '한국어' }).click();
-  await hydrated(page);
   await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
+  await hydrated(page);
   await expect(page.getByRole('button', { name: '채널 만들기' })).toBeVisible();
 });
 

@@ -43,13 +43,22 @@ pub struct UploadParams {
 pub async fn upload(
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let field = match params.purpose.as_deref() {
         Some("post") => Field::PostImages,
         _ => Field::ProfilePhoto,
     };
-    let stored = state.storage.upload(body.into_data_stream()).await.map_err(|e| AppError::from_upload(e, field))?;
+    let stored = state.storage.upload(body.into_data_stream()).await.map_err(|e| {
+        // Worded in the operator's language, as a server function's error would be: this
+        // route is the console's, not the REST API's.
+        let owner = leptos::prelude::Owner::new();
+        owner.with(|| {
+            leptos::prelude::provide_context(app::i18n::of_headers(&headers));
+            AppError::from_upload(e, field)
+        })
+    })?;
     Ok((StatusCode::CREATED, Json(UploadedMedia::from(&stored))).into_response())
 }
 

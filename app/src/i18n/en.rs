@@ -235,5 +235,7 @@ pub const EN: Messages = Messages {
     e_admin_taken: "Administrator identifier: {identifier} is already an administrator.",
     e_last_operator: "The last operator cannot be removed.",
     e_remove_yourself: "You cannot remove yourself; another operator can remove your account.",
+    e_upload_interrupted: "the upload was interrupted",
+    e_upload_failed: "the upload failed",
     e_chosen_channel_gone: "The channel you chose no longer exists; it may have been deleted. Choose another channel and publish again.",
 };

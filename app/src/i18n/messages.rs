@@ -251,5 +251,7 @@ messages! {
     e_admin_taken,
     e_last_operator,
     e_remove_yourself,
+    e_upload_interrupted,
+    e_upload_failed,
     e_chosen_channel_gone,
 }

@@ -3,9 +3,9 @@
 
 use super::Locale;
 
-/// Remembers the operator's choice for a year, for the whole console. Not HttpOnly: it
-/// holds nothing secret, only `en` or `ko`.
-pub const LANG_COOKIE: &str = "lang";
+/// Remembers the operator's choice for a year, for the whole console. The browser learns
+/// the language from `<html lang>`, so no script needs to read the cookie (HttpOnly).
+pub const LANG_COOKIE: &str = "console_lang";
 
 /// The language in a `Cookie` header, if the operator chose one.
 pub fn from_cookie(header: &str) -> Option<Locale> {
@@ -23,8 +23,12 @@ pub fn from_accept_language(header: &str) -> Option<Locale> {
     for item in header.split(',') {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or_default().trim();
-        let q =
-            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        // `q` in any case, a weight between 0 and 1 (anything else is read as 0: refused).
+        let q = parts
+            .filter_map(|p| p.trim().split_once('=').filter(|(name, _)| name.trim().eq_ignore_ascii_case("q")))
+            .map(|(_, q)| q.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0))
+            .next()
+            .unwrap_or(1.0);
         let Some(locale) = Locale::from_tag(tag) else { continue };
         if q > 0.0 && best.is_none_or(|(_, top)| q > top) {
             best = Some((locale, q));
@@ -36,7 +40,7 @@ pub fn from_accept_language(header: &str) -> Option<Locale> {
 /// The `Set-Cookie` value that remembers a choice.
 pub fn lang_cookie(locale: Locale, secure: bool) -> String {
     format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
         locale.tag(),
         if secure { "; Secure" } else { "" }
     )

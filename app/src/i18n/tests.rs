@@ -65,13 +65,32 @@ fn validation_messages_name_the_field_and_the_limit_in_bytes() {
 
 #[test]
 fn the_choice_wins_over_the_browser() {
-    assert_eq!(from_cookie("a=1; lang=ko; b=2"), Some(Locale::Ko));
-    assert_eq!(from_cookie("lang=fr"), None);
+    assert_eq!(from_cookie("a=1; console_lang=ko; b=2"), Some(Locale::Ko));
+    assert_eq!(from_cookie("console_lang=fr"), None);
+    assert_eq!(from_cookie("lang=ko"), None, "another application's cookie");
     assert_eq!(from_accept_language("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"), Some(Locale::Ko));
     assert_eq!(from_accept_language("en-US,en;q=0.9,ko;q=0.8"), Some(Locale::En));
     assert_eq!(from_accept_language("fr-FR, ko;q=0.5, en;q=0.4"), Some(Locale::Ko));
     assert_eq!(from_accept_language("en;q=0.2, ko;q=0.8"), Some(Locale::Ko));
     assert_eq!(from_accept_language("ko;q=0, fr"), None);
     assert_eq!(from_accept_language("*"), None);
-    assert!(lang_cookie(Locale::Ko, true).starts_with("lang=ko; Path=/; Max-Age=31536000"));
+    assert_eq!(from_accept_language("en;Q=0.1, ko"), Some(Locale::Ko), "q in either case");
+    assert_eq!(from_accept_language("en;q=inf, ko;q=0.5"), Some(Locale::Ko), "no weight above 1");
+    assert_eq!(from_accept_language("en;q=NaN, ko;q=0.1"), Some(Locale::Ko));
+    assert_eq!(
+        lang_cookie(Locale::Ko, true),
+        "console_lang=ko; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax; Secure"
+    );
+}
+
+#[cfg(feature = "ssr")]
+#[test]
+fn a_request_gets_the_operators_choice_then_the_browsers() {
+    use axum::http::{header, HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    assert_eq!(of_headers(&headers), Locale::En);
+    headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("ko-KR,ko;q=0.9"));
+    assert_eq!(of_headers(&headers), Locale::Ko);
+    headers.insert(header::COOKIE, HeaderValue::from_static("console_session=x; console_lang=en"));
+    assert_eq!(of_headers(&headers), Locale::En);
 }

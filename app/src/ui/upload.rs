@@ -21,7 +21,7 @@ pub async fn upload_image(
     use wasm_bindgen_futures::JsFuture;
 
     fn network(err: wasm_bindgen::JsValue) -> AppError {
-        AppError::Network(err.as_string().unwrap_or_else(|| "the upload failed".into()))
+        AppError::Network(err.as_string().unwrap_or_else(|| crate::i18n::t().e_upload_failed.into()))
     }
 
     let url = match purpose {
@@ -44,7 +44,7 @@ pub async fn upload_image(
     xhr.send_with_opt_blob(Some(&file)).map_err(network)?;
     let outcome = JsFuture::from(finished).await;
     drop(progress);
-    outcome.map_err(|_| AppError::Network("the upload was interrupted".into()))?;
+    outcome.map_err(|_| AppError::Network(crate::i18n::t().e_upload_interrupted.into()))?;
 
     let status = xhr.status().unwrap_or(0);
     let body = xhr.response_text().ok().flatten().unwrap_or_default();

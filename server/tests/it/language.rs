@@ -35,13 +35,13 @@ on_both! { async fn pages_render_in_the_language_the_browser_asks_for_unless_the
     let french = html(&app.send_anonymous(page("/sign-in", "fr-FR,fr;q=0.9", None)).await);
     assert!(french.contains(r#"<html lang="en""#));
     // The operator's choice wins over the browser.
-    let chosen = html(&app.send_anonymous(page("/sign-in", "ko-KR", Some("lang=en"))).await);
+    let chosen = html(&app.send_anonymous(page("/sign-in", "ko-KR", Some("console_lang=en"))).await);
     assert!(chosen.contains(r#"<html lang="en""#) && chosen.contains("Sign in to Channel Console"));
 
     // Signed in: the whole page, its data and its dates.
     app.channel("부산 항만 소식").await;
     let session = app.cookie.clone().unwrap();
-    let channels = html(&app.send(page("/channels", "en", Some(&format!("{session}; lang=ko")))).await);
+    let channels = html(&app.send(page("/channels", "en", Some(&format!("{session}; console_lang=ko")))).await);
     for words in ["채널 만들기", "로그아웃", "감사 로그", "채널 1개", "생성일", "년 ", "부산 항만 소식"] {
         assert!(channels.contains(words), "{words} missing from {channels}");
     }
@@ -56,10 +56,10 @@ on_both! { async fn the_switch_remembers_the_choice_and_returns_to_the_page(pool
     let reply = app.send_anonymous(page("/language/ko?next=%2Fsign-in%3Fnext%3D%252Fposts", "en", None)).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(reply.headers[header::LOCATION], "/sign-in?next=%2Fposts");
-    assert_eq!(reply.headers[header::SET_COOKIE], "lang=ko; Path=/; Max-Age=31536000; SameSite=Lax");
+    assert_eq!(reply.headers[header::SET_COOKIE], "console_lang=ko; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax");
     let reply = app.send(page("/language/en?next=%2Fposts%3Fq%3D%EC%84%9C%EC%9A%B8", "ko", None)).await;
     assert_eq!(reply.headers[header::LOCATION], "/posts?q=%EC%84%9C%EC%9A%B8");
-    assert!(reply.headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en;"));
+    assert!(reply.headers[header::SET_COOKIE].to_str().unwrap().starts_with("console_lang=en;"));
     // Never to another site; no language of ours, no cookie.
     let away = app.send_anonymous(page("/language/ko?next=https%3A%2F%2Fevil.example%2F", "en", None)).await;
     assert_eq!(away.headers[header::LOCATION], "/channels");
@@ -76,7 +76,7 @@ on_both! { async fn server_functions_answer_in_the_operators_language(pool: Test
     let call = |function: &str, body: &str, lang: &str| {
         Request::post(format!("/api/{function}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("{session}; lang={lang}"))
+            .header(header::COOKIE, format!("{session}; console_lang={lang}"))
             .body(Body::from(body.to_owned()))
             .unwrap()
     };
@@ -85,7 +85,7 @@ on_both! { async fn server_functions_answer_in_the_operators_language(pool: Test
     assert_eq!(missing.json(), json!({"NotFound": "이 채널은 더 이상 존재하지 않습니다. 삭제되었을 수 있습니다."}));
     let myself = app.send(call("remove_operator", &format!("id={}", app.operator_id), "ko")).await;
     assert_eq!(myself.status, StatusCode::CONFLICT);
-    assert!(myself.json()["Conflict"].as_str().unwrap().starts_with("자기 자신은 삭제할 수 없습니다"));
+    assert!(myself.json()["Conflict"].as_str().unwrap().starts_with("자기 자신은 제거할 수 없습니다"));
     let english = app.send(call("delete_channel", "id=999999", "en")).await;
     assert_eq!(english.json(), json!({"NotFound": "This channel no longer exists; it may have been deleted."}));
     // Validation errors stay structured: the browser words them (with the byte counts).
@@ -107,10 +107,28 @@ on_both! { async fn the_rest_api_keeps_the_vendors_english(pool: TestDb) {
         .header(header::HOST, "console.example:3000")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT_LANGUAGE, "ko-KR,ko")
-        .header(header::COOKIE, "lang=ko")
+        .header(header::COOKIE, "console_lang=ko")
         .body(Body::from(body.to_string()))
         .unwrap();
     let answer = api.app.send_anonymous(request).await.json();
     let info = answer["ErrorInfo"].as_str().unwrap();
     assert!(!info.is_empty() && info.is_ascii(), "{answer}");
+    // What the REST API words through the console's errors (`from_app`) is made outside any
+    // Leptos request, where the words are English whatever the headers said.
+    let err = app::error::AppError::from(storage::StoreError::NotFound(storage::Missing::Operator));
+    assert_eq!(err, app::error::AppError::NotFound("This operator no longer exists.".into()));
+}}
+
+on_both! { async fn an_upload_refused_in_korean_stays_structured_for_the_browser_to_word(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let upload = |lang: &str| {
+        Request::post("/media?for=post")
+            .header(header::COOKIE, format!("{}; console_lang={lang}", app.cookie.clone().unwrap()))
+            .body(Body::from(b"not an image at all".to_vec()))
+            .unwrap()
+    };
+    // Structured, worded by the browser.
+    let refused = app.send(upload("ko")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json(), json!({"Invalid": {"NotAnImage": {"field": "PostImages"}}}));
 }}
