@@ -26,13 +26,14 @@ pub fn clear_cookie(secure: bool) -> String {
     format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", name(secure), if secure { "; Secure" } else { "" })
 }
 
+/// The value of the first cookie in a `Cookie` request header whose name `wanted` accepts.
+pub fn cookie_value(header: &str, wanted: impl Fn(&str) -> bool) -> Option<&str> {
+    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(name, _)| wanted(name)).map(|(_, v)| v)
+}
+
 /// The session token in a `Cookie` request header, if any (under either name).
 pub fn token_from_cookies(header: &str) -> Option<&str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE || *name == HOST_SESSION_COOKIE)
-        .map(|(_, value)| value)
+    cookie_value(header, |name| name == SESSION_COOKIE || name == HOST_SESSION_COOKIE)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 

@@ -29,18 +29,32 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// `2026-11-22 02:15 UTC`
-pub fn format_timestamp(unix: i64) -> String {
+/// A Unix time's parts in UTC: year, month, day, hour, minute, second.
+pub struct UtcParts {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+}
+
+pub fn utc_parts(unix: i64) -> UtcParts {
     let (date, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(date);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
+    let (year, month, day) = civil_from_days(date);
+    UtcParts { year, month, day, hour: secs / 3600, minute: secs % 3600 / 60, second: secs % 60 }
+}
+
+/// `2026-11-22 02:15 UTC` (the console words it per language: `i18n::timestamp`).
+pub fn format_timestamp(unix: i64) -> String {
+    let UtcParts { year, month, day, hour, minute, .. } = utc_parts(unix);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
 }
 
 /// `2026-11-22T02:15:00Z`, for `<time datetime>`.
 pub fn format_iso(unix: i64) -> String {
-    let (date, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(date);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    let UtcParts { year, month, day, hour, minute, second } = utc_parts(unix);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }
 
 /// Parses `YYYY-MM-DD` (as an `<input type=date>` gives it) into the Unix time of that day's

@@ -21,10 +21,15 @@ export function unique(prefix: string): string {
   return `${prefix} ${Date.now().toString(36)}${counter}`;
 }
 
-/** Opens a page and waits until it is hydrated, so clicks reach the Rust handlers. */
+/** Waits until the page is hydrated, so clicks reach the Rust handlers. */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+/** Opens a page and waits until it is hydrated. */
 export async function open(page: Page, url = '/channels'): Promise<void> {
   await page.goto(url);
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
 }
 
 /** Signs in through the sign-in page, as an operator does, and waits for the console. */

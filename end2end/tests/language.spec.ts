@@ -1,13 +1,19 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { ADMIN, ADMIN_PASSWORD, ADMIN_STATE } from '../accounts';
-import { RED, apiChannel, channelRow, open, unique } from './helpers';
+import { RED, apiChannel, channelRow, hydrated, open, unique } from './helpers';
 
 // A browser whose operator reads Korean first: its Accept-Language is ko-KR.
 test.use({ locale: 'ko-KR' });
 
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+/**
+ * Follows the top bar's link to the other language and waits for the page it loads (the
+ * same address, so the new `<html lang>` is what tells the pages apart).
+ */
+async function switchTo(page: Page, language: 'English' | '한국어', lang: 'en' | 'ko') {
+  await page.getByRole('navigation', { name: lang === 'en' ? '언어' : 'Language' }).getByRole('link', { name: language }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', lang);
+  await hydrated(page);
 }
 
 test('a Korean browser gets the console in Korean, signed out and in, with Korean messages and dates', async ({
@@ -20,16 +26,11 @@ test('a Korean browser gets the console in Korean, signed out and in, with Korea
   await expect(page.getByRole('heading', { name: '채널 콘솔 로그인' })).toBeVisible();
   await expect(page).toHaveTitle('채널 콘솔');
   // The switch is there before signing in, and comes back to the same address.
-  await page.getByRole('link', { name: 'English' }).click();
-  // The new page (same address, other language) before anything else is checked.
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  await hydrated(page);
+  await switchTo(page, 'English', 'en');
   await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels%3Fpage%3D1$/);
   await expect(page.getByRole('heading', { name: 'Sign in to Channel Console' })).toBeVisible();
   await expect(page).toHaveTitle('Channel Console');
-  await page.getByRole('link', { name: '한국어' }).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
-  await hydrated(page);
+  await switchTo(page, '한국어', 'ko');
   await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels%3Fpage%3D1$/);
   await expect(page.getByRole('heading', { name: '채널 콘솔 로그인' })).toBeVisible();
 
@@ -99,9 +100,7 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
   await page.getByLabel('내용').fill('바꿔도 남는 초안 draft');
 
   // The other language, named in itself.
-  await page.getByRole('navigation', { name: '언어' }).getByRole('link', { name: 'English' }).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  await hydrated(page);
+  await switchTo(page, 'English', 'en');
   await expect(page).toHaveURL(/\/posts\?q=draft$/);
   await expect(page.getByRole('heading', { name: 'Posts', level: 1 })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Publish' })).toBeVisible();
@@ -117,9 +116,7 @@ test('the top bar switches the language, keeps the draft, and the choice outlive
   await expect(channelRow(page, channel)).toContainText(/Created \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
 
   // And back.
-  await page.getByRole('link', { name: '한국어' }).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
-  await hydrated(page);
+  await switchTo(page, '한국어', 'ko');
   await expect(page.getByRole('button', { name: '채널 만들기' })).toBeVisible();
 });
 

@@ -117,7 +117,8 @@ async fn gate(state: &AppState, public: &PublicPaths, mut request: Request, next
     }
 }
 
-fn redirect(location: &str) -> Response {
+/// A 303 to `location` (a path of this console).
+pub(crate) fn redirect(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);

@@ -21,13 +21,9 @@ pub async fn switch(Path(tag): Path<String>, Query(back): Query<Back>, request: 
         return (StatusCode::NOT_FOUND, "Not found\n").into_response();
     };
     let secure = request.extensions().get::<Client>().is_some_and(|c| c.https);
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&back_to(&back.next)) {
-        headers.insert(header::LOCATION, value);
-    }
+    let mut response = crate::auth::redirect(&back_to(&back.next));
     if let Ok(value) = HeaderValue::from_str(&lang_cookie(locale, secure)) {
-        headers.insert(header::SET_COOKIE, value);
+        response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
 }

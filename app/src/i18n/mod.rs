@@ -17,7 +17,9 @@ mod negotiate;
 
 pub use errors::{audit_action, error_text, field_name, post_type, validation_text};
 pub use messages::Messages;
-pub use negotiate::{from_accept_language, from_cookie, lang_cookie, LANG_COOKIE};
+#[cfg(feature = "ssr")]
+pub use negotiate::from_cookie;
+pub use negotiate::{from_accept_language, lang_cookie, LANG_COOKIE};
 
 use leptos::prelude::*;
 use std::fmt::Display;
@@ -130,11 +132,12 @@ pub fn around<'a>(template: &'a str, name: &str) -> (&'a str, &'a str) {
 
 /// A time as the operator's language writes it, in UTC (server and browser must agree).
 pub fn timestamp(unix: i64) -> String {
-    let (date, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (y, m, d) = crate::domain::dates::civil_from_days(date);
-    let (h, mi) = (format!("{:02}", secs / 3600), format!("{:02}", secs % 3600 / 60));
-    let (mo, dd) = (format!("{m:02}"), format!("{d:02}"));
-    fill(t().date_time, &[("y", &y), ("m", &m), ("mo", &mo), ("d", &d), ("dd", &dd), ("h", &h), ("mi", &mi)])
+    let p = crate::domain::dates::utc_parts(unix);
+    let (mo, dd) = (format!("{:02}", p.month), format!("{:02}", p.day));
+    let (h, mi) = (format!("{:02}", p.hour), format!("{:02}", p.minute));
+    let values: [(&str, &dyn Display); 7] =
+        [("y", &p.year), ("m", &p.month), ("mo", &mo), ("d", &p.day), ("dd", &dd), ("h", &h), ("mi", &mi)];
+    fill(t().date_time, &values)
 }
 
 #[cfg(test)]

@@ -8,12 +8,9 @@ use super::Locale;
 pub const LANG_COOKIE: &str = "console_lang";
 
 /// The language in a `Cookie` header, if the operator chose one.
+#[cfg(feature = "ssr")]
 pub fn from_cookie(header: &str) -> Option<Locale> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LANG_COOKIE)
-        .and_then(|(_, value)| Locale::from_tag(value))
+    crate::cookies::cookie_value(header, |name| name == LANG_COOKIE).and_then(Locale::from_tag)
 }
 
 /// The first language of ours in the browser's list, by its weight (`q`), ties in the

@@ -76,6 +76,13 @@ pub fn Dialog(
     }
 }
 
+/// A question about something named, the name in bold: `template` holds `{key}` where the
+/// name goes (each language puts it where its grammar wants it).
+pub fn naming(template: &'static str, key: &str, name: String) -> impl IntoView {
+    let (before, after) = crate::i18n::around(template, key);
+    view! { <p>{before}<strong>{name}</strong>{after}</p> }
+}
+
 /// Asks before a change that cannot be undone: the danger button makes it (disabled while
 /// `busy`), "Cancel" and Escape leave everything as it was. The danger button comes first,
 /// so it is what the dialog focuses.

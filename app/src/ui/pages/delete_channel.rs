@@ -2,7 +2,7 @@
 
 use crate::api::channels as api;
 use crate::domain::Channel;
-use crate::ui::components::dialog::Confirm;
+use crate::ui::components::dialog::{naming, Confirm};
 use leptos::prelude::*;
 
 #[component]
@@ -14,7 +14,6 @@ pub fn DeleteChannel(
 ) -> impl IntoView {
     let id = channel.id;
     let t = crate::i18n::t();
-    let (before, after) = crate::i18n::around(t.delete_channel_body, "name");
     view! {
         <Confirm
             title_id="delete-channel-title"
@@ -26,7 +25,7 @@ pub fn DeleteChannel(
             })
             on_close
         >
-            <p>{before}<strong>{channel.name.clone()}</strong>{after}</p>
+            {naming(t.delete_channel_body, "name", channel.name.clone())}
         </Confirm>
     }
 }

@@ -6,7 +6,7 @@ use crate::api::operators::{self as api, list_operators};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
 use crate::ui::action_results::on_result;
 use crate::ui::components::{
-    dialog::Confirm,
+    dialog::{naming, Confirm},
     field_check::{check_as_typed, CheckedField},
     toast::use_toasts,
 };
@@ -228,7 +228,6 @@ fn RemoveOperator(
 ) -> impl IntoView {
     let id = operator.id;
     let t = crate::i18n::t();
-    let (before, after) = crate::i18n::around(t.remove_operator_body, "name");
     view! {
         <Confirm
             title_id="remove-operator-title"
@@ -240,7 +239,7 @@ fn RemoveOperator(
             })
             on_close
         >
-            <p>{before}<strong>{operator.name.clone()}</strong>{after}</p>
+            {naming(t.remove_operator_body, "name", operator.name.clone())}
         </Confirm>
     }
 }

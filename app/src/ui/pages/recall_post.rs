@@ -4,7 +4,7 @@
 use crate::api::posts as api;
 use crate::domain::Post;
 use crate::error::AppError;
-use crate::ui::components::dialog::Confirm;
+use crate::ui::components::dialog::{naming, Confirm};
 use crate::ui::components::toast::Toasts;
 use leptos::prelude::*;
 
@@ -17,7 +17,6 @@ pub fn RecallPost(
 ) -> impl IntoView {
     let id = post.id;
     let t = crate::i18n::t();
-    let (before, after) = crate::i18n::around(t.recall_body, "channel");
     view! {
         <Confirm
             title_id="recall-post-title"
@@ -29,7 +28,7 @@ pub fn RecallPost(
             })
             on_close
         >
-            <p>{before}<strong>{post.channel_name.clone()}</strong>{after}</p>
+            {naming(t.recall_body, "channel", post.channel_name.clone())}
         </Confirm>
     }
 }
