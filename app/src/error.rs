@@ -5,9 +5,12 @@
 use crate::domain::ValidationError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+mod wire;
+
+/// Read back by hand (`wire.rs`), in the same form the derived `Serialize` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     Invalid(#[from] ValidationError),

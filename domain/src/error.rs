@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod wire;
+
 /// The form field a validation error belongs to, named as the operator sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Field {
@@ -69,7 +71,8 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// Read back by hand (`wire.rs`), in the same form the derived `Serialize` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum ValidationError {
     #[error("{}", .field.required_message())]
     Required { field: Field },

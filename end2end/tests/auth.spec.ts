@@ -47,6 +47,31 @@ test.describe('signed out', () => {
     expect(list.status()).toBe(401);
   });
 
+  test('before the page is interactive (no JavaScript), the forms post themselves', async ({ browser, baseURL }) => {
+    // The sign-in and sign-out forms are plain forms to the server functions; the app's
+    // script only takes their submit over.
+    const context = await browser.newContext({ storageState: SIGNED_OUT, javaScriptEnabled: false, baseURL });
+    const page = await context.newPage();
+    await page.goto('/sign-in?next=%2Fposts%3Fq%3Dnojs');
+    await page.getByLabel('Operator').fill(ADMIN);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('The operator name or the password is wrong.');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/posts?q=nojs');
+
+    await page.getByLabel('Operator').fill(ADMIN);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/posts\?q=nojs$/);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await page.goto('/channels');
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fchannels$/);
+    await context.close();
+  });
+
   test('a wrong password and an unknown operator get the same message', async ({ page }) => {
     await open(page, '/sign-in');
     await page.getByLabel('Operator').fill(ADMIN);

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { open } from './helpers';
+import { apiChannel, open, unique } from './helpers';
 
 // The release build as shipped: each page's code a chunk of its own, hashed names,
 // precompressed files, under the nonce-based content security policy.
@@ -47,11 +47,34 @@ test('the sign-in page hydrates for a visitor without a session', async ({ brows
   const seen = watchPkg(page);
   await open(page, '/sign-in');
   await expect(page.getByRole('heading', { name: 'Sign in to Channel Console' })).toBeVisible();
-  // Only the shell and this page: no other page's chunk came with it.
-  expect(seen.chunks.filter((c) => /split_.*_(channels|posts|operators|audit|settings)_view/.test(c))).toEqual([]);
+  // The sign-in page is part of the shell (the main module): no page's chunk came with it.
+  expect(seen.chunks.filter((c) => /\/(split_|chunk_)/.test(c))).toEqual([]);
+  expect(seen.chunks).toHaveLength(1);
   expect(seen.failures).toEqual([]);
   expect(seen.errors).toEqual([]);
   await context.close();
+});
+
+test('the channel dialog comes when an operator reaches for it, not with the channel page', async ({ page }) => {
+  const name = unique('Lazy dialog');
+  await apiChannel(page.request, name);
+  const seen = watchPkg(page);
+  await open(page, '/channels');
+  const dialogCode = () => seen.chunks.filter((c) => /channel_form_view/.test(c));
+  expect(seen.chunks.some((c) => /_channels_view/.test(c))).toBe(true);
+  expect(dialogCode()).toEqual([]);
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create channel' });
+  await expect(dialog.getByLabel('Name', { exact: true })).toBeFocused();
+  expect(dialogCode()).toHaveLength(1);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  // Opened again (to edit, here): nothing more is fetched.
+  await page.getByRole('listitem').filter({ hasText: name }).getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('dialog', { name: 'Edit channel' }).getByLabel('Name', { exact: true })).toHaveValue(name);
+  expect(dialogCode()).toHaveLength(1);
+  expect(seen.failures).toEqual([]);
+  expect(seen.errors).toEqual([]);
 });
 
 test('moving between pages fetches each page once and a second visit downloads no file again', async ({ page }) => {

@@ -8,8 +8,8 @@ pub mod session;
 mod upload;
 
 use components::toast::{provide_toasts, ToastHost};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -109,7 +109,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/operators") view={Lazy::<routes::Operators>::new()}/>
                 <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<routes::Settings>::new()}/>
-                <Route path=path!("/sign-in") view={Lazy::<routes::SignIn>::new()}/>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
             </Routes>
             <ToastHost/>
         </Router>
@@ -168,10 +168,15 @@ fn SignedInAs() -> impl IntoView {
                     me.await.ok().map(|name| view! { <span class="muted">{name}</span> })
                 })}
             </Transition>
-            // Posted by the browser itself if the page is not interactive yet.
-            <ActionForm action=sign_out>
+            // Posted by the browser itself if the page is not interactive yet. Not an
+            // `ActionForm`: that reads the form's fields with serde_qs, code the shell would
+            // carry for an action without arguments.
+            <form method="post" action=crate::api::auth::SignOut::url() on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                sign_out.dispatch(crate::api::auth::SignOut {});
+            }>
                 <button type="submit">{crate::i18n::t().sign_out}</button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

@@ -33,5 +33,4 @@ lazy_page! {
     Operators => pages::operators::OperatorsPage,
     Audit => pages::audit::AuditPage,
     Settings => pages::settings::SettingsPage,
-    SignIn => pages::sign_in::SignInPage,
 }

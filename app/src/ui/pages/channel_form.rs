@@ -10,6 +10,27 @@ use crate::ui::components::{
 };
 use leptos::prelude::*;
 
+/// The dialog as its own wasm chunk (with `--split`): a first visit to the channel page does
+/// not download it; it is fetched when an operator opens it, or points at or focuses a
+/// button that does ([`fetch_early`]). Never rendered on the server (it opens on a click).
+#[lazy]
+pub fn channel_form_view(
+    mode: FormMode,
+    create: ServerAction<api::CreateChannel>,
+    update: ServerAction<api::UpdateChannel>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <ChannelForm mode create update on_close/> }.into_any()
+}
+
+/// Starts fetching the dialog's code, once, so that it has usually arrived by the click.
+pub fn fetch_early() {
+    thread_local!(static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !ASKED.with(|asked| asked.replace(true)) {
+        let _loaded = lazy_preload!(channel_form_view);
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum FormMode {
     Create,
@@ -17,7 +38,7 @@ pub enum FormMode {
 }
 
 #[component]
-pub fn ChannelForm(
+fn ChannelForm(
     mode: FormMode,
     /// The page closes the dialog once the channel is saved.
     create: ServerAction<api::CreateChannel>,

@@ -1,7 +1,7 @@
 //! The channel management page: every channel with its photo, name, profile and creation
 //! time, newest first, a page at a time.
 
-use super::channel_form::{ChannelForm, FormMode};
+use super::channel_form::{channel_form_view, fetch_early, FormMode};
 use super::delete_channel::DeleteChannel;
 use crate::api::channels::{self as api, list_channels};
 use crate::domain::{thumbnail_url, Channel, ChannelPage};
@@ -61,6 +61,8 @@ pub fn ChannelsPage() -> impl IntoView {
                 <button
                     type="button"
                     class="primary"
+                    on:pointerenter=|_| fetch_early()
+                    on:focus=|_| fetch_early()
                     on:click=move |_| form.set(Some(FormMode::Create))
                 >
                     {t.create_channel}
@@ -75,8 +77,9 @@ pub fn ChannelsPage() -> impl IntoView {
                 })}
             </Transition>
         </main>
-        {move || form.get().map(|mode| view! {
-            <ChannelForm mode create update on_close=Callback::new(move |_| form.set(None))/>
+        {move || form.get().map(|mode| {
+            let on_close = Callback::new(move |_| form.set(None));
+            Suspend::new(async move { channel_form_view(mode, create, update, on_close).await })
         })}
         {move || deleting.get().map(|channel| view! {
             <DeleteChannel channel delete on_close=Callback::new(move |_| deleting.set(None))/>
@@ -165,7 +168,12 @@ fn ChannelRow(
                 </p>
             </div>
             <div class="channel-actions">
-                <button type="button" on:click=move |_| form.set(Some(FormMode::Edit(for_edit.clone())))>
+                <button
+                    type="button"
+                    on:pointerenter=|_| fetch_early()
+                    on:focus=|_| fetch_early()
+                    on:click=move |_| form.set(Some(FormMode::Edit(for_edit.clone())))
+                >
                     {t.edit}
                 </button>
                 <button
