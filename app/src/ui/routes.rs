@@ -2,6 +2,9 @@
 //! chunk of its own, fetched the first time an operator opens the page (before hydration
 //! when the page is the first one loaded: the server names its chunks in `<link
 //! rel=preload>`). The first visit then downloads the shell and one page, not the console.
+//! The sign-in page is not among them: it is small, and a visitor without a session needs
+//! it first, so it is part of the shell (one module compresses better than the ~30 small
+//! chunks it was split into, and saves their round trips).
 //! On the server, and in a build without `--split`, a lazy route is an ordinary one.
 
 use super::pages;
