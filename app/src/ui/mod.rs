@@ -7,6 +7,7 @@ mod routes;
 pub mod session;
 mod upload;
 
+use crate::api::auth::SignOut;
 use components::toast::{provide_toasts, ToastHost};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -158,7 +159,7 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn SignedInAs() -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::api::auth::whoami());
-    let sign_out = ServerAction::<crate::api::auth::SignOut>::new();
+    let sign_out = ServerAction::<SignOut>::new();
     // Signed out on the server, or the session had ended already: sign-in either way.
     action_results::on_result(sign_out, |_| session::go_to("/sign-in"));
     view! {
@@ -171,9 +172,9 @@ fn SignedInAs() -> impl IntoView {
             // Posted by the browser itself if the page is not interactive yet. Not an
             // `ActionForm`: that reads the form's fields with serde_qs, code the shell would
             // carry for an action without arguments.
-            <form method="post" action=crate::api::auth::SignOut::url() on:submit=move |ev: leptos::ev::SubmitEvent| {
+            <form method="post" action=SignOut::url() on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                sign_out.dispatch(crate::api::auth::SignOut {});
+                sign_out.dispatch(SignOut {});
             }>
                 <button type="submit">{crate::i18n::t().sign_out}</button>
             </form>
