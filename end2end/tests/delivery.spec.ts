@@ -120,3 +120,64 @@ test('a page whose chunk cannot be fetched (a new version was deployed) loads ag
   // And it works: the composer answers.
   await expect(page.getByLabel('Content')).toBeEditable();
 });
+
+// scripts/bin/wasm-opt packs the data segments of every wasm file the build writes.
+const segments: {
+  dataSegmentCount(bytes: Uint8Array): number;
+  packDataSegments(bytes: Uint8Array, maxGap?: number): Buffer | null;
+} = require('../../scripts/lib/wasm-data-segments.cjs');
+
+/**
+ * A module with the given data segments (active unless `passive`) and one memory: its own,
+ * exported as `m`, or (a chunk's case) `e.m` imported.
+ */
+function moduleWith(data: [number, string][], { passive = false, imported = false } = {}): Buffer {
+  const u32 = (n: number) => {
+    const out: number[] = [];
+    do {
+      out.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+      n >>>= 7;
+    } while (n);
+    return out;
+  };
+  const section = (id: number, body: number[]) => [id, ...u32(body.length), ...body];
+  const segment = ([offset, text]: [number, string]): number[] => {
+    const bytes = [...Buffer.from(text)];
+    return passive ? [0x01, ...u32(bytes.length), ...bytes] : [0x00, 0x41, ...u32(offset), 0x0b, ...u32(bytes.length), ...bytes];
+  };
+  return Buffer.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...(imported
+      ? section(2, [1, 1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 0x02, 0x00, 1])
+      : [...section(5, [1, 0x00, 1]), ...section(7, [1, 1, 'm'.charCodeAt(0), 0x02, 0])]),
+    ...section(12, u32(data.length)),
+    ...section(11, [...u32(data.length), ...data.flatMap(segment)]),
+  ]);
+}
+
+function memoryOf(bytes: Buffer): Uint8Array {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  return new Uint8Array((instance.exports.m as WebAssembly.Memory).buffer);
+}
+
+test('the build packs the constants of each wasm file, every one still in its place', async ({ page }) => {
+  // Near neighbours join (the gap written as zeros); far ones stay apart.
+  const original = moduleWith([[1000, 'far'], [16, 'ab'], [20, 'cd']]);
+  const packed = segments.packDataSegments(original, 256)!;
+  expect(segments.dataSegmentCount(original)).toBe(3);
+  expect(segments.dataSegmentCount(packed)).toBe(2);
+  expect(memoryOf(packed)).toEqual(memoryOf(original));
+  expect(Buffer.from(memoryOf(packed).subarray(16, 22))).toEqual(Buffer.from([0x61, 0x62, 0, 0, 0x63, 0x64]));
+  // Left alone: a chunk (it imports the memory, where other modules' data lives by the time it
+  // comes), overlapping segments (their order matters) and passive ones (code names them).
+  expect(segments.packDataSegments(moduleWith([[16, 'ab'], [20, 'cd']], { imported: true }))).toBeNull();
+  expect(segments.packDataSegments(moduleWith([[16, 'abcd'], [18, 'xy']]))).toBeNull();
+  expect(segments.packDataSegments(moduleWith([[0, 'ab'], [0, 'cd']], { passive: true }))).toBeNull();
+
+  // The main module as the server sends it: unpacked it would have ~2,700 segments.
+  const seen = watchPkg(page);
+  await open(page, '/channels');
+  const main = seen.chunks.find((c) => /\/channel-console\.[^/]*\.wasm$/.test(c))!;
+  const bytes = await (await page.request.get(main)).body();
+  expect(segments.dataSegmentCount(bytes)).toBeLessThan(100);
+});
