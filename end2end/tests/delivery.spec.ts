@@ -121,7 +121,7 @@ test('a page whose chunk cannot be fetched (a new version was deployed) loads ag
   await expect(page.getByLabel('Content')).toBeEditable();
 });
 
-// scripts/bin/wasm-opt packs the data segments of every wasm file the build writes.
+// scripts/bin/wasm-opt packs the main module's data segments (scripts/lib/wasm-data-segments.cjs).
 const segments: {
   dataSegmentCount(bytes: Uint8Array): number;
   packDataSegments(bytes: Uint8Array, maxGap?: number): Buffer | null;
@@ -160,7 +160,7 @@ function memoryOf(bytes: Buffer): Uint8Array {
   return new Uint8Array((instance.exports.m as WebAssembly.Memory).buffer);
 }
 
-test('the build packs the constants of each wasm file, every one still in its place', async ({ page }) => {
+test('the build packs the main module\'s constants, every one still in its place', async ({ page }) => {
   // Near neighbours join (the gap written as zeros); far ones stay apart.
   const original = moduleWith([[1000, 'far'], [16, 'ab'], [20, 'cd']]);
   const packed = segments.packDataSegments(original, 256)!;
