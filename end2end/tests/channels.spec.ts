@@ -245,6 +245,42 @@ test('a network failure on create shows a toast and keeps the dialog as it was',
   await expect(channelRow(page, 'Offline attempt')).toBeVisible();
 });
 
+test('a save still on its way when the dialog is closed still lands: listed, or its failure said', async ({ page }) => {
+  await open(page);
+  /** Holds create_channel requests until `let go` runs, then sends or fails them. */
+  const hold = async (outcome: 'send' | 'fail') => {
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    await page.unroute('**/api/create_channel');
+    await page.route('**/api/create_channel', async (route) => {
+      await held;
+      await (outcome === 'send' ? route.continue() : route.abort('internetdisconnected'));
+    });
+    return letGo;
+  };
+  const sendAndClose = async (name: string) => {
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    const dialog = createDialog(page);
+    await fillChannelForm(dialog, { name, profile: 'sent, then the dialog closed', photo: RED });
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(dialog.getByRole('button', { name: 'Creating…' })).toBeDisabled();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  };
+
+  const landed = unique('Closed early');
+  let letGo = await hold('send');
+  await sendAndClose(landed);
+  letGo();
+  await expect(channelRow(page, landed)).toBeVisible();
+
+  letGo = await hold('fail');
+  await sendAndClose(unique('Never sent'));
+  letGo();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not reach the server' })).toBeVisible();
+  await page.unroute('**/api/create_channel');
+});
+
 test('navigation between pages happens in the browser, without a reload', async ({ page }) => {
   await open(page, '/');
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
