@@ -86,6 +86,8 @@ test('moving between pages fetches each page once and a second visit downloads n
     await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
   }
   expect(seen.chunks.some((c) => /_posts_view/.test(c))).toBe(true);
+  // The three administration pages came with one module.
+  expect(seen.chunks.filter((c) => /admin_view/.test(c))).toHaveLength(1);
   expect(seen.failures).toEqual([]);
   expect(seen.errors).toEqual([]);
 
