@@ -19,7 +19,8 @@
 /** Zero bytes written to join two segments; past this the two stay apart. */
 const MAX_GAP = 256;
 
-function readU32(bytes, at) {
+/** A LEB128 number at `at`: [value, where the next field starts]. */
+function readLeb(bytes, at, signed = false) {
   let value = 0;
   let shift = 0;
   let byte;
@@ -28,48 +29,24 @@ function readU32(bytes, at) {
     value += (byte & 0x7f) * 2 ** shift;
     shift += 7;
   } while (byte & 0x80);
+  if (signed && byte & 0x40) value -= 2 ** shift;
   return [value, at];
 }
 
-function readI32(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[at++];
-    value |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80);
-  if (shift < 32 && byte & 0x40) value |= -1 << shift;
-  return [value, at];
-}
-
-function u32(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return Buffer.from(out);
-}
-
-function i32(value) {
+/** `value` as LEB128. */
+function leb(value, signed = false) {
   const out = [];
   for (;;) {
     const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) {
-      out.push(byte);
-      return Buffer.from(out);
-    }
-    out.push(byte | 0x80);
+    value = Math.floor(value / 128);
+    const last = signed ? (value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40) : value === 0;
+    out.push(last ? byte : byte | 0x80);
+    if (last) return Buffer.from(out);
   }
 }
 
 function section(id, body) {
-  return Buffer.concat([Buffer.from([id]), u32(body.length), body]);
+  return Buffer.concat([Buffer.from([id]), leb(body.length), body]);
 }
 
 /** The module's sections: [{ id, start, body, end }]. */
@@ -80,7 +57,7 @@ function sections(bytes) {
     const start = at;
     const id = bytes[at++];
     let size;
-    [size, at] = readU32(bytes, at);
+    [size, at] = readLeb(bytes, at);
     list.push({ id, start, body: at, end: at + size });
     at += size;
   }
@@ -89,16 +66,16 @@ function sections(bytes) {
 
 /** Active segments at constant offsets, in file order, or null if any segment is not one. */
 function activeSegments(bytes, data) {
-  let [count, at] = readU32(bytes, data.body);
+  let [count, at] = readLeb(bytes, data.body);
   const segments = [];
   for (let n = 0; n < count; n++) {
     const flags = bytes[at++];
     if (flags !== 0 || bytes[at] !== 0x41) return null; // passive, or not `i32.const`
     let offset;
     let size;
-    [offset, at] = readI32(bytes, at + 1);
+    [offset, at] = readLeb(bytes, at + 1, true);
     if (bytes[at++] !== 0x0b) return null;
-    [size, at] = readU32(bytes, at);
+    [size, at] = readLeb(bytes, at);
     segments.push({ offset, bytes: bytes.subarray(at, at + size) });
     at += size;
   }
@@ -108,7 +85,7 @@ function activeSegments(bytes, data) {
 /** How many data segments the module has. */
 function dataSegmentCount(bytes) {
   const data = sections(bytes).find((s) => s.id === 11);
-  return data ? readU32(bytes, data.body)[0] : 0;
+  return data ? readLeb(bytes, data.body)[0] : 0;
 }
 
 /** The module with its nearby data segments merged, or null to leave it as it is. */
@@ -134,12 +111,12 @@ function packDataSegments(bytes, maxGap = MAX_GAP) {
   }
   if (merged.length === segments.length) return null;
 
-  const body = [u32(merged.length)];
-  for (const m of merged) body.push(Buffer.from([0x00, 0x41]), i32(m.offset), Buffer.from([0x0b]), u32(m.length), ...m.parts);
+  const body = [leb(merged.length)];
+  for (const m of merged) body.push(Buffer.from([0x00, 0x41]), leb(m.offset, true), Buffer.from([0x0b]), leb(m.length), ...m.parts);
   const out = [bytes.subarray(0, 8)];
   for (const s of all) {
     if (s.id === 11) out.push(section(11, Buffer.concat(body)));
-    else if (s.id === 12) out.push(section(12, u32(merged.length))); // the data count
+    else if (s.id === 12) out.push(section(12, leb(merged.length))); // the data count
     else out.push(bytes.subarray(s.start, s.end));
   }
   const packed = Buffer.concat(out);
