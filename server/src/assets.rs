@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue, Response};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use std::path::Path;
+use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
@@ -26,8 +27,16 @@ pub fn pkg_service<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) ->
     let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let caching = HeaderValue::from_static(if options.hash_files { IMMUTABLE } else { REVALIDATE });
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    Router::new()
-        .fallback_service(files)
+    let mut router = Router::new().fallback_service(files);
+    if let Some(dictionary) = crate::chunk_dictionary::ChunkDictionary::load(options) {
+        tracing::info!(
+            chunks = dictionary.chunk_count(),
+            "page chunks sent as dcb to browsers holding the main module"
+        );
+        router = router
+            .layer(axum::middleware::from_fn_with_state(Arc::new(dictionary), crate::chunk_dictionary::negotiate));
+    }
+    router
         // A miss must not be remembered for a year: a later build may bring the file.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |res: &Response<_>| {
             res.status().is_success().then(|| caching.clone())

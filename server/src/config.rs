@@ -78,6 +78,7 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-
        server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
        server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
+       server compress-chunks
 
   --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
   --data-dir       CONSOLE_DATA_DIR                     default ./data
@@ -110,7 +111,9 @@ Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-
   operator's sessions. The password is read from standard input with --password-stdin,
   otherwise generated and printed once.
   `usersig` prints a UserSig for calling the REST API as administrator IDENTIFIER, made with
-  the application's current secret key (default validity 86400 seconds).";
+  the application's current secret key (default validity 86400 seconds).
+  `compress-chunks` (the build's last step) compresses the release build's wasm chunks under
+  LEPTOS_SITE_ROOT against its main module, for browsers that take dictionary compression.";
 
 pub fn from_args_and_env(
     args: impl IntoIterator<Item = String>,

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod chunk_dictionary;
 pub mod config;
 pub mod forwarded;
 pub mod health;

@@ -7,6 +7,21 @@ use server::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// `server compress-chunks`: the build's last step (see `server::chunk_dictionary`).
+fn compress_chunks(options: &leptos::config::LeptosOptions) {
+    let done = server::chunk_dictionary::compress_chunks(options).unwrap_or_else(|e| fail(&e));
+    let (mut brotli, mut dcb) = (0, 0);
+    for chunk in &done {
+        brotli += chunk.brotli;
+        dcb += chunk.dcb.unwrap_or(chunk.brotli);
+    }
+    let written = done.iter().filter(|c| c.dcb.is_some()).count();
+    println!(
+        "compress-chunks: {written} of {} chunks compressed against the main module: {brotli} bytes as brotli, {dcb} as dcb",
+        done.len()
+    );
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -40,6 +55,10 @@ async fn main() {
         Err(e) => fail(&format!("Leptos configuration: {e}")),
     };
     server::assets::detect_hashed_files(&mut leptos_options);
+    if args.first().is_some_and(|a| a == "compress-chunks") {
+        compress_chunks(&leptos_options);
+        return;
+    }
     let config = config::from_args_and_env(args, |k| std::env::var(k).ok(), leptos_options.site_addr)
         .unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
     leptos_options.site_addr = config.addr;

@@ -79,6 +79,8 @@ impl TestApp {
             .output_name("channel-console")
             .site_root(site_root.to_str().unwrap())
             .hash_files(hash_files)
+            // Absolute, so read from the site rather than beside the test binary.
+            .hash_file(std::sync::Arc::<str>::from(site_root.join("hash.txt").to_str().unwrap()))
             .build();
         Self::with_everything(db, media, leptos_options).await
     }
