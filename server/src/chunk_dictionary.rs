@@ -192,7 +192,8 @@ impl ChunkDictionary {
     /// accepts `dcb`.
     fn body_for(&self, method: &Method, file: &str, headers: &HeaderMap) -> Option<&Bytes> {
         let body = self.chunks.get(file)?;
-        let wanted = (*method == Method::GET || *method == Method::HEAD)
+        // HEAD and ranges get what the files give (their lengths are the plain answer's).
+        let wanted = *method == Method::GET
             && !headers.contains_key(header::RANGE)
             && headers.get(AVAILABLE_DICTIONARY) == Some(&self.id)
             && accepts_dcb(headers);
@@ -216,8 +217,7 @@ fn accepts_dcb(headers: &HeaderMap) -> bool {
 pub async fn negotiate(State(dictionary): State<Arc<ChunkDictionary>>, request: Request, next: Next) -> Response<Body> {
     let file = request.uri().path().trim_start_matches('/').to_owned();
     if let Some(body) = dictionary.body_for(request.method(), &file, request.headers()) {
-        let body = if request.method() == Method::HEAD { Body::empty() } else { Body::from(body.clone()) };
-        let mut response = Response::new(body);
+        let mut response = Response::new(Body::from(body.clone()));
         *response.status_mut() = StatusCode::OK;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/wasm"));
