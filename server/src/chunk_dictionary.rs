@@ -39,9 +39,7 @@ pub fn main_module(options: &LeptosOptions) -> Option<PathBuf> {
     if !options.hash_files {
         return None;
     }
-    let hashes = std::env::current_exe().ok()?.parent()?.join(options.hash_file.as_ref());
-    let hashes = std::fs::read_to_string(hashes).ok()?;
-    let hash = hashes.lines().find_map(|line| line.strip_prefix("wasm:"))?.trim();
+    let hash = app::ui::build_hash(options, "wasm")?;
     let path = pkg_dir(options).join(format!("{}.{hash}.wasm", options.output_name));
     path.is_file().then_some(path)
 }

@@ -60,6 +60,18 @@ fn no_chunk_preloads() {
     }
 }
 
+/// The hash cargo-leptos put in the name of one kind of file (`css`, `wasm`, `js`, ...): its
+/// line in the hash file beside the server binary, where Leptos reads it too.
+#[cfg(feature = "ssr")]
+pub fn build_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+    text.lines().find_map(|line| {
+        let (name, hash) = line.split_once(':')?;
+        (name.trim() == kind).then(|| hash.trim().to_owned())
+    })
+}
+
 /// `/pkg/channel-console.<hash>.css` when cargo-leptos hashed the names (the `css:` line of
 /// the hash file beside the server binary, read once: it changes only with a new build),
 /// `/pkg/channel-console.css` otherwise.
@@ -67,11 +79,7 @@ fn stylesheet_href(options: &LeptosOptions) -> String {
     #[cfg(feature = "ssr")]
     {
         static HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-        let hash = HASH.get_or_init(|| {
-            let exe = std::env::current_exe().ok()?;
-            let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
-            text.lines().find_map(|line| line.trim().strip_prefix("css:").map(|h| h.trim().to_owned()))
-        });
+        let hash = HASH.get_or_init(|| build_hash(options, "css"));
         if let (true, Some(hash)) = (options.hash_files, hash) {
             return format!("/{}/{}.{hash}.css", options.site_pkg_dir, options.output_name);
         }
