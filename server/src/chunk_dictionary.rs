@@ -102,21 +102,27 @@ pub fn compress_chunks(options: &LeptosOptions) -> Result<Vec<Compressed>, Strin
         .filter(|path| path.extension().is_some_and(|ext| ext == "wasm") && *path != main)
         .collect();
     chunks.sort();
-    // A chunk takes up to a second or two at quality 11; the build has the cores to itself.
+    // Quality 11 takes a while per chunk; the build has the cores to itself.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::with_capacity(chunks.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(path) = chunks.get(i) else { break };
-                let result = compress_one(path, &dictionary);
-                results.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(result);
-            });
-        }
+    let results: Vec<Result<Compressed, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|first| {
+                let (chunks, dictionary) = (&chunks, &dictionary);
+                scope.spawn(move || {
+                    chunks
+                        .iter()
+                        .skip(first)
+                        .step_by(threads)
+                        .map(|path| compress_one(path, dictionary))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_else(|_| vec![Err("a compressing thread panicked".to_owned())]))
+            .collect()
     });
-    let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut done = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     done.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(done)
