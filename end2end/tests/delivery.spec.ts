@@ -88,9 +88,20 @@ test('a page\'s chunks come compressed against the main module, which the browse
   });
   const seen = watchPkg(page);
   await open(page, '/channels');
-  expect(offered).toBe('match="/pkg/*.wasm"');
-  await expect.poll(() => [...encodings.keys()].some((c) => /_channels_view/.test(c))).toBe(true);
-  expect([...encodings].filter(([, encoding]) => encoding !== 'dcb')).toEqual([]);
+  // The page does not preload its chunks: fetched beside the main module, they would come
+  // before the dictionary.
+  await expect(page.locator('link[rel="preload"][href$=".wasm"]')).toHaveCount(1);
+  await expect.poll(() => offered).toBe('match="/pkg/*.wasm"');
+  // Every chunk the page fetched (as the page itself lists them) came as dcb.
+  const chunks = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => new URL(e.name).pathname)
+      .filter((file) => /^\/pkg\/.*\.wasm$/.test(file) && !/\/channel-console\./.test(file)),
+  );
+  expect(chunks.some((c) => /_channels_view/.test(c))).toBe(true);
+  await expect.poll(() => chunks.filter((c) => !encodings.has(c))).toEqual([]);
+  expect(chunks.filter((c) => encodings.get(c) !== 'dcb')).toEqual([]);
   // Decoded and running: the dialog's code (dcb too) opens the dialog.
   await page.getByRole('button', { name: 'Create channel' }).click();
   await expect(page.getByRole('dialog', { name: 'Create channel' }).getByLabel('Name', { exact: true })).toBeFocused();

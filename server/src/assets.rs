@@ -3,10 +3,10 @@
 //! everything the server makes (pages, server functions, the REST API) compressed as it is
 //! sent.
 
+use crate::chunk_dictionary::ChunkDictionary;
 use axum::http::{header, HeaderValue, Response};
 use axum::Router;
 use leptos::config::LeptosOptions;
-use std::path::Path;
 use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -22,23 +22,21 @@ const REVALIDATE: &str = "no-cache";
 const COMPRESS_FROM_BYTES: u16 = 1024;
 
 /// `/pkg/...`: the files as built, with the encoding the browser accepts (brotli, then gzip,
-/// then the plain file), and cached for good when their names carry their hash.
-pub fn pkg_service<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
-    let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+/// then the plain file; a page chunk as `dcb` when the build made one and the browser holds
+/// the main module), and cached for good when their names carry their hash.
+pub fn pkg_service<S: Clone + Send + Sync + 'static>(
+    options: &LeptosOptions,
+    dictionary: Option<Arc<ChunkDictionary>>,
+) -> Router<S> {
     let caching = HeaderValue::from_static(if options.hash_files { IMMUTABLE } else { REVALIDATE });
-    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(crate::chunk_dictionary::pkg_dir(options)).precompressed_br().precompressed_gzip();
     let mut router = Router::new().fallback_service(files);
-    if let Some(dictionary) = crate::chunk_dictionary::ChunkDictionary::load(options) {
-        tracing::info!(
-            chunks = dictionary.chunk_count(),
-            "page chunks sent as dcb to browsers holding the main module"
-        );
-        router = router
-            .layer(axum::middleware::from_fn_with_state(Arc::new(dictionary), crate::chunk_dictionary::negotiate));
+    if let Some(dictionary) = dictionary {
+        router = router.layer(axum::middleware::from_fn_with_state(dictionary, crate::chunk_dictionary::negotiate));
     }
     router
         // A miss must not be remembered for a year: a later build may bring the file.
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |res: &Response<_>| {
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, move |res: &Response<_>| {
             res.status().is_success().then(|| caching.clone())
         }))
         // Caches keep one copy per encoding.

@@ -28,6 +28,7 @@ use std::sync::Arc;
 const DCB_MAGIC: [u8; 4] = [0xff, 0x44, 0x43, 0x42];
 const DCB_HEADER_LEN: usize = DCB_MAGIC.len() + 32;
 const DCB_SUFFIX: &str = ".dcb";
+const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
 pub const USE_AS_DICTIONARY: HeaderName = HeaderName::from_static("use-as-dictionary");
 pub const AVAILABLE_DICTIONARY: HeaderName = HeaderName::from_static("available-dictionary");
@@ -44,8 +45,16 @@ pub fn main_module(options: &LeptosOptions) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-fn pkg_dir(options: &LeptosOptions) -> PathBuf {
+pub fn pkg_dir(options: &LeptosOptions) -> PathBuf {
     Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
+}
+
+/// What starts every `dcb` body made against this dictionary.
+fn dcb_header(dictionary: &[u8]) -> Vec<u8> {
+    let mut header = Vec::with_capacity(DCB_HEADER_LEN);
+    header.extend_from_slice(&DCB_MAGIC);
+    header.extend_from_slice(&Sha256::digest(dictionary));
+    header
 }
 
 /// `:<base64 of SHA-256>:`, the form in which a browser names the dictionary it holds.
@@ -53,13 +62,23 @@ fn dictionary_id(dictionary: &[u8]) -> String {
     format!(":{}:", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(dictionary)))
 }
 
+/// brotli's window (2^22 bytes): the dictionary and the chunk together stay below it less 16
+/// bytes. This brotli puts the dictionary in the window before the data, as the decoders did
+/// before brotli 1.1; 1.1's raw dictionaries (what browsers decode `dcb` with) agree with it
+/// as long as both fit in the window, and count static-dictionary references differently
+/// past it.
+const LGWIN: u32 = 22;
+const WINDOW_ROOM: usize = (1 << LGWIN) - 16;
+
 /// One chunk's `dcb` body: the header naming the dictionary, then the chunk compressed at
-/// brotli's best quality with the dictionary before it in the window.
-pub fn encode_dcb(chunk: &[u8], dictionary: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(DCB_HEADER_LEN + chunk.len() / 3);
-    out.extend_from_slice(&DCB_MAGIC);
-    out.extend_from_slice(&Sha256::digest(dictionary));
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+/// brotli's best quality with the dictionary before it in the window. None when the two do
+/// not fit in the window together.
+pub fn encode_dcb(chunk: &[u8], dictionary: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
+    if dictionary.len() + chunk.len() >= WINDOW_ROOM {
+        return Ok(None);
+    }
+    let mut out = dcb_header(dictionary);
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: LGWIN as i32, ..Default::default() };
     let mut input = chunk;
     let (mut in_buf, mut out_buf) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     brotli::enc::BrotliCompressCustomIoCustomDict(
@@ -73,7 +92,7 @@ pub fn encode_dcb(chunk: &[u8], dictionary: &[u8]) -> std::io::Result<Vec<u8>> {
         dictionary,
         std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
     )?;
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// What `compress-chunks` did with one chunk.
@@ -81,7 +100,7 @@ pub fn encode_dcb(chunk: &[u8], dictionary: &[u8]) -> std::io::Result<Vec<u8>> {
 pub struct Compressed {
     pub name: String,
     pub brotli: u64,
-    /// None when brotli alone was as small (no `.dcb` is written then).
+    /// None when brotli alone was as small, or the chunk too large (no `.dcb` then).
     pub dcb: Option<u64>,
 }
 
@@ -133,10 +152,12 @@ fn compress_one(path: &Path, dictionary: &[u8]) -> Result<Compressed, String> {
     let chunk = std::fs::read(path).map_err(fail)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let brotli_path = path.with_file_name(format!("{name}.br"));
-    let brotli = std::fs::metadata(&brotli_path).map_err(|e| format!("{}: {e}", brotli_path.display()))?.len();
+    let brotli = std::fs::metadata(&brotli_path)
+        .map_err(|e| format!("{}: {e} (was the site built with `--precompress`?)", brotli_path.display()))?
+        .len();
     let dcb_path = path.with_file_name(format!("{name}{DCB_SUFFIX}"));
-    let body = encode_dcb(&chunk, dictionary).map_err(fail)?;
-    let dcb = if (body.len() as u64) < brotli {
+    let body = encode_dcb(&chunk, dictionary).map_err(fail)?.filter(|body| (body.len() as u64) < brotli);
+    let dcb = if let Some(body) = body {
         std::fs::write(&dcb_path, &body).map_err(|e| format!("{}: {e}", dcb_path.display()))?;
         Some(body.len() as u64)
     } else {
@@ -162,12 +183,15 @@ impl ChunkDictionary {
     pub fn load(options: &LeptosOptions) -> Option<Self> {
         let main = main_module(options)?;
         let dictionary = std::fs::read(&main).ok()?;
-        let mut header = DCB_MAGIC.to_vec();
-        header.extend_from_slice(&Sha256::digest(&dictionary));
+        let header = dcb_header(&dictionary);
         let mut chunks = HashMap::new();
         for entry in std::fs::read_dir(main.parent()?).ok()?.flatten() {
             let file_name = entry.file_name().to_string_lossy().into_owned();
+            // Only a copy of a wasm chunk of this build: it is sent as `application/wasm`.
             let Some(chunk) = file_name.strip_suffix(DCB_SUFFIX) else { continue };
+            if !chunk.ends_with(".wasm") || !entry.path().with_file_name(chunk).is_file() {
+                continue;
+            }
             match std::fs::read(entry.path()) {
                 Ok(body) if body.starts_with(&header) => {
                     chunks.insert(chunk.to_owned(), Bytes::from(body));
@@ -211,7 +235,12 @@ fn accepts_dcb(headers: &HeaderMap) -> bool {
         |item| {
             let mut parts = item.split(';').map(str::trim);
             parts.next().is_some_and(|coding| coding.eq_ignore_ascii_case("dcb"))
-                && parts.all(|param| param.strip_prefix("q=").is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0)))
+                && parts.all(|param| match param.split_once('=') {
+                    Some((name, weight)) if name.trim().eq_ignore_ascii_case("q") => {
+                        weight.trim().parse::<f32>().is_ok_and(|q| q > 0.0)
+                    }
+                    _ => true,
+                })
         },
     )
 }
@@ -227,20 +256,21 @@ pub async fn negotiate(State(dictionary): State<Arc<ChunkDictionary>>, request: 
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/wasm"));
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("dcb"));
         headers.append(header::VARY, HeaderValue::from_static("available-dictionary"));
+        // Kept a year by the browser, by no shared cache: one that honoured only
+        // `Vary: accept-encoding` could hand this to a browser without the dictionary.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE_IMMUTABLE));
         return response;
     }
     let has_dcb = dictionary.chunks.contains_key(&file);
     let is_main = file == dictionary.main;
     let mut response = next.run(request).await;
-    if response.status().is_success() {
-        if is_main {
-            response.headers_mut().insert(USE_AS_DICTIONARY, dictionary.use_as_dictionary.clone());
-        }
-        if has_dcb {
-            // A cache must not hand this plain answer to a browser that could have had `dcb`,
-            // nor the reverse (the `/pkg/` router adds `accept-encoding`).
-            response.headers_mut().append(header::VARY, HeaderValue::from_static("available-dictionary"));
-        }
+    if is_main && response.status().is_success() {
+        response.headers_mut().insert(USE_AS_DICTIONARY, dictionary.use_as_dictionary.clone());
+    }
+    if has_dcb && !response.status().is_client_error() && !response.status().is_server_error() {
+        // A cache must not hand this plain answer to a browser that could have had `dcb`,
+        // nor the reverse (the `/pkg/` router adds `accept-encoding`).
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("available-dictionary"));
     }
     response
 }
@@ -263,6 +293,7 @@ mod tests {
         assert!(accepts_dcb(&headers(&[("accept-encoding", "br;q=1.0, DCB;q=0.5")])));
         assert!(!accepts_dcb(&headers(&[("accept-encoding", "gzip, br")])));
         assert!(!accepts_dcb(&headers(&[("accept-encoding", "dcb;q=0")])));
+        assert!(!accepts_dcb(&headers(&[("accept-encoding", "br, dcb; Q = 0.0")])));
         assert!(!accepts_dcb(&headers(&[("accept-encoding", "dcbx, xdcb")])));
         assert!(!accepts_dcb(&HeaderMap::new()));
     }
@@ -271,10 +302,12 @@ mod tests {
     fn a_dcb_body_names_its_dictionary_and_decodes_with_it_only() {
         let dictionary: Vec<u8> = (0..50_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
         let chunk: Vec<u8> = dictionary[10_000..30_000].iter().chain(b"something new").copied().collect();
-        let body = encode_dcb(&chunk, &dictionary).unwrap();
+        let body = encode_dcb(&chunk, &dictionary).unwrap().unwrap();
         assert_eq!(&body[..4], &DCB_MAGIC);
         assert_eq!(&body[4..DCB_HEADER_LEN], Sha256::digest(&dictionary).as_slice());
-        let plain = encode_dcb(&chunk, &[]).unwrap();
+        let plain = encode_dcb(&chunk, &[]).unwrap().unwrap();
+        // Too large for the window together: not made (the chunk goes as brotli).
+        assert!(encode_dcb(&vec![0; 1 << 21], &vec![1; 1 << 21]).unwrap().is_none());
         assert!(body.len() * 4 < plain.len(), "the dictionary helps: {} vs {}", body.len(), plain.len());
 
         let mut decoded = Vec::new();

@@ -56,6 +56,9 @@ async fn main() {
     };
     server::assets::detect_hashed_files(&mut leptos_options);
     if args.first().is_some_and(|a| a == "compress-chunks") {
+        if args.len() > 1 {
+            fail(&format!("compress-chunks takes no arguments (the site is LEPTOS_SITE_ROOT)\n\n{}", config::USAGE));
+        }
         compress_chunks(&leptos_options);
         return;
     }

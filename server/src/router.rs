@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -44,10 +44,23 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, network: Network) -> Router {
     let routes = page_routes();
     let public = PublicPaths::from_site_root(&state.leptos_options.site_root);
+    let dictionary = crate::chunk_dictionary::ChunkDictionary::load(&state.leptos_options).map(Arc::new);
+    if let Some(dictionary) = &dictionary {
+        tracing::info!(
+            chunks = dictionary.chunk_count(),
+            "page chunks sent as dcb to browsers holding the main module"
+        );
+    }
+    let chunks_after_main_module = dictionary.is_some();
     let pages_and_functions = Router::new()
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
-            move || app::shell(options.clone())
+            move || {
+                if chunks_after_main_module {
+                    leptos::prelude::provide_context(app::ui::ChunksAfterMainModule);
+                }
+                app::shell(options.clone())
+            }
         })
         .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT));
     let media = Router::new()
@@ -66,7 +79,7 @@ pub fn router_with(state: AppState, network: Network) -> Router {
     Router::new()
         .merge(pages_and_functions)
         .merge(media)
-        .nest("/pkg", crate::assets::pkg_service(&state.leptos_options))
+        .nest("/pkg", crate::assets::pkg_service(&state.leptos_options, dictionary))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn_with_state((state.clone(), public, network.clone()), require_operator))

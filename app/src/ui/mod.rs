@@ -44,15 +44,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Provided by the server when it sends the page chunks compressed against the main module
+/// (`server::chunk_dictionary`): then a page does not preload its chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunksAfterMainModule;
+
 /// Leptos names a page's wasm chunks in `<link rel="preload">`, so the browser fetches them
-/// beside the main module; but a chunk fetched after the main module arrived comes compressed
-/// against it (`server::chunk_dictionary`), about a quarter smaller. Emptying the chunk lists
-/// of the split manifest that `HydrationScripts` provides leaves the chunks to the loader
-/// (which fetches them as soon as the main module runs) and keeps the preload of the loader's
-/// script.
+/// beside the main module; but a chunk fetched after the main module arrived can come
+/// compressed against it, about a quarter smaller. Emptying the chunk lists of the split
+/// manifest that `HydrationScripts` provides leaves the chunks to the loader (which fetches
+/// them as soon as the main module runs) and keeps the preload of the loader's script. The
+/// manifest is read once per process, so this empties it for good.
 fn no_chunk_preloads() {
     #[cfg(feature = "ssr")]
-    if let Some(manifest) = use_context::<leptos::WasmSplitManifest>() {
+    if let (Some(ChunksAfterMainModule), Some(manifest)) =
+        (use_context::<ChunksAfterMainModule>(), use_context::<leptos::WasmSplitManifest>())
+    {
         use leptos::prelude::WriteValue;
         if let Some(mut manifest) = manifest.0.try_write_value() {
             manifest.1.clear();

@@ -226,7 +226,8 @@ mod dictionary {
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(header_of(&reply, header::CONTENT_ENCODING), Some("dcb"));
         assert_eq!(header_of(&reply, header::CONTENT_TYPE), Some("application/wasm"));
-        assert_eq!(header_of(&reply, header::CACHE_CONTROL), Some(IMMUTABLE));
+        // Kept a year by the browser; no shared cache may hand it to another one.
+        assert_eq!(header_of(&reply, header::CACHE_CONTROL), Some("private, max-age=31536000, immutable"));
         let vary: Vec<_> = reply.headers.get_all(header::VARY).iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect();
         assert!(vary.iter().any(|v| v.contains("accept-encoding")) && vary.iter().any(|v| v.contains("available-dictionary")), "{vary:?}");
         // RFC 9842's framing: magic, the dictionary's SHA-256, then brotli with it as dictionary.
@@ -251,8 +252,20 @@ mod dictionary {
             assert_eq!(reply.status, StatusCode::OK);
             assert!(plain(&reply), "{accepts} {dictionary:?}: {:?}", reply.headers);
             assert_eq!(reply.body.len(), 20_000);
+            assert_eq!(header_of(&reply, header::CACHE_CONTROL), Some(IMMUTABLE));
             assert!(reply.headers.get_all(header::VARY).iter().any(|v| v.to_str().unwrap().contains("available-dictionary")));
+            // Only the main module is offered as a dictionary.
+            assert!(reply.headers.get("use-as-dictionary").is_none());
         }
+        // HEAD answers as the plain file does (its length is that file's).
+        let head = Request::head(&path)
+            .header(header::ACCEPT_ENCODING, "br, dcb")
+            .header(AVAILABLE_DICTIONARY, &id)
+            .body(Body::empty())
+            .unwrap();
+        let reply = app.send_anonymous(head).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(header_of(&reply, header::CONTENT_ENCODING), Some("br"));
         let ranged = Request::get(&path)
             .header(header::ACCEPT_ENCODING, "br, dcb")
             .header(AVAILABLE_DICTIONARY, &id)
