@@ -2,6 +2,7 @@
 // which builds the release server and site first.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -28,22 +29,40 @@ function row(...cells) {
 }
 
 // ---------------------------------------------------------------- what a browser downloads
-/** The app's files a page names (/pkg/...js, .wasm, .css), as the server sends them to a
- * browser that accepts brotli and gzip: bytes on the wire, not what they would weigh. */
+/** The wasm chunks the split manifest lists for a lazy route whose key starts with `prefix`. */
+function routeChunks(prefix) {
+  const pkg = path.join(siteRoot, 'pkg');
+  const manifest = fs.readdirSync(pkg).find((f) => /^__wasm_split_manifest\..*\.json$/.test(f));
+  if (!prefix || !manifest) return [];
+  const chunks = JSON.parse(fs.readFileSync(path.join(pkg, manifest), 'utf8'));
+  const key = Object.keys(chunks).find((k) => k.startsWith(prefix));
+  return key ? chunks[key].map((c) => `/pkg/${c}.wasm`) : [];
+}
+
+/** The app's files a page names (/pkg/...js, .wasm, .css) and the chunks its route loads, as
+ * the server sends them to a browser that accepts brotli and gzip (and, for the chunks, `dcb`
+ * with the main module as dictionary, as Chromium asks): bytes on the wire, not what they
+ * would weigh. */
 async function bundleSizes(base) {
-  console.log('\n== The app\'s files as sent (GET with Accept-Encoding: br, gzip), as each page names them');
+  console.log('\n== The app\'s files as sent (Accept-Encoding: br, gzip; chunks also dcb), as each page loads them');
   row('file', 'on disk', 'sent', 'encoding', 'cache-control');
-  for (const [page, signedIn] of [['/sign-in', false], ['/channels', true]]) {
+  for (const [page, signedIn, chunkPrefix] of [['/sign-in', false, null], ['/channels', true, '__channels_view']]) {
     const html = await text(`${base}${page}`, signedIn);
-    const files = [...new Set(html.match(/\/pkg\/[^"' ]+\.(?:js|wasm|css)/g))].sort();
+    const named = [...new Set(html.match(/\/pkg\/[^"' ]+\.(?:js|wasm|css)/g))].sort();
+    const main = named.find((f) => /\/channel-console\.[^/]*\.wasm$/.test(f));
+    const dictionary = main && `:${crypto.createHash('sha256').update(fs.readFileSync(path.join(siteRoot, main))).digest('base64')}:`;
+    const chunks = routeChunks(chunkPrefix).filter((c) => !named.includes(c));
     let total = 0;
-    for (const file of files) {
+    for (const file of [...named, ...chunks]) {
       const plain = fs.statSync(path.join(siteRoot, file)).size;
-      const { bytes, headers } = await raw(`${base}${file}`, { 'accept-encoding': 'br, gzip' });
+      const asks = chunks.includes(file) && dictionary
+        ? { 'accept-encoding': 'br, gzip, dcb', 'available-dictionary': dictionary }
+        : { 'accept-encoding': 'br, gzip' };
+      const { bytes, headers } = await raw(`${base}${file}`, asks);
       total += bytes;
       row(`  ${file.replace('/pkg/', '').replace(/\.[\w-]{22}\./, '.')}`, kb(plain), kb(bytes), headers['content-encoding'] ?? 'none', headers['cache-control'] ?? '-');
     }
-    row(`${page}: ${files.length} files named (preloads included)`, '', kb(total));
+    row(`${page}: ${named.length} files named, ${chunks.length} chunks loaded after`, '', kb(total));
   }
 }
 
