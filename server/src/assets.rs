@@ -7,6 +7,7 @@ use crate::chunk_dictionary::ChunkDictionary;
 use axum::http::{header, HeaderValue, Response};
 use axum::Router;
 use leptos::config::LeptosOptions;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -29,7 +30,7 @@ pub fn pkg_service<S: Clone + Send + Sync + 'static>(
     dictionary: Option<Arc<ChunkDictionary>>,
 ) -> Router<S> {
     let caching = HeaderValue::from_static(if options.hash_files { IMMUTABLE } else { REVALIDATE });
-    let files = ServeDir::new(crate::chunk_dictionary::pkg_dir(options)).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(pkg_dir(options)).precompressed_br().precompressed_gzip();
     let mut router = Router::new().fallback_service(files);
     if let Some(dictionary) = dictionary {
         router = router.layer(axum::middleware::from_fn_with_state(dictionary, crate::chunk_dictionary::negotiate));
@@ -41,6 +42,11 @@ pub fn pkg_service<S: Clone + Send + Sync + 'static>(
         }))
         // Caches keep one copy per encoding.
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+}
+
+/// Where the compiled app's files are: `<site root>/<pkg dir>`.
+pub fn pkg_dir(options: &LeptosOptions) -> PathBuf {
+    Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
 }
 
 /// On-the-fly compression for what the server renders. Quality 4: brotli's best (11) costs

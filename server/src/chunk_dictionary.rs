@@ -12,6 +12,7 @@
 //! and the server loads the results when it starts. A `.dcb` file names the dictionary it
 //! was made with (its SHA-256, in its header): files from another build are never sent.
 
+use crate::assets::pkg_dir;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
@@ -30,8 +31,8 @@ const DCB_HEADER_LEN: usize = DCB_MAGIC.len() + 32;
 const DCB_SUFFIX: &str = ".dcb";
 const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
-pub const USE_AS_DICTIONARY: HeaderName = HeaderName::from_static("use-as-dictionary");
-pub const AVAILABLE_DICTIONARY: HeaderName = HeaderName::from_static("available-dictionary");
+const USE_AS_DICTIONARY: HeaderName = HeaderName::from_static("use-as-dictionary");
+const AVAILABLE_DICTIONARY: HeaderName = HeaderName::from_static("available-dictionary");
 
 /// The main module of a hashed build: `<output-name>.<hash>.wasm`, the hash read from the
 /// `hash.txt` that cargo-leptos writes beside the server binary (as Leptos itself reads it).
@@ -43,10 +44,6 @@ pub fn main_module(options: &LeptosOptions) -> Option<PathBuf> {
     let hash = app::ui::build_hash(options, "wasm")?;
     let path = pkg_dir(options).join(format!("{}.{hash}.wasm", options.output_name));
     path.is_file().then_some(path)
-}
-
-pub fn pkg_dir(options: &LeptosOptions) -> PathBuf {
-    Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
 }
 
 /// What starts every `dcb` body made against this dictionary.

@@ -31,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
+                // After HydrationScripts: it provides the manifest this empties.
                 {no_chunk_preloads()}
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 // Raw text: a text child would carry Leptos's hydration marker (`<!>`) into

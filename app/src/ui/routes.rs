@@ -1,7 +1,8 @@
 //! The pages as lazy routes: with `cargo leptos build --split` each one's code is a wasm
 //! chunk of its own, fetched the first time an operator opens the page (before hydration
-//! when the page is the first one loaded: the server names its chunks in `<link
-//! rel=preload>`). The first visit then downloads the shell and one page, not the console.
+//! when the page is the first one loaded: as soon as the main module runs, or preloaded
+//! beside it when the server has no dictionary-compressed copies, see `no_chunk_preloads`).
+//! The first visit then downloads the shell and one page, not the console.
 //! The sign-in page is not among them: it is small, and a visitor without a session needs
 //! it first, so it is part of the shell (one module compresses better than the ~30 small
 //! chunks it was split into, and saves their round trips).
@@ -46,8 +47,8 @@ enum AdminPage {
     Settings,
 }
 
-/// The administration pages' chunk; the server names it in `<link rel=preload>` when it
-/// renders one of them, as it does for a lazy route.
+/// The administration pages' chunk, loaded before hydration when one of them is the first
+/// page (see `preload` below), as a lazy route's is.
 #[lazy]
 fn admin_view(which: AdminPage) -> AnyView {
     match which {
