@@ -225,6 +225,10 @@ test('a failed save shows the server message and keeps what the operator typed',
   await expect(page.getByRole('alert').filter({ hasText: 'no longer exists' })).toBeVisible();
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('Profile', { exact: true })).toHaveValue('typed before the channel vanished');
+  // The list was read again: closed, the dialog leaves a list without the vanished channel.
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(channelRow(page, name)).toHaveCount(0);
 });
 
 test('a network failure on create shows a toast and keeps the dialog as it was', async ({ page }) => {
@@ -279,6 +283,28 @@ test('a save still on its way when the dialog is closed still lands: listed, or 
   letGo();
   await expect(page.getByRole('alert').filter({ hasText: 'Could not reach the server' })).toBeVisible();
   await page.unroute('**/api/create_channel');
+});
+
+test('a deletion still on its way when its dialog is closed still lands', async ({ page }) => {
+  await open(page);
+  const name = unique('Closed on delete');
+  const row = await createChannel(page, { name });
+  let letGo!: () => void;
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  await page.route('**/api/delete_channel', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await row.getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete channel?' });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect(confirm.getByRole('button', { name: 'Delete' })).toBeDisabled();
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(row).toBeVisible();
+  letGo();
+  await expect(channelRow(page, name)).toHaveCount(0);
+  await page.unroute('**/api/delete_channel');
 });
 
 test('navigation between pages happens in the browser, without a reload', async ({ page }) => {

@@ -41,3 +41,42 @@ where
         }
     })
 }
+
+/// A value made the first time a dialog needs it, under the owner of the page that opens the
+/// dialog, and kept there. For a dialog's actions: made in the dialog's own wasm chunk, their
+/// code (sending the fields, reading the answer) does not come with the page; made under the
+/// page, they outlive the dialog, so a change still on its way when the dialog is closed
+/// still lands, and its outcome is still acted on.
+pub struct PageScoped<T: Send + Sync + 'static>(StoredValue<(Owner, Option<T>)>);
+
+impl<T: Send + Sync + 'static> Clone for PageScoped<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for PageScoped<T> {}
+
+impl<T: Clone + Send + Sync + 'static> PageScoped<T> {
+    /// Made by the page's component: the page's owner is the current one.
+    pub fn new() -> Self {
+        Self(StoredValue::new((Owner::current().unwrap_or_default(), None)))
+    }
+
+    /// The value, made with `init` under the page's owner the first time.
+    pub fn get_or_init(&self, init: impl FnOnce() -> T) -> T {
+        if let Some(value) = self.0.with_value(|(_, value)| value.clone()) {
+            return value;
+        }
+        let owner = self.0.with_value(|(owner, _)| owner.clone());
+        let value = owner.with(init);
+        self.0.update_value(|(_, slot)| *slot = Some(value.clone()));
+        value
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Default for PageScoped<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,3 +1,15 @@
+/// Starts fetching a `#[lazy]` function's chunk, once per page load, so that it has usually
+/// arrived by the time it runs: for a dialog, when an operator points at or focuses a button
+/// that opens it.
+macro_rules! fetch_once {
+    ($lazy:ident) => {{
+        thread_local!(static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if !ASKED.with(|asked| asked.replace(true)) {
+            let _loaded = lazy_preload!($lazy);
+        }
+    }};
+}
+
 mod action_results;
 pub mod components;
 mod format;

@@ -3,6 +3,9 @@
 
 use crate::api::channels as api;
 use crate::domain::{Channel, ChannelName, ChannelProfile, Field, ValidationError};
+use crate::error::AppError;
+use crate::ui::action_results::{on_result, PageScoped};
+use crate::ui::components::toast::use_toasts;
 use crate::ui::components::{
     byte_counter::ByteCounter,
     dialog::Dialog,
@@ -13,22 +16,58 @@ use leptos::prelude::*;
 /// The dialog as its own wasm chunk (with `--split`): a first visit to the channel page does
 /// not download it; it is fetched when an operator opens it, or points at or focuses a
 /// button that does ([`fetch_early`]). Never rendered on the server (it opens on a click).
+/// The create and update actions are made here too (kept by the page, see [`PageScoped`]),
+/// so that their code comes with the dialog rather than with the page.
 #[lazy]
 pub fn channel_form_view(
     mode: FormMode,
-    create: ServerAction<api::CreateChannel>,
-    update: ServerAction<api::UpdateChannel>,
+    actions: PageScoped<FormActions>,
+    on_change: Callback<Change>,
     on_close: Callback<()>,
 ) -> AnyView {
+    let FormActions { create, update } = actions.get_or_init(|| {
+        let toasts = use_toasts();
+        let create = ServerAction::<api::CreateChannel>::new();
+        let update = ServerAction::<api::UpdateChannel>::new();
+        // After a refusal the dialog stays as it was, with what was typed.
+        on_result(create, move |result| match result {
+            Ok(_) => on_change.run(Change::Created),
+            Err(err) => toasts.failure(err),
+        });
+        on_result(update, move |result| match result {
+            Ok(_) => on_change.run(Change::Updated),
+            Err(err @ AppError::NotFound(_)) => {
+                toasts.failure(err);
+                on_change.run(Change::Vanished);
+            }
+            Err(err) => toasts.failure(err),
+        });
+        FormActions { create, update }
+    });
     view! { <ChannelForm mode create update on_close/> }.into_any()
+}
+
+/// The dialog's actions, made the first time it opens.
+#[derive(Clone, Copy)]
+pub struct FormActions {
+    create: ServerAction<api::CreateChannel>,
+    update: ServerAction<api::UpdateChannel>,
+}
+
+/// What changed, for the page to read its list again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Saved: the dialog has done its work.
+    Created,
+    Updated,
+    /// The channel being edited was deleted meanwhile (by someone else): the dialog stays,
+    /// with what was typed, and the list no longer shows the channel.
+    Vanished,
 }
 
 /// Starts fetching the dialog's code, once, so that it has usually arrived by the click.
 pub fn fetch_early() {
-    thread_local!(static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if !ASKED.with(|asked| asked.replace(true)) {
-        let _loaded = lazy_preload!(channel_form_view);
-    }
+    fetch_once!(channel_form_view);
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,13 +1,11 @@
 //! The channel management page: every channel with its photo, name, profile and creation
 //! time, newest first, a page at a time.
 
-use super::channel_form::{channel_form_view, fetch_early, FormMode};
-use super::delete_channel::DeleteChannel;
-use crate::api::channels::{self as api, list_channels};
+use super::channel_form::{self, channel_form_view, Change, FormMode};
+use super::delete_channel::{self, delete_channel_view};
+use crate::api::channels::list_channels;
 use crate::domain::{thumbnail_url, Channel, ChannelPage};
-use crate::error::AppError;
-use crate::ui::action_results::on_result;
-use crate::ui::components::toast::use_toasts;
+use crate::ui::action_results::PageScoped;
 use crate::ui::format;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -16,42 +14,30 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn ChannelsPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
-    let toasts = use_toasts();
     let t = crate::i18n::t();
     let navigate = use_navigate();
-    let create = ServerAction::<api::CreateChannel>::new();
-    let update = ServerAction::<api::UpdateChannel>::new();
-    let delete = ServerAction::<api::DeleteChannel>::new();
-    let channels = Resource::new(
-        move || (page(), create.version().get(), update.version().get(), delete.version().get()),
-        |(page, ..)| list_channels(page),
-    );
+    // The actions that change a channel are made by the dialogs (their code comes with
+    // them) and kept here; a dialog says when one went through, and the list is read again
+    // then (not after a refusal, which changed nothing).
+    let form_actions = PageScoped::new();
+    let delete_action = PageScoped::new();
+    let changes = RwSignal::new(0u32);
+    let channels = Resource::new(move || (page(), changes.get()), |(page, _)| list_channels(page));
     let form = RwSignal::new(None::<FormMode>);
     let deleting = RwSignal::new(None::<Channel>);
-
-    // A dialog closes once its change went through; after a refusal it stays as it was.
-    on_result(create, move |result| match result {
-        Ok(_) => {
+    let on_change = Callback::new(move |change: Change| {
+        changes.update(|n| *n += 1);
+        if change != Change::Vanished {
             form.set(None);
-            // Newest first: the new channel is on the first page.
-            if page() != 1 {
-                navigate("/channels", Default::default());
-            }
         }
-        Err(err) => toasts.failure(err),
-    });
-    on_result(update, move |result| match result {
-        Ok(_) => form.set(None),
-        Err(err) => toasts.failure(err),
-    });
-    on_result(delete, move |result| match result {
-        Ok(()) => deleting.set(None),
-        // Someone deleted it first: say so, and the list read again no longer shows it.
-        Err(err @ AppError::NotFound(_)) => {
-            toasts.failure(err);
-            deleting.set(None);
+        // Newest first: a new channel is on the first page.
+        if change == Change::Created && page() != 1 {
+            navigate("/channels", Default::default());
         }
-        Err(err) => toasts.failure(err),
+    });
+    let on_deleted = Callback::new(move |()| {
+        deleting.set(None);
+        changes.update(|n| *n += 1);
     });
 
     view! {
@@ -61,8 +47,8 @@ pub fn ChannelsPage() -> impl IntoView {
                 <button
                     type="button"
                     class="primary"
-                    on:pointerenter=|_| fetch_early()
-                    on:focus=|_| fetch_early()
+                    on:pointerenter=|_| channel_form::fetch_early()
+                    on:focus=|_| channel_form::fetch_early()
                     on:click=move |_| form.set(Some(FormMode::Create))
                 >
                     {t.create_channel}
@@ -79,10 +65,11 @@ pub fn ChannelsPage() -> impl IntoView {
         </main>
         {move || form.get().map(|mode| {
             let on_close = Callback::new(move |_| form.set(None));
-            Suspend::new(async move { channel_form_view(mode, create, update, on_close).await })
+            Suspend::new(async move { channel_form_view(mode, form_actions, on_change, on_close).await })
         })}
-        {move || deleting.get().map(|channel| view! {
-            <DeleteChannel channel delete on_close=Callback::new(move |_| deleting.set(None))/>
+        {move || deleting.get().map(|channel| {
+            let on_close = Callback::new(move |_| deleting.set(None));
+            Suspend::new(async move { delete_channel_view(channel, delete_action, on_deleted, on_close).await })
         })}
     }
 }
@@ -170,8 +157,8 @@ fn ChannelRow(
             <div class="channel-actions">
                 <button
                     type="button"
-                    on:pointerenter=|_| fetch_early()
-                    on:focus=|_| fetch_early()
+                    on:pointerenter=|_| channel_form::fetch_early()
+                    on:focus=|_| channel_form::fetch_early()
                     on:click=move |_| form.set(Some(FormMode::Edit(for_edit.clone())))
                 >
                     {t.edit}
@@ -179,6 +166,8 @@ fn ChannelRow(
                 <button
                     type="button"
                     class="danger"
+                    on:pointerenter=|_| delete_channel::fetch_early()
+                    on:focus=|_| delete_channel::fetch_early()
                     on:click=move |_| deleting.set(Some(for_delete.clone()))
                 >
                     {t.delete}
