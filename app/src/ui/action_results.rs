@@ -80,3 +80,35 @@ impl<T: Clone + Send + Sync + 'static> Default for PageScoped<T> {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn a_page_scoped_value_is_made_once_and_lives_as_long_as_the_page_not_the_dialog() {
+        let page = Owner::new();
+        let scoped = page.with(PageScoped::<StoredValue<u32>>::new);
+        let made = Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            StoredValue::new(7)
+        };
+
+        let dialog = page.child();
+        let value = dialog.with(|| scoped.get_or_init(make));
+        // The dialog is closed: what it made under the page is still there.
+        dialog.cleanup();
+        assert_eq!(value.try_get_value(), Some(7));
+
+        // Opened again: the same value, not made a second time.
+        let again = page.child().with(|| scoped.get_or_init(make));
+        assert_eq!(again.try_get_value(), Some(7));
+        assert_eq!(made.get(), 1);
+
+        // The page is left: gone with it.
+        page.cleanup();
+        assert_eq!(value.try_get_value(), None);
+    }
+}
