@@ -161,6 +161,23 @@ test('moving between pages fetches each page once and a second visit downloads n
   }
 });
 
+test('a page is marked interactive only once its slowest chunk is in and hydrated', async ({ page }) => {
+  // The channel page's own chunk held back: effects made while hydrating run meanwhile, and
+  // a mark set by one of them said "interactive" before the page's buttons had handlers.
+  let released = false;
+  await page.route(/\/pkg\/split___channels_view.*\.wasm$/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    released = true;
+    await route.continue();
+  });
+  await page.goto('/channels');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 15_000 });
+  expect(released).toBe(true);
+  // At once, without waiting for anything else: the button works.
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  await expect(page.getByRole('dialog', { name: 'Create channel' })).toBeVisible();
+});
+
 test('a page whose chunk cannot be fetched (a new version was deployed) loads again from the server', async ({ page }) => {
   await open(page, '/channels');
   // The tab knows the old names; the server no longer has the posts page's chunk under them.

@@ -134,13 +134,6 @@ pub fn App() -> impl IntoView {
     // `<html lang>` the server wrote. Switching languages loads the page again.
     provide_context(crate::i18n::current());
     provide_toasts();
-    // Effects run only in the browser, after hydration: end-to-end tests wait for this mark
-    // before they click anything.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Router>
