@@ -35,6 +35,15 @@ pub fn pkg_service<S: Clone + Send + Sync + 'static>(
     if let Some(dictionary) = dictionary {
         router = router.layer(axum::middleware::from_fn_with_state(dictionary, crate::chunk_dictionary::negotiate));
     }
+    if options.hash_files {
+        // A hashed name is its content's version: `Last-Modified` would only serve the
+        // revalidation `immutable` rules out, and no browser asks these files for a range.
+        router = router.layer(axum::middleware::map_response(|mut response: Response<axum::body::Body>| async {
+            response.headers_mut().remove(header::LAST_MODIFIED);
+            response.headers_mut().remove(header::ACCEPT_RANGES);
+            response
+        }));
+    }
     router
         // A miss must not be remembered for a year: a later build may bring the file.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, move |res: &Response<_>| {

@@ -88,8 +88,14 @@ pub fn router_with(state: AppState, network: Network) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Both govern documents (and what a page, stylesheet or script fetches); a wasm
+        // module is neither, and a page's chunks come as a dozen of them.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, |res: &Response| {
+            (!is_wasm(res)).then(|| HeaderValue::from_static("same-origin"))
+        }))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, |res: &Response| {
+            (!is_wasm(res)).then(|| HeaderValue::from_static("DENY"))
+        }))
         // Pages and answers hold an operator's data: asked again every time, kept by no
         // shared cache. Files and images set their own.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -99,6 +105,10 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .layer(crate::assets::compression())
         .layer(axum::middleware::from_fn(refuse_dot_segments))
         .with_state(state)
+}
+
+fn is_wasm(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).is_some_and(|value| value == "application/wasm")
 }
 
 /// Refuses a path with a `.` or `..` segment, written plainly or percent-encoded, before

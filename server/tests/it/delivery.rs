@@ -65,12 +65,20 @@ on_both! { async fn hashed_app_files_are_sent_in_the_best_accepted_encoding_and_
         assert_eq!(header_of(&reply, header::CONTENT_TYPE), Some("application/wasm"));
         assert_eq!(header_of(&reply, header::CACHE_CONTROL), Some(IMMUTABLE));
         assert!(header_of(&reply, header::VARY).is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")));
+        // Nothing a hashed wasm file does not need: each page's chunks pay for every header.
+        for needless in [header::LAST_MODIFIED, header::ACCEPT_RANGES, header::X_FRAME_OPTIONS, header::REFERRER_POLICY] {
+            assert_eq!(header_of(&reply, needless.clone()), None, "{needless}");
+        }
+        assert_eq!(header_of(&reply, header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
     }
     // A file without compressed copies is sent as it is, cached the same.
     let css = app.send_anonymous(get("/pkg/channel-console.AbC.css", Some("br, gzip"))).await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.body, b"body{}");
     assert_eq!(header_of(&css, header::CACHE_CONTROL), Some(IMMUTABLE));
+    assert_eq!(header_of(&css, header::LAST_MODIFIED), None);
+    // A stylesheet's own fetches follow its referrer policy.
+    assert_eq!(header_of(&css, header::REFERRER_POLICY), Some("same-origin"));
 
     // A miss is not kept for a year (the next build may bring the file), and is no page.
     let missing = app.send_anonymous(get("/pkg/channel-console.Old.wasm", Some("br"))).await;
@@ -85,6 +93,8 @@ on_both! { async fn unhashed_app_files_are_asked_for_again(pool: TestDb) {
     let reply = app.send_anonymous(get("/pkg/channel-console.AbC.wasm", Some("br"))).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(header_of(&reply, header::CACHE_CONTROL), Some("no-cache"));
+    // Asked again with the date it has, answered 304 when it has not changed.
+    assert!(header_of(&reply, header::LAST_MODIFIED).is_some());
 }}
 
 on_both! { async fn pages_and_answers_are_compressed_when_worth_it_and_never_shared(pool: TestDb) {
