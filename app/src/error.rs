@@ -2,8 +2,8 @@
 //! "something broke on our side": the first is shown as is (4xx), the second is logged on
 //! the server with its context and shown as a generic message (5xx).
 
+use crate::api::json::BrowserJson;
 use crate::domain::ValidationError;
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::Serialize;
 
@@ -82,7 +82,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = BrowserJson;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

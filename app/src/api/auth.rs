@@ -1,5 +1,6 @@
 //! Signing in and out. `sign_in` is the one server function that answers without a session.
 
+use super::json::Json;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -26,7 +27,7 @@ pub fn local_path(next: &str) -> String {
 
 /// Checks the operator's name and password and starts a session (the cookie is set on the
 /// response). Returns the page to open next.
-#[server(prefix = "/api", endpoint = "sign_in")]
+#[server(prefix = "/api", endpoint = "sign_in", output = Json)]
 pub async fn sign_in(operator: String, password: String, next: String) -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let (who, token) = state.auth.sign_in(&operator, &password, client_addr()).await?;
@@ -42,7 +43,7 @@ pub async fn sign_in(operator: String, password: String, next: String) -> Result
 }
 
 /// Ends the session on the server and removes the cookie.
-#[server(prefix = "/api", endpoint = "sign_out")]
+#[server(prefix = "/api", endpoint = "sign_out", output = Json)]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -56,7 +57,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// The name of the operator signed in.
-#[server(prefix = "/api", endpoint = "whoami")]
+#[server(prefix = "/api", endpoint = "whoami", output = Json)]
 pub async fn whoami() -> Result<String, AppError> {
     Ok(signed_in()?.name)
 }

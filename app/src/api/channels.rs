@@ -1,3 +1,4 @@
+use super::json::Json;
 use crate::domain::{Channel, ChannelPage};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -8,14 +9,14 @@ use crate::{
     domain::{AccountFields, ChannelFields},
 };
 
-#[server(prefix = "/api", endpoint = "list_channels")]
+#[server(prefix = "/api", endpoint = "list_channels", output = Json)]
 pub async fn list_channels(page: u32) -> Result<ChannelPage, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
     Ok(state.storage.db.list_channels(page).await?)
 }
 
-#[server(prefix = "/api", endpoint = "create_channel")]
+#[server(prefix = "/api", endpoint = "create_channel", output = Json)]
 pub async fn create_channel(name: String, profile: String, photo: String) -> Result<Channel, AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -25,7 +26,7 @@ pub async fn create_channel(name: String, profile: String, photo: String) -> Res
     Ok(channel)
 }
 
-#[server(prefix = "/api", endpoint = "update_channel")]
+#[server(prefix = "/api", endpoint = "update_channel", output = Json)]
 pub async fn update_channel(id: i64, name: String, profile: String, photo: String) -> Result<Channel, AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -35,7 +36,7 @@ pub async fn update_channel(id: i64, name: String, profile: String, photo: Strin
     Ok(channel)
 }
 
-#[server(prefix = "/api", endpoint = "delete_channel")]
+#[server(prefix = "/api", endpoint = "delete_channel", output = Json)]
 pub async fn delete_channel(id: i64) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;

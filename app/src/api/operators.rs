@@ -1,5 +1,6 @@
 //! The Operators page (add, remove, change one's own password) and the Audit log page.
 
+use super::json::Json;
 use crate::domain::{AuditPage, Operator};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -10,14 +11,14 @@ use crate::{
     domain::{AuditAction, Field, NewPassword, OperatorName, ValidationError},
 };
 
-#[server(prefix = "/api", endpoint = "list_operators")]
+#[server(prefix = "/api", endpoint = "list_operators", output = Json)]
 pub async fn list_operators() -> Result<Vec<Operator>, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
     Ok(state.storage.db.operators().await?)
 }
 
-#[server(prefix = "/api", endpoint = "add_operator")]
+#[server(prefix = "/api", endpoint = "add_operator", output = Json)]
 pub async fn add_operator(name: String, password: String) -> Result<Operator, AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -28,7 +29,7 @@ pub async fn add_operator(name: String, password: String) -> Result<Operator, Ap
     Ok(added)
 }
 
-#[server(prefix = "/api", endpoint = "remove_operator")]
+#[server(prefix = "/api", endpoint = "remove_operator", output = Json)]
 pub async fn remove_operator(id: i64) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -42,7 +43,7 @@ pub async fn remove_operator(id: i64) -> Result<(), AppError> {
 
 /// Changes the signed-in operator's own password. The current password is asked for again
 /// (a session left open is not enough); the operator's other sessions end.
-#[server(prefix = "/api", endpoint = "change_password")]
+#[server(prefix = "/api", endpoint = "change_password", output = Json)]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -55,7 +56,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "audit_log")]
+#[server(prefix = "/api", endpoint = "audit_log", output = Json)]
 pub async fn audit_log(before: Option<i64>) -> Result<AuditPage, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;

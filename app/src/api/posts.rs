@@ -1,14 +1,14 @@
+use super::json::Json;
 use crate::domain::{ChannelOption, Post, PostDraft, PostFilter, PostPage};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::context::{actor, signed_in, AppState};
 
 /// Publishes a draft. `request_id` is chosen by the browser once per post: a retried
 /// request (a double click, a flaky network) returns the post the first one made.
-#[server(prefix = "/api", endpoint = "publish_post", input = Json)]
+#[server(prefix = "/api", endpoint = "publish_post", input = Json, output = Json)]
 pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, AppError> {
     use storage::{messages::MessageMeta, Missing, StoreError};
     let state = AppState::from_context()?;
@@ -29,21 +29,21 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
     Ok(published)
 }
 
-#[server(prefix = "/api", endpoint = "list_posts", input = Json)]
+#[server(prefix = "/api", endpoint = "list_posts", input = Json, output = Json)]
 pub async fn list_posts(filter: PostFilter) -> Result<PostPage, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
     Ok(state.storage.db.list_posts(&filter.validate()?).await?)
 }
 
-#[server(prefix = "/api", endpoint = "get_post")]
+#[server(prefix = "/api", endpoint = "get_post", output = Json)]
 pub async fn get_post(id: i64) -> Result<Post, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
     state.storage.db.post(id).await?.ok_or_else(AppError::post_not_found)
 }
 
-#[server(prefix = "/api", endpoint = "channel_options")]
+#[server(prefix = "/api", endpoint = "channel_options", output = Json)]
 pub async fn channel_options() -> Result<Vec<ChannelOption>, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
@@ -53,7 +53,7 @@ pub async fn channel_options() -> Result<Vec<ChannelOption>, AppError> {
 /// Recalls a published post, as the REST API's `official_account_msg_recall` does: readers
 /// no longer see it, it leaves the list and search, and the audit log records who did it.
 /// Recalling a post already recalled changes nothing and is no error.
-#[server(prefix = "/api", endpoint = "recall_post")]
+#[server(prefix = "/api", endpoint = "recall_post", output = Json)]
 pub async fn recall_post(id: i64) -> Result<(), AppError> {
     use storage::messages::Recall;
     let state = AppState::from_context()?;

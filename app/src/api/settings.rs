@@ -1,5 +1,6 @@
 //! The Settings page: the REST API's application id, secret key and administrators.
 
+use super::json::Json;
 use crate::domain::ApiSettings;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ use crate::{
     domain::AdminIdentifier,
 };
 
-#[server(prefix = "/api", endpoint = "get_api_settings")]
+#[server(prefix = "/api", endpoint = "get_api_settings", output = Json)]
 pub async fn get_api_settings() -> Result<ApiSettings, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
@@ -18,14 +19,14 @@ pub async fn get_api_settings() -> Result<ApiSettings, AppError> {
 }
 
 /// Makes a new secret key and returns it; it is never shown again.
-#[server(prefix = "/api", endpoint = "rotate_api_key")]
+#[server(prefix = "/api", endpoint = "rotate_api_key", output = Json)]
 pub async fn rotate_api_key() -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
     Ok(state.storage.rotate_api_key(&actor(&who)).await?)
 }
 
-#[server(prefix = "/api", endpoint = "add_api_admin")]
+#[server(prefix = "/api", endpoint = "add_api_admin", output = Json)]
 pub async fn add_api_admin(identifier: String) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;
@@ -33,7 +34,7 @@ pub async fn add_api_admin(identifier: String) -> Result<(), AppError> {
     Ok(state.storage.db.add_api_admin(&identifier, &actor(&who)).await?)
 }
 
-#[server(prefix = "/api", endpoint = "remove_api_admin")]
+#[server(prefix = "/api", endpoint = "remove_api_admin", output = Json)]
 pub async fn remove_api_admin(identifier: String) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let who = signed_in()?;

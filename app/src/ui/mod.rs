@@ -15,6 +15,7 @@ pub mod components;
 mod format;
 pub mod pages;
 mod previews;
+mod resource;
 mod routes;
 pub mod session;
 mod upload;
@@ -28,6 +29,7 @@ use leptos_router::{
     hooks::use_location,
     path, Lazy,
 };
+pub use resource::json_resource;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -196,7 +198,7 @@ fn TopBar() -> impl IntoView {
 
 #[component]
 fn SignedInAs() -> impl IntoView {
-    let me = Resource::new(|| (), |_| crate::api::auth::whoami());
+    let me = json_resource(|| (), |_| crate::api::auth::whoami());
     let sign_out = ServerAction::<SignOut>::new();
     // Signed out on the server, or the session had ended already: sign-in either way.
     action_results::on_result(sign_out, |_| session::go_to("/sign-in"));

@@ -49,8 +49,8 @@ pub async fn upload_image(
     let status = xhr.status().unwrap_or(0);
     let body = xhr.response_text().ok().flatten().unwrap_or_default();
     if (200..300).contains(&status) {
-        serde_json::from_str(&body).map_err(|e| AppError::Network(e.to_string()))
+        crate::api::json::from_json(&body).map_err(|e| AppError::Network(e.to_string()))
     } else {
-        Err(serde_json::from_str(&body).unwrap_or_else(|_| AppError::Network(format!("HTTP {status}"))))
+        Err(crate::api::json::from_json(&body).unwrap_or_else(|_| AppError::Network(format!("HTTP {status}"))))
     }
 }

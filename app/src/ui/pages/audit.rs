@@ -5,12 +5,13 @@ use crate::domain::{AuditEntry, AuditPage};
 use crate::ui::action_results::on_result;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::format;
+use crate::ui::json_resource;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let first = Resource::new(|| (), |_| audit_log(None));
+    let first = json_resource(|| (), |_| audit_log(None));
     let t = crate::i18n::t();
     view! {
         <main class="page">

@@ -7,6 +7,7 @@ use crate::api::channels::list_channels;
 use crate::domain::{thumbnail_url, Channel, ChannelPage};
 use crate::ui::action_results::PageScoped;
 use crate::ui::format;
+use crate::ui::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -22,7 +23,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let form_actions = PageScoped::new();
     let delete_action = PageScoped::new();
     let changes = RwSignal::new(0u32);
-    let channels = Resource::new(move || (page(), changes.get()), |(page, _)| list_channels(page));
+    let channels = json_resource(move || (page(), changes.get()), |(page, _)| list_channels(page));
     let form = RwSignal::new(None::<FormMode>);
     let deleting = RwSignal::new(None::<Channel>);
     let on_change = Callback::new(move |change: Change| {

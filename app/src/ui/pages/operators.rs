@@ -11,6 +11,7 @@ use crate::ui::components::{
     toast::use_toasts,
 };
 use crate::ui::format;
+use crate::ui::json_resource;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
 
@@ -20,8 +21,8 @@ pub fn OperatorsPage() -> impl IntoView {
     let t = crate::i18n::t();
     let add = ServerAction::<api::AddOperator>::new();
     let remove = ServerAction::<api::RemoveOperator>::new();
-    let operators = Resource::new(move || (add.version().get(), remove.version().get()), |_| list_operators());
-    let me = Resource::new(|| (), |_| whoami());
+    let operators = json_resource(move || (add.version().get(), remove.version().get()), |_| list_operators());
+    let me = json_resource(|| (), |_| whoami());
     let removing = RwSignal::new(None::<Operator>);
     // The dialog closes once the operator is removed; after a refusal it stays open.
     on_result(remove, move |result| match result {

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::ui::action_results::on_result;
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
+use crate::ui::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -13,7 +14,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 pub fn PostDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let post = Resource::new(id, |id| async move {
+    let post = json_resource(id, |id| async move {
         match id {
             Some(id) => get_post(id).await,
             None => Err(AppError::post_not_found()),

@@ -11,6 +11,7 @@ use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::post_view::{PostCard, PostView};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::format;
+use crate::ui::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -52,12 +53,12 @@ fn url_of(filter: &PostFilter) -> String {
 pub fn PostsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(filter_from));
-    let channels = Resource::new(|| (), |_| channel_options());
+    let channels = json_resource(|| (), |_| channel_options());
     let publish = ServerAction::<PublishPost>::new();
     let published = last_success(publish);
     let recall = ServerAction::<api::RecallPost>::new();
     let recalled = last_success(recall);
-    let first_page = Resource::new(move || (filter.get(), published.get(), recalled.get()), |(f, ..)| list_posts(f));
+    let first_page = json_resource(move || (filter.get(), published.get(), recalled.get()), |(f, ..)| list_posts(f));
     // Pages loaded with "Load more" after the first; forgotten when the search changes. Only
     // effects and event handlers write signals: never the rendering itself.
     let extra = RwSignal::new(Vec::<PostPage>::new());

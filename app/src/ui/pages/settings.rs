@@ -10,6 +10,7 @@ use crate::ui::components::{
     toast::use_toasts,
 };
 use crate::ui::format;
+use crate::ui::json_resource;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
 
@@ -21,7 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
     // After a refusal the settings are not read again: that would close the rotate dialog
     // and empty the identifier field, which are rebuilt with them.
     let (rotated, added, removed) = (last_success(rotate), last_success(add_admin), last_success(remove_admin));
-    let settings = Resource::new(move || (rotated.get(), added.get(), removed.get()), |_| get_api_settings());
+    let settings = json_resource(move || (rotated.get(), added.get(), removed.get()), |_| get_api_settings());
     // The key just made, shown until the page is left: it is not stored anywhere readable.
     let new_key = RwSignal::new(None::<NewKey>);
     let t = crate::i18n::t();

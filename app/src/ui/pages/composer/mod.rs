@@ -67,7 +67,7 @@ pub fn Composer(
     Effect::new(move |_| {
         if let Some(saved) = storage()
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-            .and_then(|json| serde_json::from_str::<SavedDraft>(&json).ok())
+            .and_then(|json| crate::api::json::from_json::<SavedDraft>(&json).ok())
         {
             let d = saved.draft;
             channel_id.set(d.channel_id);
@@ -85,7 +85,7 @@ pub fn Composer(
     Effect::new(move |_| {
         let saved = SavedDraft { draft: draft.get(), request_id: request_id.get() };
         if restored.get() {
-            if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
+            if let (Some(storage), Ok(json)) = (storage(), crate::api::json::to_json(&saved)) {
                 let _ = storage.set_item(STORAGE_KEY, &json);
             }
         }
