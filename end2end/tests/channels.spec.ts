@@ -249,6 +249,32 @@ test('a network failure on create shows a toast and keeps the dialog as it was',
   await expect(channelRow(page, 'Offline attempt')).toBeVisible();
 });
 
+test('an answer the browser cannot read is said with what was wrong, and nothing typed is lost', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await open(page);
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  const dialog = createDialog(page);
+  await fillChannelForm(dialog, { name: 'Unreadable answer', profile: 'kept', photo: RED });
+  // JSON the reader refuses (a channel without its id), then no JSON at all.
+  for (const body of ['{"name":"Unreadable answer"}', 'not json']) {
+    await page.route('**/api/create_channel', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body }),
+    );
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const toast = page.getByRole('alert').filter({ hasText: 'Could not reach the server' }).last();
+    await expect(toast).toBeVisible();
+    if (body.startsWith('{')) await expect(toast).toContainText('missing field `id`');
+    await expect(dialog.getByLabel('Name', { exact: true })).toHaveValue('Unreadable answer');
+    await expect(dialog.getByLabel('Profile', { exact: true })).toHaveValue('kept');
+    await page.unroute('**/api/create_channel');
+  }
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(channelRow(page, 'Unreadable answer')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test('a save still on its way when the dialog is closed still lands: listed, or its failure said', async ({ page }) => {
   await open(page);
   /** Holds create_channel requests until `let go` runs, then sends or fails them. */
