@@ -52,6 +52,7 @@ impl fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 const WRONG_TYPE: ReadError = ReadError::Shape("a value of another type than expected");
+const WRONG_LENGTH: ReadError = ReadError::Shape("a list of another length than expected");
 
 impl de::Error for ReadError {
     fn custom<T: fmt::Display>(_message: T) -> Self {
@@ -64,7 +65,7 @@ impl de::Error for ReadError {
         ReadError::Shape("a value out of its range")
     }
     fn invalid_length(_: usize, _: &dyn Expected) -> Self {
-        ReadError::Shape("a list of another length than expected")
+        WRONG_LENGTH
     }
     fn unknown_variant(_: &str, _: &'static [&'static str]) -> Self {
         ReadError::Shape("an unknown variant")
@@ -101,8 +102,26 @@ impl<T: Tree> Reader<T> {
     }
 }
 
+/// `fn deserialize_x(self, visitor)` methods that read the value as `deserialize_y` does.
+macro_rules! forward {
+    ($($to:ident <= $($from:ident),+;)+) => {$($(
+        fn $from<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
+            self.$to(visitor)
+        }
+    )+)+};
+}
+
 impl<'de, T: Tree> Deserializer<'de> for Reader<T> {
     type Error = ReadError;
+
+    // Read as another type of the same JSON shape (a narrower number: its visitor checks the range).
+    forward! {
+        deserialize_i64 <= deserialize_i8, deserialize_i16, deserialize_i32;
+        deserialize_u64 <= deserialize_u8, deserialize_u16, deserialize_u32;
+        deserialize_f64 <= deserialize_f32;
+        deserialize_string <= deserialize_char, deserialize_str, deserialize_identifier;
+        deserialize_seq <= deserialize_bytes, deserialize_byte_buf;
+    }
 
     /// For types that accept several shapes (the console's error, read by hand).
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
@@ -140,50 +159,12 @@ impl<'de, T: Tree> Deserializer<'de> for Reader<T> {
         }
     }
 
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
         visitor.visit_f64(self.0.as_number().ok_or(WRONG_TYPE)?)
     }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_f64(visitor)
-    }
 
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_string(visitor)
-    }
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_string(visitor)
-    }
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
         visitor.visit_string(self.string()?)
-    }
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_string(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Read<V::Value> {
@@ -214,7 +195,7 @@ impl<'de, T: Tree> Deserializer<'de> for Reader<T> {
         let value = visitor.visit_seq(&mut items)?;
         match items.0.len() {
             0 => Ok(value),
-            _ => Err(ReadError::Shape("a list of another length than expected")),
+            _ => Err(WRONG_LENGTH),
         }
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Read<V::Value> {
