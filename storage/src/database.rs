@@ -1,6 +1,7 @@
 //! What a database engine must provide. The console, the REST API and the command line use
-//! storage only through these traits (as `Arc<dyn Database>`), so another engine is one more
-//! implementation of them; `crate::sqlite` is the first.
+//! storage only through these traits (as `Arc<dyn Database>`). Both engines implement them:
+//! `crate::sqlite` and `crate::postgres`, chosen by the database URL at run time
+//! (`crate::Engine`).
 //!
 //! Every method that changes something takes the [`Actor`] and writes the audit entry in the
 //! same transaction as the change: both are stored, or neither. A check and the change it
@@ -121,8 +122,8 @@ pub(crate) const MEDIA_IN_PUBLIC_USE: &str = "EXISTS (SELECT 1 FROM channels WHE
      OR EXISTS (SELECT 1 FROM post_images i JOIN posts p ON p.id = i.post_id
                 WHERE i.media = m.id AND p.recalled_at IS NULL)";
 
-/// Images recorded before `?` that nothing uses (the same on both engines).
-pub(crate) const MEDIA_UNUSED: &str = "m.created_at < ?
+/// Images recorded before `$1` that nothing uses (the same on both engines).
+pub(crate) const MEDIA_UNUSED: &str = "m.created_at < $1
      AND NOT EXISTS (SELECT 1 FROM channels WHERE photo = m.id)
      AND NOT EXISTS (SELECT 1 FROM post_images WHERE media = m.id)
      AND NOT EXISTS (SELECT 1 FROM media_claims c WHERE c.id = m.id)";

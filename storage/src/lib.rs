@@ -1,7 +1,9 @@
 //! Channel Console's storage: everything that touches the database or the media files.
 //!
 //! - [`database`]: the traits a database engine implements (what the console, the REST
-//!   API and the command line may ask of storage); [`sqlite`] implements them.
+//!   API and the command line may ask of storage); both engines implement them,
+//!   [`sqlite`] (embedded, one machine) and [`postgres`] (several servers sharing one
+//!   database), and [`Engine`] picks one by the database URL at run time.
 //! - [`media`]: image files, content-addressed, streamed in with bounded memory.
 //! - [`auth`]: sessions, the sign-in throttle and password checks over the database;
 //!   [`password`] hashes, [`throttle`] counts failures.
@@ -21,6 +23,7 @@ pub mod password;
 pub mod postgres;
 pub mod random;
 mod rows;
+mod shared;
 pub mod sqlite;
 pub mod throttle;
 

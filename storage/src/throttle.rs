@@ -33,10 +33,11 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
-/// The key an operator name is counted under (names compare without regard to case).
+/// The key an operator name is counted under: names that are one operator's count together
+/// (the storage's rule for names: ASCII letters fold case, nothing else does).
 pub fn name_key(name: &str) -> String {
     let name: String = name.chars().filter(|c| !c.is_control()).collect();
-    format!("name:{}", name.trim().to_lowercase())
+    format!("name:{}", name.trim().to_ascii_lowercase())
 }
 
 impl Throttle {

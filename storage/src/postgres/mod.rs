@@ -3,17 +3,12 @@
 //! one statement (`INSERT ... ON CONFLICT`, `UPDATE ... WHERE ... RETURNING`) or run under a
 //! lock on what they read (`FOR UPDATE`, an advisory lock).
 
-mod api;
-mod channels;
-mod operators;
+mod media;
 mod post_list;
 mod posts;
-mod sessions;
 
-use crate::audit::Actor;
-use domain::AuditAction;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,7 +17,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/post
 /// A PostgreSQL database.
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     /// How many of the newest posts a search reads first (see `post_list`).
     search_window: i64,
     /// The sizes (as powers of two) of the runs of posts a search asks the index for, one
@@ -65,22 +60,17 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
 
-/// Records an action inside the transaction that makes it: both are stored, or neither.
-async fn audit(
-    tx: &mut Transaction<'_, Postgres>,
-    by: &Actor,
-    action: AuditAction,
-    subject: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (at, operator, action, subject, address) VALUES ($1, $2, $3, $4, $5)")
-        .bind(crate::clock::now())
-        .bind(by.label())
-        .bind(action.as_str())
-        .bind(subject)
-        .bind(by.address())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    /// Starts a transaction that will write. Nothing is locked up front: each operation
+    /// locks what it reads (`FOR UPDATE`, `FOR SHARE`) or decides in one statement.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// Makes the rest of a write transaction the only one doing this step, on any number of
+    /// servers: a transaction-scoped advisory lock on `key`.
+    pub(crate) async fn serialize(tx: &mut PgConnection, key: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *tx).await?;
+        Ok(())
+    }
 }

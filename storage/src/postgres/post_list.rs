@@ -18,7 +18,7 @@ const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
      c.photo AS channel_photo, p.kind, p.text, p.created_at, p.recalled_at \
      FROM posts p JOIN channels c ON c.id = p.channel_id";
 
-pub(super) async fn live_post(store: &PgStore, id: i64) -> StoreResult<Option<Post>> {
+async fn live_post(store: &PgStore, id: i64) -> StoreResult<Option<Post>> {
     let row = sqlx::query_as::<_, PostRow>(&format!("{SELECT_POSTS} WHERE p.id = $1 AND p.recalled_at IS NULL"))
         .bind(id)
         .fetch_optional(&store.pool)
@@ -68,7 +68,7 @@ pub(super) const RECENT_WINDOW: i64 = 256;
 /// level; the migrations write the same). Changing them means rewriting every post's tokens.
 pub(super) const SEARCH_LEVELS: [u32; 4] = [10, 13, 16, 19];
 
-pub(super) async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
+async fn list(store: &PgStore, filter: &ValidFilter) -> StoreResult<PostPage> {
     let wanted = PostPage::PAGE_SIZE + 1;
     let mut rows = if filter.terms.is_empty() {
         page(store, filter, None, None, wanted).await?
@@ -243,6 +243,18 @@ async fn assemble(store: &PgStore, rows: Vec<PostRow>) -> StoreResult<Vec<Post>>
             .fetch_all(&store.pool)
             .await?;
     crate::rows::posts(rows, images, links)
+}
+
+impl PgStore {
+    /// A live (not recalled) post.
+    pub(crate) async fn live_post(&self, id: i64) -> StoreResult<Option<Post>> {
+        live_post(self, id).await
+    }
+
+    /// A page of the newest posts matching the filter.
+    pub(crate) async fn list(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
+        list(self, filter).await
+    }
 }
 
 #[cfg(test)]

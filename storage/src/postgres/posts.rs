@@ -1,15 +1,13 @@
-//! Posts on PostgreSQL: publishing (with images, links and search tokens in one
-//! transaction), REST messages and recall.
+//! Publishing on PostgreSQL (a post with its images, links, search tokens and audit entry
+//! in one statement) and bulk import.
 
-use super::{audit, PgStore};
+use super::PgStore;
 use crate::audit::Actor;
-use crate::database::{media_id, PostStore, Published};
+use crate::database::Published;
 use crate::error::{MediaUse, Missing, StoreError, StoreResult};
-use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};
-use async_trait::async_trait;
-use domain::post::ValidFilter;
+use crate::messages::{MessageKey, MessageMeta};
 use domain::search::{fold, trigrams, words};
-use domain::{AuditAction, Post, PostPage, ValidPost};
+use domain::{AuditAction, ValidPost};
 use std::collections::BTreeSet;
 
 struct Inserted {
@@ -162,12 +160,11 @@ async fn existing(store: &PgStore, request_id: &str) -> StoreResult<Published> {
             .bind(request_id)
             .fetch_one(&store.pool)
             .await?;
-    Ok(Published { key: MessageKey { post_id, random, time }, post: store.post(post_id).await? })
+    Ok(Published { key: MessageKey { post_id, random, time }, post: store.live_post(post_id).await? })
 }
 
-#[async_trait]
-impl PostStore for PgStore {
-    async fn publish(
+impl PgStore {
+    pub(crate) async fn publish_post(
         &self,
         post: &ValidPost,
         request_id: &str,
@@ -196,7 +193,7 @@ impl PostStore for PgStore {
         Ok(Published { key, post: Some(stored) })
     }
 
-    async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
+    pub(crate) async fn import(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for (post, request_id, created_at) in posts {
             insert(self, &mut *tx, post, request_id, *created_at, &MessageMeta::default(), &Actor::ServerCommand)
@@ -204,105 +201,5 @@ impl PostStore for PgStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
-        super::post_list::live_post(self, id).await
-    }
-
-    async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
-        super::post_list::list(self, filter).await
-    }
-
-    async fn message_key(&self, post_id: i64) -> StoreResult<Option<(i64, MessageKey)>> {
-        let row: Option<(i64, i64, i64)> =
-            sqlx::query_as("SELECT channel_id, msg_random, created_at FROM posts WHERE id = $1")
-                .bind(post_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(channel_id, random, time)| (channel_id, MessageKey { post_id, random, time })))
-    }
-
-    async fn messages(
-        &self,
-        channel_id: i64,
-        before: Option<i64>,
-        limit: u32,
-        with_recalled: bool,
-    ) -> StoreResult<Vec<Message>> {
-        let rows: Vec<(i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, msg_random, created_at, text, cloud_custom_data, recalled_at FROM posts
-             WHERE channel_id = $1 AND id < $2 AND ($3 OR recalled_at IS NULL)
-             ORDER BY id DESC LIMIT $4",
-        )
-        .bind(channel_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(with_recalled)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut messages: Vec<Message> = rows
-            .into_iter()
-            .map(|(post_id, random, time, text, cloud_custom_data, recalled_at)| Message {
-                key: MessageKey { post_id, random, time },
-                text,
-                images: vec![],
-                cloud_custom_data,
-                recalled: recalled_at.is_some(),
-            })
-            .collect();
-        let ids: Vec<i64> = messages.iter().map(|m| m.key.post_id).collect();
-        if !ids.is_empty() {
-            let images: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
-                "SELECT i.post_id, i.media, m.content_type, m.bytes, m.width, m.height
-                 FROM post_images i JOIN media m ON m.id = i.media
-                 WHERE i.post_id = ANY($1) ORDER BY i.post_id, i.position",
-            )
-            .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?;
-            for (post_id, media, content_type, bytes, width, height) in images {
-                if let Some(m) = messages.iter_mut().find(|m| m.key.post_id == post_id) {
-                    m.images.push(MessageImage { media: media_id(media)?, content_type, bytes, width, height });
-                }
-            }
-        }
-        Ok(messages)
-    }
-
-    async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall> {
-        let mut tx = self.pool.begin().await?;
-        // One statement decides between concurrent recalls of the same message.
-        let recalled: Option<String> = sqlx::query_scalar(
-            "UPDATE posts p SET recalled_at = $1, recall_reason = $2
-             FROM channels c
-             WHERE c.id = p.channel_id AND p.id = $3 AND p.channel_id = $4 AND p.msg_random = $5
-               AND p.created_at = $6 AND p.recalled_at IS NULL
-             RETURNING c.name",
-        )
-        .bind(crate::clock::now())
-        .bind(reason)
-        .bind(key.post_id)
-        .bind(channel_id)
-        .bind(key.random)
-        .bind(key.time)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(channel_name) = recalled else {
-            let exists: Option<i32> = sqlx::query_scalar(
-                "SELECT 1 FROM posts WHERE id = $1 AND channel_id = $2 AND msg_random = $3 AND created_at = $4",
-            )
-            .bind(key.post_id)
-            .bind(channel_id)
-            .bind(key.random)
-            .bind(key.time)
-            .fetch_optional(&mut *tx)
-            .await?;
-            tx.rollback().await?;
-            return Ok(if exists.is_some() { Recall::AlreadyRecalled } else { Recall::NotFound });
-        };
-        audit(&mut tx, by, AuditAction::PostRecalled, &format!("{key} in #{channel_id} {channel_name}")).await?;
-        tx.commit().await?;
-        Ok(Recall::Recalled)
     }
 }

@@ -3,13 +3,10 @@
 //! the write lock; within the process, writers queue for it on a fair async lock first
 //! ([`WriteTx`]).
 
-mod api;
-mod channels;
-mod operators;
+mod media;
 mod post_list;
 mod posts;
 mod publish_batch;
-mod sessions;
 
 use crate::audit::Actor;
 use domain::AuditAction;
@@ -63,6 +60,10 @@ impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
 }
 
 impl std::ops::Deref for WriteTx {
@@ -81,7 +82,7 @@ impl std::ops::DerefMut for WriteTx {
 /// A SQLite database (one file, or in memory for tests).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     writer: Arc<Mutex<()>>,
     publishes: Arc<publish_batch::Queue>,
     /// The WAL's length at the checkpointer's last rewind.
@@ -205,9 +206,15 @@ impl SqliteStore {
     /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up
     /// front, so concurrent writers wait for each other (busy timeout) instead of failing
     /// when a read transaction tries to upgrade to a write after another writer committed.
-    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let turn = self.writer.clone().lock_owned().await;
         self.begin_in_turn(turn).await
+    }
+
+    /// Makes the rest of a write transaction the only one doing this step, on any number of
+    /// servers: on SQLite, `BEGIN IMMEDIATE` did that already (one writer at a time).
+    pub(crate) async fn serialize(_tx: &mut SqliteConnection, _key: i64) -> Result<(), sqlx::Error> {
+        Ok(())
     }
 
     async fn begin_in_turn(&self, turn: OwnedMutexGuard<()>) -> Result<WriteTx, sqlx::Error> {
@@ -232,11 +239,6 @@ pub fn create_private(url: &str) -> Result<(), sqlx::Error> {
             Err(sqlx::Error::Io(e))
         }
     })
-}
-
-/// Records an action inside the transaction that makes it: both are stored, or neither.
-async fn audit(tx: &mut SqliteConnection, by: &Actor, action: AuditAction, subject: &str) -> Result<(), sqlx::Error> {
-    audit_many(tx, &[(by, action, subject.to_owned())]).await
 }
 
 /// Records several actions with one statement.

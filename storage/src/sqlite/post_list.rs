@@ -18,8 +18,8 @@ const SELECT_POSTS: &str = "SELECT p.id, p.channel_id, c.name AS channel_name, \
      c.photo AS channel_photo, p.kind, p.text, p.created_at, p.recalled_at \
      FROM posts p JOIN channels c ON c.id = p.channel_id";
 
-pub(super) async fn live_post(store: &SqliteStore, id: i64) -> StoreResult<Option<Post>> {
-    let row = sqlx::query_as::<_, PostRow>(&format!("{SELECT_POSTS} WHERE p.id = ? AND p.recalled_at IS NULL"))
+async fn live_post(store: &SqliteStore, id: i64) -> StoreResult<Option<Post>> {
+    let row = sqlx::query_as::<_, PostRow>(&format!("{SELECT_POSTS} WHERE p.id = $1 AND p.recalled_at IS NULL"))
         .bind(id)
         .fetch_optional(&store.pool)
         .await?;
@@ -32,7 +32,7 @@ fn phrase(term: &str) -> String {
     format!("\"{term}\"")
 }
 
-pub(super) async fn list(store: &SqliteStore, filter: &ValidFilter) -> StoreResult<PostPage> {
+async fn list(store: &SqliteStore, filter: &ValidFilter) -> StoreResult<PostPage> {
     let (long, short) = split_terms(&filter.terms);
     // A short term of punctuation alone is no word: it matches nothing (and an empty FTS5
     // phrase would be a syntax error).
@@ -198,4 +198,16 @@ async fn assemble(store: &SqliteStore, rows: Vec<PostRow>) -> StoreResult<Vec<Po
     let images = parts_of("media, alt", "post_images").build_query_as().fetch_all(&store.pool).await?;
     let links = parts_of("label, url", "post_links").build_query_as().fetch_all(&store.pool).await?;
     crate::rows::posts(rows, images, links)
+}
+
+impl SqliteStore {
+    /// A live (not recalled) post.
+    pub(crate) async fn live_post(&self, id: i64) -> StoreResult<Option<Post>> {
+        live_post(self, id).await
+    }
+
+    /// A page of the newest posts matching the filter.
+    pub(crate) async fn list(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
+        list(self, filter).await
+    }
 }

@@ -9,13 +9,13 @@
 //! their work done and let the turn go at once. Under a single publisher a batch is that
 //! one post: nobody waits for a batch to fill.
 
-use super::channels::require_images;
-use super::posts::{insert_posts, subject, NewPost};
+use super::posts::{insert_posts, NewPost};
 use super::{audit_many, SqliteStore, WriteTx};
 use crate::audit::Actor;
 use crate::database::Published;
 use crate::error::{Missing, StoreError, StoreResult};
 use crate::messages::{MessageKey, MessageMeta};
+use crate::shared::posts::subject;
 use domain::{AuditAction, ValidPost};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
@@ -158,7 +158,7 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
                 outcomes[i] = Some(Err(StoreError::NotFound(Missing::Channel)));
                 continue;
             };
-            match require_images(tx, job.post.images.iter().map(|i| &i.media)).await {
+            match SqliteStore::require_images(tx, job.post.images.iter().map(|i| &i.media)).await {
                 Ok(()) => fresh.push((i, name.clone(), photo.clone())),
                 Err(StoreError::Database(error)) => return Err(error),
                 Err(refused) => outcomes[i] = Some(Err(refused)),

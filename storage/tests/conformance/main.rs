@@ -1,0 +1,13 @@
+//! The storage conformance suite: every test body runs against the storage API itself (no
+//! HTTP) on SQLite and on PostgreSQL, and both must give the same answers.
+//!
+//! `cargo test -p storage` runs the SQLite half with nothing installed. The PostgreSQL half
+//! runs when `DATABASE_URL_PG` names a server (`scripts/services` starts one and
+//! `scripts/test` sets it); without it those tests say so and pass, except under CI
+//! (`CI` set), where a test that cannot run fails.
+
+mod channels;
+mod common;
+mod operators;
+mod posts;
+mod sessions;
