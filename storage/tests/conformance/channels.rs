@@ -75,7 +75,7 @@ on_both! {
         let replaced = ChannelFields::parse("renamed", "profile", new.as_ref()).unwrap();
         let (channel, orphans) = db.update_channel(made.id, &replaced, &BY).await.unwrap();
         assert_eq!((channel.name.as_str(), channel.photo.as_deref()), ("renamed", Some(new.as_ref())));
-        assert_eq!(orphans.0, [old.clone()]);
+        assert_eq!(orphans.0, std::slice::from_ref(&old));
         assert!(db.media_info(&old).await.unwrap().is_none());
 
         db.publish(&image_post(made.id, &[&in_post]), "req-1", &Default::default(), &BY).await.unwrap();
