@@ -7,27 +7,17 @@ use crate::database::{media_id, CLAIM_LIFETIME_SECS, MEDIA_UNUSED};
 use crate::error::StoreResult;
 use crate::media::MediaStore;
 use domain::MediaId;
+use sqlx::PgConnection;
 
 impl PgStore {
-    pub(crate) async fn claim(&self, id: &MediaId) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        // The image's lock, shared with sweeps: a sweep removing its files holds it until they
-        // are gone, and a sweep that comes later sees this claim.
+    /// Takes the image's lock, shared with sweeps, for the rest of the transaction: a sweep
+    /// removing its files holds it until they are gone, and a sweep that comes later sees
+    /// the claim this transaction writes.
+    pub(crate) async fn lock_image(tx: &mut PgConnection, id: &MediaId) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(id.as_ref())
             .execute(&mut *tx)
             .await?;
-        // Waits for a sweep that holds this image until its files are gone.
-        sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO media_claims (id, claimed_at) VALUES ($1, $2)
-             ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at",
-        )
-        .bind(id.as_ref())
-        .bind(crate::clock::now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
         Ok(())
     }
 

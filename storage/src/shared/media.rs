@@ -1,6 +1,6 @@
 //! The media index: which images the database knows. Recording an image and answering for
 //! it are the same on both engines; claiming, forgetting and sweeping lock differently and
-//! are each engine's own (`claim`, `forget_unused`, `sweep` in `crate::sqlite::media` and
+//! are each engine's own (`lock_image`, `forget_unused`, `sweep` in `crate::sqlite::media` and
 //! `crate::postgres::media`).
 
 use crate::database::{MediaIndex, MediaInfo, MEDIA_IN_PUBLIC_USE};
@@ -13,7 +13,20 @@ on_both_engines! {
     #[async_trait]
     impl MediaIndex for Store {
         async fn claim_media(&self, id: &MediaId) -> StoreResult<()> {
-            self.claim(id).await
+            let mut tx = self.begin_write().await?;
+            Store::lock_image(&mut tx, id).await?;
+            // Waits for a sweep that holds this image until its files are gone.
+            sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO media_claims (id, claimed_at) VALUES ($1, $2)
+                 ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at",
+            )
+            .bind(id.as_ref())
+            .bind(crate::clock::now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         async fn finish_media(&self, media: &StoredMedia) -> StoreResult<()> {

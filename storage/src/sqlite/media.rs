@@ -7,21 +7,12 @@ use crate::database::{media_id, CLAIM_LIFETIME_SECS, MEDIA_UNUSED};
 use crate::error::StoreResult;
 use crate::media::MediaStore;
 use domain::MediaId;
+use sqlx::SqliteConnection;
 
 impl SqliteStore {
-    pub(crate) async fn claim(&self, id: &MediaId) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        // Waits for a sweep that holds this image until its files are gone.
-        sqlx::query("DELETE FROM media_sweep WHERE id = $1").bind(id.as_ref()).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO media_claims (id, claimed_at) VALUES ($1, $2)
-             ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at",
-        )
-        .bind(id.as_ref())
-        .bind(crate::clock::now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+    /// Takes the image's lock for the rest of the transaction: on SQLite the write
+    /// transaction holds the only write lock already, which sweeps take too.
+    pub(crate) async fn lock_image(_tx: &mut SqliteConnection, _id: &MediaId) -> Result<(), sqlx::Error> {
         Ok(())
     }
 
