@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(parse_date("1970-01-02"), Ok(86_400));
         assert_eq!(parse_date("2024-02-29"), Ok(days_from_civil(2024, 2, 29) * 86_400));
         for bad in ["2023-02-29", "2026-13-01", "2026-00-10", "2026-1-1", "yesterday", "", "2026-01-32"] {
-            assert!(parse_date(bad).is_err(), "{bad}");
+            assert_eq!(parse_date(bad), Err(ValidationError::InvalidDate { field: Field::SearchDate }), "{bad}");
         }
     }
 }

@@ -161,9 +161,18 @@ mod tests {
             AccountId::parse(&format!("@TOA#_{}", "a".repeat(43))).unwrap_err(),
             ValidationError::TooLong { field: Field::AccountId, max: 48, actual: 49 }
         );
-        assert!(AccountId::parse("news").is_err());
-        assert!(AccountId::parse("@TOA#_").is_err());
-        assert!(AccountId::parse("@TOA#_a b").is_err());
+        assert!(matches!(
+            AccountId::parse("news"),
+            Err(ValidationError::InvalidCharacters { field: Field::AccountId, .. })
+        ));
+        assert!(matches!(
+            AccountId::parse("@TOA#_"),
+            Err(ValidationError::InvalidCharacters { field: Field::AccountId, .. })
+        ));
+        assert!(matches!(
+            AccountId::parse("@TOA#_a b"),
+            Err(ValidationError::InvalidCharacters { field: Field::AccountId, .. })
+        ));
         assert_eq!(AccountId::parse(" ").unwrap_err(), ValidationError::Required { field: Field::AccountId });
         let generated = AccountId::generated([0xab; 10]);
         assert_eq!(generated.as_ref(), "@TOA#_abababababababababab");
@@ -173,7 +182,7 @@ mod tests {
     #[test]
     fn account_fields() {
         assert_eq!(AccountFields::parse_owner(" owner "), Ok("owner".into()));
-        assert!(AccountFields::parse_owner("").is_err());
+        assert!(matches!(AccountFields::parse_owner(""), Err(ValidationError::Required { .. })));
         let url = format!("https://cdn.example/{}", "a".repeat(500 - 20));
         assert_eq!(url.len(), 500);
         assert!(AccountFields::parse_face_url(&url).is_ok());
@@ -187,9 +196,15 @@ mod tests {
         );
         assert_eq!(AccountFields::parse_face_url(""), Ok(String::new()));
         assert!(AccountFields::parse_organization(&"조".repeat(166)).is_ok()); // 498 bytes
-        assert!(AccountFields::parse_organization(&"조".repeat(167)).is_err()); // 501 bytes
+        assert!(matches!(
+            AccountFields::parse_organization(&"조".repeat(167)), // 501 bytes
+            Err(ValidationError::TooLong { max: 500, actual: 501, .. })
+        ));
         assert!(AccountFields::parse_custom_string(&"x".repeat(3000)).is_ok());
-        assert!(AccountFields::parse_custom_string(&"x".repeat(3001)).is_err());
+        assert!(matches!(
+            AccountFields::parse_custom_string(&"x".repeat(3001)),
+            Err(ValidationError::TooLong { max: 3000, actual: 3001, .. })
+        ));
     }
 
     #[test]
@@ -197,9 +212,12 @@ mod tests {
         assert!(AdminIdentifier::parse("administrator").is_ok());
         assert!(AdminIdentifier::parse("ops_bot-1").is_ok());
         assert!(AdminIdentifier::parse(&"a".repeat(32)).is_ok());
-        assert!(AdminIdentifier::parse(&"a".repeat(33)).is_err());
-        assert!(AdminIdentifier::parse("has space").is_err());
-        assert!(AdminIdentifier::parse("관리자").is_err());
-        assert!(AdminIdentifier::parse("").is_err());
+        assert!(matches!(
+            AdminIdentifier::parse(&"a".repeat(33)),
+            Err(ValidationError::TooLong { max: 32, actual: 33, .. })
+        ));
+        assert!(matches!(AdminIdentifier::parse("has space"), Err(ValidationError::InvalidCharacters { .. })));
+        assert!(matches!(AdminIdentifier::parse("관리자"), Err(ValidationError::InvalidCharacters { .. })));
+        assert!(matches!(AdminIdentifier::parse(""), Err(ValidationError::Required { .. })));
     }
 }

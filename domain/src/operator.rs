@@ -188,7 +188,10 @@ mod tests {
         );
         // 21 Hangul syllables are 63 bytes, 22 are 66.
         assert!(OperatorName::parse(&"가".repeat(21)).is_ok());
-        assert!(OperatorName::parse(&"가".repeat(22)).is_err());
+        assert!(matches!(
+            OperatorName::parse(&"가".repeat(22)),
+            Err(ValidationError::TooLong { max: 64, actual: 66, .. })
+        ));
     }
 
     #[test]
@@ -201,13 +204,22 @@ mod tests {
         );
         // Characters, not bytes, count toward the minimum.
         assert!(NewPassword::parse(f, &"비".repeat(12)).is_ok());
-        assert!(NewPassword::parse(f, &"비".repeat(11)).is_err());
+        assert_eq!(
+            NewPassword::parse(f, &"비".repeat(11)).unwrap_err(),
+            ValidationError::TooShort { field: f, min: 12, actual: 11 }
+        );
         assert_eq!(NewPassword::parse(f, "").unwrap_err(), ValidationError::Required { field: f });
         // Spaces count: a passphrase keeps them.
         assert_eq!(NewPassword::parse(f, "  padded pass  ").unwrap().as_ref(), "  padded pass  ");
-        assert!(NewPassword::parse(f, "line\nbreak in it").is_err());
+        assert_eq!(
+            NewPassword::parse(f, "line\nbreak in it").unwrap_err(),
+            ValidationError::ControlCharacter { field: f }
+        );
         assert!(NewPassword::parse(f, &"a".repeat(1024)).is_ok());
-        assert!(NewPassword::parse(f, &"a".repeat(1025)).is_err());
+        assert!(matches!(
+            NewPassword::parse(f, &"a".repeat(1025)),
+            Err(ValidationError::TooLong { max: 1024, actual: 1025, .. })
+        ));
         assert_eq!(format!("{:?}", NewPassword::parse(f, "secret secret").unwrap()), "NewPassword(..)");
     }
 

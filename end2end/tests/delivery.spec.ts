@@ -256,3 +256,42 @@ test('the build packs the main module\'s constants, every one still in its place
   const bytes = await (await page.request.get(main)).body();
   expect(segments.dataSegmentCount(bytes)).toBeLessThan(100);
 });
+
+// The size budget of a first visit: the console's own files (/pkg/: wasm, JS, CSS) as the
+// server sends them to Chromium (compressed, headers included), chunks fetched after
+// hydration too. Bytes, not time: the same build sends the same bytes on any machine.
+const FIRST_VISIT_BUDGET = 250 * 1000;
+
+/** The bytes of /pkg/ files a cold visit to `path` fetched, per file. */
+async function firstVisitFiles(page: Page, path: string): Promise<Map<string, number>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const urls = new Map<string, string>();
+  const files = new Map<string, number>();
+  cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+  cdp.on('Network.loadingFinished', (e) => {
+    const url = new URL(urls.get(e.requestId) ?? 'about:blank');
+    if (url.pathname.startsWith('/pkg/')) files.set(url.pathname, e.encodedDataLength);
+  });
+  await page.goto(path);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 15_000 });
+  await page.waitForLoadState('networkidle');
+  return files;
+}
+
+function expectWithinBudget(path: string, files: Map<string, number>) {
+  const total = [...files.values()].reduce((a, b) => a + b, 0);
+  expect(files.size, path).toBeGreaterThan(0);
+  expect(total, `${path}: ${JSON.stringify(Object.fromEntries(files))}`).toBeLessThanOrEqual(FIRST_VISIT_BUDGET);
+}
+
+test('a first visit to /channels transfers at most 250 KB of the console\'s files', async ({ page }) => {
+  expectWithinBudget('/channels', await firstVisitFiles(page, '/channels'));
+});
+
+test.describe('signed out', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+  test('a first visit to /sign-in transfers at most 250 KB of the console\'s files', async ({ page }) => {
+    expectWithinBudget('/sign-in', await firstVisitFiles(page, '/sign-in'));
+  });
+});

@@ -1,8 +1,18 @@
-//! Configuration from flags, then environment variables, then defaults.
+//! The command line (clap): flags, then environment variables, then defaults; the
+//! subcommands; and the `Config` the rest of the server reads.
+//!
+//! A wrong flag or a bad value is answered by clap, naming the flag, with exit code 2;
+//! `--help` is clap's, from the doc comments below.
 
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use storage::media::MediaUrl;
+
+use crate::forwarded::TrustedProxies;
+use crate::serve::ConnectionLimits;
 
 /// Runtime configuration (see the README for the variables and flags that set it).
 #[derive(Clone)]
@@ -12,20 +22,20 @@ pub struct Config {
     pub database_url: String,
     /// Where images are stored: `file:///dir` (default `<data-dir>/media`) or
     /// `s3://bucket/prefix`.
-    pub media_url: storage::media::MediaUrl,
+    pub media_url: MediaUrl,
     pub max_upload_bytes: u64,
     /// Sessions unused for this long end.
     pub session_idle: Duration,
     /// The first operator's password (`CONSOLE_ADMIN_PASSWORD`); generated when unset.
     pub admin_password: Option<String>,
     /// Proxies whose forwarding headers are believed.
-    pub trusted_proxies: crate::forwarded::TrustedProxies,
+    pub trusted_proxies: TrustedProxies,
     /// The origin browsers use (`https://console.example.com`), when a proxy rewrites Host.
     pub public_origin: Option<String>,
     /// Uploads that nothing uses are removed after this long.
     pub unused_upload_grace: Duration,
     /// Header and silence timeouts, and the cap on open connections.
-    pub connections: crate::serve::ConnectionLimits,
+    pub connections: ConnectionLimits,
 }
 
 // By hand, so that the admin password never reaches a log.
@@ -57,204 +67,349 @@ impl Config {
     }
 }
 
-/// `scheme://user:secret@host/...` as `scheme://user:***@host/...`.
-fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..]),
-            None => url.to_owned(),
+/// `scheme://user:secret@host/...` as `scheme://user:***@host/...`; any other URL as it is.
+fn redact_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => match url.set_password(Some("***")) {
+            Ok(()) => url.to_string(),
+            Err(()) => UNSHOWN_URL.to_owned(),
         },
-        None => url.to_owned(),
+        Ok(_) => raw.to_owned(),
+        // Not a URL the url crate reads (it reads every postgres:// one sqlx does): shown
+        // only when it cannot hold a password.
+        Err(_) if !raw.contains('@') => raw.to_owned(),
+        Err(_) => UNSHOWN_URL.to_owned(),
     }
 }
 
-pub const USAGE: &str = "\
-Usage: server [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--media-url URL] [--max-upload-mb N]
-              [--session-idle-secs N] [--trusted-proxies LIST] [--public-origin ORIGIN]
-              [--header-timeout-secs N] [--idle-timeout-secs N] [--max-connections N]
-              [--unused-upload-grace-secs N]
-       server operator add NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
-       server operator reset NAME [--password-stdin] [--data-dir DIR] [--database-url URL]
-       server usersig IDENTIFIER [--expire SECS] [--data-dir DIR] [--database-url URL]
-       server compress-chunks
+const UNSHOWN_URL: &str = "(a database URL that is not shown, as it may hold a password)";
 
-  --addr           CONSOLE_ADDR (or LEPTOS_SITE_ADDR)   default 127.0.0.1:3000
-  --data-dir       CONSOLE_DATA_DIR                     default ./data
-  --database-url   DATABASE_URL                         default sqlite://<data-dir>/console.db;
-                                                        or postgres://user@host/db
-  --media-url      CONSOLE_MEDIA_URL                    default file://<data-dir>/media; or
-                                                        s3://bucket/prefix (with AWS_ENDPOINT_URL,
-                                                        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-                                                        AWS_REGION)
-  --max-upload-mb  CONSOLE_MAX_UPLOAD_MB                default 50
-  --session-idle-secs CONSOLE_SESSION_IDLE_SECS         default 28800 (8 hours)
-  --trusted-proxies CONSOLE_TRUSTED_PROXIES  addresses/CIDRs whose X-Forwarded-For, Forwarded
-                                             and X-Forwarded-Proto are believed (default none)
-  --public-origin  CONSOLE_PUBLIC_ORIGIN      e.g. https://console.example.com: what a browser's
-                                             Origin must be for a write when a proxy rewrites Host
-  --header-timeout-secs CONSOLE_HEADER_TIMEOUT_SECS     default 10: a request's headers must arrive
-                                                        within this long (also how long an idle
-                                                        kept-alive connection is held)
-  --idle-timeout-secs CONSOLE_IDLE_TIMEOUT_SECS         default 60: a connection on which nothing
-                                                        moves for this long is closed
-  --max-connections CONSOLE_MAX_CONNECTIONS             default 1024: past it, new connections
-                                                        get 503 and are closed
-  --unused-upload-grace-secs CONSOLE_UNUSED_UPLOAD_GRACE_SECS default 86400 (a day): an
-                                                        upload no channel or post uses is
-                                                        removed after this long
+/// Shown after the flags in `server --help`.
+const AFTER_HELP: &str = "\
+Flags win over environment variables, which win over the defaults.
+
+Environment variables without a flag:
   CONSOLE_ADMIN_PASSWORD  the password of `admin`, created on first start when there is no
                           operator; unset, a random one is printed once
+  AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION
+                          the bucket of an s3:// media URL
+  LEPTOS_SITE_ADDR        the address to listen on when neither --addr nor CONSOLE_ADDR is given
+  LEPTOS_SITE_ROOT        where the built wasm, JS and CSS are (default target/site)
+  RUST_LOG                log filter (default info)";
 
-  `operator add` creates an operator, `operator reset` sets a new password and ends the
-  operator's sessions. The password is read from standard input with --password-stdin,
-  otherwise generated and printed once.
-  `usersig` prints a UserSig for calling the REST API as administrator IDENTIFIER, made with
-  the application's current secret key (default validity 86400 seconds).
-  `compress-chunks` (the build's last step) compresses the release build's wasm chunks under
-  LEPTOS_SITE_ROOT against its main module, for browsers that take dictionary compression.";
+/// The Channel Console server: with no subcommand, serves the console.
+#[derive(Debug, Parser)]
+#[command(name = "server", after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an operator or reset one's password, from the machine the server runs on
+    #[command(subcommand)]
+    Operator(crate::operator_command::Command),
+    /// Print a UserSig for calling the REST API as administrator IDENTIFIER
+    Usersig(crate::usersig_command::Command),
+    /// Compress the release build's wasm chunks under LEPTOS_SITE_ROOT against its main
+    /// module, for browsers that take dictionary compression (the build's last step)
+    CompressChunks,
+}
+
+/// The server's flags, which `operator` and `usersig` take too (for the database location).
+#[derive(Clone, Debug, Args)]
+pub struct ServerArgs {
+    /// Address to listen on [default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
+    #[arg(long, env = "CONSOLE_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// The SQLite database and images by default; temporary upload files always
+    #[arg(long, env = "CONSOLE_DATA_DIR", value_name = "DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// sqlite://FILE (created if missing) or postgres://user@host/db (also postgresql://; a
+    /// Unix socket with ?host=/socket/dir) [default: sqlite://<data-dir>/console.db]
+    // The value is not shown in --help (it may hold a password), and not validated here:
+    // an error message from clap would print it whole.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true, value_parser = database_url)]
+    pub database_url: Option<DatabaseUrl>,
+    /// file:///dir, or s3://bucket/prefix (an S3-compatible bucket, named by the AWS_*
+    /// variables) [default: file://<data-dir>/media]
+    #[arg(long, env = "CONSOLE_MEDIA_URL", value_name = "URL", value_parser = empty_is_unset(MediaUrl::parse))]
+    pub media_url: Option<EmptyIsUnset<MediaUrl>>,
+    /// Safety cap on one uploaded image, in MB
+    #[arg(long, env = "CONSOLE_MAX_UPLOAD_MB", value_name = "MB", value_parser = positive,
+          default_value_t = Config::DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024))]
+    pub max_upload_mb: u64,
+    /// A session unused this long ends
+    #[arg(long, env = "CONSOLE_SESSION_IDLE_SECS", value_name = "SECS", value_parser = positive,
+          default_value_t = storage::auth::Auth::DEFAULT_IDLE.as_secs())]
+    pub session_idle_secs: u64,
+    /// Addresses or CIDRs (10.0.0.0/8,::1) whose Forwarded, X-Forwarded-For and
+    /// X-Forwarded-Proto are believed [default: none]
+    #[arg(long, env = "CONSOLE_TRUSTED_PROXIES", value_name = "LIST", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: Option<TrustedProxies>,
+    /// The origin a browser's writes must come from, when a proxy rewrites Host, e.g.
+    /// https://console.example.com [default: the request's Host]
+    #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN", value_name = "ORIGIN", value_parser = empty_is_unset(public_origin))]
+    pub public_origin: Option<EmptyIsUnset<String>>,
+    /// A request's headers must arrive within this long (also how long an idle kept-alive
+    /// connection is held)
+    #[arg(long, env = "CONSOLE_HEADER_TIMEOUT_SECS", value_name = "SECS", value_parser = positive,
+          default_value_t = ConnectionLimits::default().header_timeout.as_secs())]
+    pub header_timeout_secs: u64,
+    /// A connection on which nothing moves for this long is closed
+    #[arg(long, env = "CONSOLE_IDLE_TIMEOUT_SECS", value_name = "SECS", value_parser = positive,
+          default_value_t = ConnectionLimits::default().idle_timeout.as_secs())]
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; past it, new connections get 503 and are closed
+    #[arg(long, env = "CONSOLE_MAX_CONNECTIONS", value_name = "N", value_parser = positive,
+          default_value_t = ConnectionLimits::default().max_connections as u64)]
+    pub max_connections: u64,
+    /// An upload no channel or post uses is removed after this long
+    #[arg(long, env = "CONSOLE_UNUSED_UPLOAD_GRACE_SECS", value_name = "SECS", value_parser = positive,
+          default_value_t = Config::DEFAULT_UNUSED_UPLOAD_GRACE.as_secs())]
+    pub unused_upload_grace_secs: u64,
+}
+
+/// A database URL, which `Debug` shows without its password.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DatabaseUrl").field(&redact_password(&self.0)).finish()
+    }
+}
+
+fn database_url(raw: &str) -> Result<DatabaseUrl, std::convert::Infallible> {
+    Ok(DatabaseUrl(raw.to_owned()))
+}
+
+/// A value given empty means the default (`CONSOLE_MEDIA_URL=` in an environment file), as
+/// it always has: clap hands an empty variable to the value parser like any other value.
+#[derive(Clone, Debug)]
+pub struct EmptyIsUnset<T>(pub Option<T>);
+
+fn empty_is_unset<T: 'static>(
+    parse: fn(&str) -> Result<T, String>,
+) -> impl Fn(&str) -> Result<EmptyIsUnset<T>, String> + Clone + Send + Sync + 'static {
+    move |raw: &str| if raw.is_empty() { Ok(EmptyIsUnset(None)) } else { parse(raw).map(|v| EmptyIsUnset(Some(v))) }
+}
+
+fn positive(raw: &str) -> Result<u64, String> {
+    raw.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| "must be a positive whole number".to_owned())
+}
+
+/// An origin as browsers send it: `http(s)://host[:port]`, no path, query or user. Returned
+/// as browsers serialise it (lower case, an IDN host in punycode, no default port).
+fn public_origin(raw: &str) -> Result<String, String> {
+    const EXPECTED: &str = "expected an origin such as https://console.example.com";
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("{e}: {EXPECTED}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("not an http or https URL with a host: {EXPECTED}"));
+    }
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !bare {
+        return Err(format!("a path, query or user is not part of an origin: {EXPECTED}"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+impl Cli {
+    /// Parses `argv` (the program's name first) as `main` does, but with the variables
+    /// `env` gives instead of the process's.
+    ///
+    /// clap reads variables from the process environment when the command is built. Tests
+    /// must not change that environment (it is shared by the test threads, and a developer's
+    /// `DATABASE_URL` must not leak in), so here every argument that has a variable forgets
+    /// it, and the value `env` gives for it, if any, becomes the argument's default instead.
+    /// That is the same precedence (a flag still wins; an absent variable leaves the
+    /// built-in default), and the value goes through the same value parser, so an
+    /// error names the flag as it does for a variable. `main` uses clap's own reading
+    /// (`Cli::parse`), which also shows the variables in `--help`.
+    pub fn try_parse_with_env<I, T>(argv: I, env: impl Fn(&str) -> Option<String>) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        fn from(command: clap::Command, env: &dyn Fn(&str) -> Option<String>) -> clap::Command {
+            command
+                .mut_args(|arg| {
+                    let Some(name) = arg.get_env().and_then(|name| name.to_str()).map(str::to_owned) else {
+                        return arg;
+                    };
+                    let arg = arg.env(None::<&'static str>);
+                    match env(&name) {
+                        Some(value) => arg.default_value(value),
+                        None => arg,
+                    }
+                })
+                .mut_subcommands(|sub| from(sub, env))
+        }
+        let matches = from(Cli::command(), &env).try_get_matches_from(argv)?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    /// The server flags of whatever runs: the subcommand's, or the server's own.
+    pub fn server_args(&self) -> &ServerArgs {
+        match &self.command {
+            Some(Command::Operator(command)) => command.server_args(),
+            Some(Command::Usersig(command)) => &command.server,
+            Some(Command::CompressChunks) | None => &self.server,
+        }
+    }
+}
+
+impl ServerArgs {
+    /// The configuration, with the address when no flag or variable gives one (Leptos's
+    /// `site-addr`) and the first operator's password (`CONSOLE_ADMIN_PASSWORD`).
+    pub fn to_config(&self, default_addr: SocketAddr, admin_password: Option<String>) -> Config {
+        let data_dir = self.data_dir.clone();
+        let database_url = match &self.database_url {
+            Some(DatabaseUrl(url)) => url.clone(),
+            None => format!("sqlite://{}", data_dir.join("console.db").display()),
+        };
+        let media_url = match self.media_url.as_ref().and_then(|m| m.0.clone()) {
+            Some(url) => url,
+            None => MediaUrl::File(data_dir.join("media")),
+        };
+        Config {
+            addr: self.addr.unwrap_or(default_addr),
+            database_url,
+            media_url,
+            max_upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
+            session_idle: Duration::from_secs(self.session_idle_secs),
+            admin_password: admin_password.filter(|p| !p.is_empty()),
+            trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
+            public_origin: self.public_origin.as_ref().and_then(|o| o.0.clone()),
+            unused_upload_grace: Duration::from_secs(self.unused_upload_grace_secs),
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(self.header_timeout_secs),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            },
+            data_dir,
+        }
+    }
+}
+
+/// The configuration from the server's flags `args` (without the program's name) and the
+/// variables `env` gives (see `Cli::try_parse_with_env`), for tests.
 pub fn from_args_and_env(
     args: impl IntoIterator<Item = String>,
     env: impl Fn(&str) -> Option<String>,
     default_addr: SocketAddr,
-) -> Result<Config, String> {
-    let mut flags = std::collections::HashMap::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (key, inline) = match arg.split_once('=') {
-            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        if !matches!(
-            key.as_str(),
-            "--addr"
-                | "--data-dir"
-                | "--database-url"
-                | "--media-url"
-                | "--max-upload-mb"
-                | "--session-idle-secs"
-                | "--trusted-proxies"
-                | "--public-origin"
-                | "--header-timeout-secs"
-                | "--idle-timeout-secs"
-                | "--max-connections"
-                | "--unused-upload-grace-secs"
-        ) {
-            return Err(format!("unknown argument {key}"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => args.next().ok_or(format!("{key} needs a value"))?,
-        };
-        flags.insert(key, value);
-    }
-    let pick = |flag: &str, var: &str| flags.get(flag).cloned().or_else(|| env(var));
-
-    let addr = match pick("--addr", "CONSOLE_ADDR") {
-        Some(a) => a.parse().map_err(|e| format!("address {a:?}: {e}"))?,
-        None => default_addr,
-    };
-    let data_dir = PathBuf::from(pick("--data-dir", "CONSOLE_DATA_DIR").unwrap_or("data".into()));
-    let database_url = pick("--database-url", "DATABASE_URL")
-        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("console.db").display()));
-    let media_url = match pick("--media-url", "CONSOLE_MEDIA_URL").filter(|u| !u.is_empty()) {
-        Some(url) => storage::media::MediaUrl::parse(&url)?,
-        None => storage::media::MediaUrl::File(data_dir.join("media")),
-    };
-    let max_upload_bytes = match pick("--max-upload-mb", "CONSOLE_MAX_UPLOAD_MB") {
-        Some(mb) => {
-            mb.parse::<u64>()
-                .ok()
-                .filter(|mb| *mb > 0)
-                .ok_or(format!("upload cap {mb:?} is not a positive whole number of MB"))?
-                * 1024
-                * 1024
-        }
-        None => Config::DEFAULT_MAX_UPLOAD_BYTES,
-    };
-    let positive = |flag: &str, var: &str, what: &str| -> Result<Option<u64>, String> {
-        match pick(flag, var) {
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(format!("{what} {raw:?} is not a positive whole number")),
-            },
-            None => Ok(None),
-        }
-    };
-    let session_idle = positive("--session-idle-secs", "CONSOLE_SESSION_IDLE_SECS", "session idle time (seconds)")?
-        .map_or(storage::auth::Auth::DEFAULT_IDLE, Duration::from_secs);
-    let unused_upload_grace = positive(
-        "--unused-upload-grace-secs",
-        "CONSOLE_UNUSED_UPLOAD_GRACE_SECS",
-        "grace for unused uploads (seconds)",
-    )?
-    .map_or(Config::DEFAULT_UNUSED_UPLOAD_GRACE, Duration::from_secs);
-    let defaults = crate::serve::ConnectionLimits::default();
-    let connections = crate::serve::ConnectionLimits {
-        header_timeout: positive("--header-timeout-secs", "CONSOLE_HEADER_TIMEOUT_SECS", "header timeout (seconds)")?
-            .map_or(defaults.header_timeout, Duration::from_secs),
-        idle_timeout: positive("--idle-timeout-secs", "CONSOLE_IDLE_TIMEOUT_SECS", "idle timeout (seconds)")?
-            .map_or(defaults.idle_timeout, Duration::from_secs),
-        max_connections: positive("--max-connections", "CONSOLE_MAX_CONNECTIONS", "connection cap")?
-            .map_or(defaults.max_connections, |n| usize::try_from(n).unwrap_or(usize::MAX)),
-    };
-    let admin_password = env("CONSOLE_ADMIN_PASSWORD").filter(|p| !p.is_empty());
-    let trusted_proxies = crate::forwarded::TrustedProxies::parse(
-        &pick("--trusted-proxies", "CONSOLE_TRUSTED_PROXIES").unwrap_or_default(),
-    )?;
-    let public_origin = match pick("--public-origin", "CONSOLE_PUBLIC_ORIGIN").filter(|o| !o.is_empty()) {
-        Some(origin) => Some(parse_origin(&origin)?),
-        None => None,
-    };
-    Ok(Config {
-        addr,
-        data_dir,
-        database_url,
-        media_url,
-        max_upload_bytes,
-        session_idle,
-        admin_password,
-        trusted_proxies,
-        public_origin,
-        unused_upload_grace,
-        connections,
-    })
-}
-
-/// An origin as browsers send it: `http(s)://host[:port]`, no path, no trailing slash.
-fn parse_origin(raw: &str) -> Result<String, String> {
-    let origin = raw.trim().trim_end_matches('/').to_ascii_lowercase();
-    let ok = origin.split_once("://").is_some_and(|(scheme, authority)| {
-        matches!(scheme, "http" | "https") && !authority.is_empty() && !authority.contains('/')
-    });
-    if ok {
-        Ok(origin)
-    } else {
-        Err(format!("public origin {raw:?} must look like https://console.example.com"))
-    }
+) -> Result<Config, clap::Error> {
+    let argv = std::iter::once("server".to_owned()).chain(args);
+    let cli = Cli::try_parse_with_env(argv, &env)?;
+    Ok(cli.server_args().to_config(default_addr, env("CONSOLE_ADMIN_PASSWORD")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
 
     fn default_addr() -> SocketAddr {
         "127.0.0.1:3000".parse().unwrap()
     }
 
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn config(args: &[&str], env: impl Fn(&str) -> Option<String>) -> Result<Config, clap::Error> {
+        from_args_and_env(args.iter().map(|s| s.to_string()), env, default_addr())
+    }
+
+    fn cli(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_with_env(std::iter::once("server").chain(args.iter().copied()), no_env)
+    }
+
+    fn error_kind(args: &[&str]) -> ErrorKind {
+        cli(args).unwrap_err().kind()
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn defaults() {
-        let c = from_args_and_env(vec![], |_| None, default_addr()).unwrap();
+        let c = config(&[], no_env).unwrap();
         assert_eq!(c.addr, default_addr());
         assert_eq!(c.data_dir, PathBuf::from("data"));
         assert_eq!(c.database_url, "sqlite://data/console.db");
-        assert_eq!(c.media_url, storage::media::MediaUrl::File("data/media".into()));
+        assert_eq!(c.media_url, MediaUrl::File("data/media".into()));
         assert_eq!(c.max_upload_bytes, 50 * 1024 * 1024);
-        assert_eq!(c.session_idle, std::time::Duration::from_secs(8 * 3600));
+        assert_eq!(c.max_upload_bytes, Config::DEFAULT_MAX_UPLOAD_BYTES);
+        assert_eq!(c.session_idle, Duration::from_secs(8 * 3600));
         assert_eq!(c.admin_password, None);
-        assert_eq!(c.connections, crate::serve::ConnectionLimits::default());
+        assert_eq!(c.trusted_proxies, TrustedProxies::default());
+        assert_eq!(c.public_origin, None);
+        assert_eq!(c.unused_upload_grace, Duration::from_secs(86_400));
+        assert_eq!(c.connections, ConnectionLimits::default());
+        assert!(cli(&[]).unwrap().command.is_none());
+    }
+
+    #[test]
+    fn every_flag_has_its_variable() {
+        let command = Cli::command();
+        let vars: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|a| Some((a.get_long()?.to_owned(), a.get_env()?.to_str()?.to_owned())))
+            .collect();
+        let expected = [
+            ("addr", "CONSOLE_ADDR"),
+            ("data-dir", "CONSOLE_DATA_DIR"),
+            ("database-url", "DATABASE_URL"),
+            ("media-url", "CONSOLE_MEDIA_URL"),
+            ("max-upload-mb", "CONSOLE_MAX_UPLOAD_MB"),
+            ("session-idle-secs", "CONSOLE_SESSION_IDLE_SECS"),
+            ("trusted-proxies", "CONSOLE_TRUSTED_PROXIES"),
+            ("public-origin", "CONSOLE_PUBLIC_ORIGIN"),
+            ("header-timeout-secs", "CONSOLE_HEADER_TIMEOUT_SECS"),
+            ("idle-timeout-secs", "CONSOLE_IDLE_TIMEOUT_SECS"),
+            ("max-connections", "CONSOLE_MAX_CONNECTIONS"),
+            ("unused-upload-grace-secs", "CONSOLE_UNUSED_UPLOAD_GRACE_SECS"),
+        ]
+        .map(|(flag, var)| (flag.to_owned(), var.to_owned()));
+        assert_eq!(vars, expected);
+    }
+
+    #[test]
+    fn variables_are_used_when_the_flag_is_absent() {
+        let env = |k: &str| {
+            match k {
+                "CONSOLE_ADDR" => Some("0.0.0.0:8080"),
+                "CONSOLE_DATA_DIR" => Some("/srv/console"),
+                "CONSOLE_MAX_UPLOAD_MB" => Some("5"),
+                "CONSOLE_SESSION_IDLE_SECS" => Some("60"),
+                "CONSOLE_MAX_CONNECTIONS" => Some("7"),
+                "CONSOLE_ADMIN_PASSWORD" => Some("correct horse battery"),
+                "CONSOLE_MEDIA_URL" => Some("s3://console/media"),
+                "CONSOLE_PUBLIC_ORIGIN" => Some("https://console.example.com"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let c = config(&[], env).unwrap();
+        assert_eq!(c.addr, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(c.data_dir, PathBuf::from("/srv/console"));
+        assert_eq!(c.database_url, "sqlite:///srv/console/console.db");
+        assert_eq!(c.max_upload_bytes, 5 * 1024 * 1024);
+        assert_eq!(c.session_idle, Duration::from_secs(60));
+        assert_eq!(c.connections.max_connections, 7);
+        assert_eq!(c.admin_password.as_deref(), Some("correct horse battery"));
+        assert_eq!(c.media_url, MediaUrl::S3 { bucket: "console".into(), prefix: "media".into() });
+        assert_eq!(c.public_origin.as_deref(), Some("https://console.example.com"));
     }
 
     #[test]
@@ -262,25 +417,50 @@ mod tests {
         let env = |k: &str| match k {
             "CONSOLE_DATA_DIR" => Some("/srv/console".to_owned()),
             "CONSOLE_MAX_UPLOAD_MB" => Some("5".to_owned()),
+            "CONSOLE_ADDR" => Some("10.0.0.1:80".to_owned()),
             _ => None,
         };
-        let args = ["--data-dir=/tmp/x", "--addr", "0.0.0.0:8080"].map(String::from);
-        let c = from_args_and_env(args, env, default_addr()).unwrap();
+        let c = config(&["--data-dir=/tmp/x", "--addr", "0.0.0.0:8080"], env).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.database_url, "sqlite:///tmp/x/console.db");
         assert_eq!(c.addr, "0.0.0.0:8080".parse().unwrap());
-        assert_eq!(c.max_upload_bytes, 5 * 1024 * 1024);
+        assert_eq!(c.max_upload_bytes, 5 * 1024 * 1024, "the variable, as there is no flag");
+    }
+
+    #[test]
+    fn empty_variables_mean_the_default() {
+        let env = |k: &str| {
+            matches!(
+                k,
+                "CONSOLE_MEDIA_URL" | "CONSOLE_PUBLIC_ORIGIN" | "CONSOLE_TRUSTED_PROXIES" | "CONSOLE_ADMIN_PASSWORD"
+            )
+            .then(String::new)
+        };
+        let c = config(&[], env).unwrap();
+        assert_eq!(c.media_url, MediaUrl::File("data/media".into()));
+        assert_eq!(c.public_origin, None);
+        assert_eq!(c.trusted_proxies, TrustedProxies::default());
+        assert_eq!(c.admin_password, None);
     }
 
     #[test]
     fn proxies_and_origin() {
         let args = ["--trusted-proxies", "10.0.0.0/8,::1", "--public-origin", "HTTPS://Console.Example.com/"];
-        let c = from_args_and_env(args.map(String::from), |_| None, default_addr()).unwrap();
+        let c = config(&args, no_env).unwrap();
         assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
         assert_eq!(c.public_origin.as_deref(), Some("https://console.example.com"));
-        let env = |k: &str| (k == "CONSOLE_MEDIA_URL").then(|| "s3://console/media".to_owned());
-        let c = from_args_and_env(vec![], env, default_addr()).unwrap();
-        assert_eq!(c.media_url, storage::media::MediaUrl::S3 { bucket: "console".into(), prefix: "media".into() });
+        let origin = |o: &str| config(&["--public-origin", o], no_env).map(|c| c.public_origin.unwrap());
+        assert_eq!(origin("https://console.example.com:443").unwrap(), "https://console.example.com");
+        assert_eq!(origin("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
+        assert_eq!(origin("https://bücher.example").unwrap(), "https://xn--bcher-kva.example");
+        for bad in ["console.example.com", "https://console.example.com/path", "ftp://console.example.com"] {
+            assert_eq!(origin(bad).unwrap_err().kind(), ErrorKind::ValueValidation, "{bad}");
+        }
+        for bad in ["https://x.example/?q", "https://x.example/#top", "https://user@x.example", "https://"] {
+            assert_eq!(origin(bad).unwrap_err().kind(), ErrorKind::ValueValidation, "{bad}");
+        }
+        let c = config(&["--media-url", "file:///srv/media"], no_env).unwrap();
+        assert_eq!(c.media_url, MediaUrl::File("/srv/media".into()));
     }
 
     #[test]
@@ -290,25 +470,88 @@ mod tests {
             "postgres://app:***@db.internal/console"
         );
         assert_eq!(
+            redact_password("postgres://app:s3cret@db.internal:5433/console?sslmode=require"),
+            "postgres://app:***@db.internal:5433/console?sslmode=require"
+        );
+        assert_eq!(
             redact_password("postgres://app@localhost/console?host=/run"),
             "postgres://app@localhost/console?host=/run"
         );
         assert_eq!(redact_password("sqlite://data/console.db"), "sqlite://data/console.db");
+        assert_eq!(redact_password("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(redact_password("postgres://app:s3cret@db:99999/console"), UNSHOWN_URL);
+
+        let env = |k: &str| (k == "DATABASE_URL").then(|| "postgres://app:s3cret@db/console".to_owned());
+        let c = config(&[], env).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        let c = config(&["--database-url", "postgres://app:s3cret@db/console"], |k| {
+            (k == "CONSOLE_ADMIN_PASSWORD").then(|| "hunter2 hunter2".to_owned())
+        })
+        .unwrap();
+        assert_eq!(c.database_url, "postgres://app:s3cret@db/console", "the real URL is kept");
+        assert!(!format!("{c:?}").contains("s3cret") && !format!("{c:?}").contains("hunter2"), "{c:?}");
+        let parsed = cli(&["--database-url", "postgres://app:s3cret@db/console"]).unwrap();
+        assert!(!format!("{parsed:?}").contains("s3cret"), "{parsed:?}");
     }
 
     #[test]
-    fn bad_values_are_reported() {
-        let bad = |args: &[&str]| {
-            from_args_and_env(args.iter().map(|s| s.to_string()), |_| None, default_addr()).unwrap_err()
-        };
-        assert!(bad(&["--max-upload-mb", "0"]).contains("upload cap"));
-        assert!(bad(&["--addr", "nowhere"]).contains("address"));
-        assert!(bad(&["--verbose"]).contains("unknown argument"));
-        assert!(bad(&["--max-connections", "-1"]).contains("connection cap"));
-        assert!(bad(&["--header-timeout-secs", "0"]).contains("header timeout"));
-        assert!(bad(&["--addr"]).contains("needs a value"));
-        assert!(bad(&["--session-idle-secs", "soon"]).contains("session idle"));
-        assert!(bad(&["--trusted-proxies", "10.0.0.0/40"]).contains("prefix length"));
-        assert!(bad(&["--public-origin", "console.example.com/path"]).contains("public origin"));
+    fn help_is_clap_s() {
+        for args in [&["--help"][..], &["-h"], &["operator", "add", "--help"], &["usersig", "--help"]] {
+            assert_eq!(error_kind(args), ErrorKind::DisplayHelp, "{args:?}");
+        }
+        let err = cli(&["--help"]).unwrap_err();
+        assert_eq!(err.exit_code(), 0);
+        let help = err.to_string();
+        for flag in ["--addr", "--data-dir", "--database-url", "--unused-upload-grace-secs", "CONSOLE_ADMIN_PASSWORD"] {
+            assert!(help.contains(flag), "{flag} in {help}");
+        }
+        for command in ["operator", "usersig", "compress-chunks"] {
+            assert!(help.contains(command), "{command} in {help}");
+        }
+    }
+
+    #[test]
+    fn bad_flags_and_values_are_clap_errors() {
+        assert_eq!(error_kind(&["--verbose"]), ErrorKind::UnknownArgument);
+        assert_eq!(error_kind(&["--addr"]), ErrorKind::InvalidValue);
+        assert_eq!(error_kind(&["stray"]), ErrorKind::InvalidSubcommand);
+        for args in [
+            &["--max-upload-mb", "0"][..],
+            &["--addr", "nowhere"],
+            &["--max-connections=-1"],
+            &["--header-timeout-secs", "0"],
+            &["--session-idle-secs", "soon"],
+            &["--trusted-proxies", "10.0.0.0/40"],
+            &["--public-origin", "console.example.com/path"],
+            &["--media-url", "ftp://elsewhere"],
+            &["--media-url", "s3://"],
+        ] {
+            assert_eq!(error_kind(args), ErrorKind::ValueValidation, "{args:?}");
+        }
+        let err = cli(&["--trusted-proxies", "10.0.0.0/40"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let message = err.to_string();
+        assert!(message.contains("--trusted-proxies") && message.contains("prefix length"), "{message}");
+        // A bad variable is refused as the flag would be.
+        let env = |k: &str| (k == "CONSOLE_MAX_UPLOAD_MB").then(|| "lots".to_owned());
+        assert_eq!(config(&[], env).unwrap_err().kind(), ErrorKind::ValueValidation);
+    }
+
+    #[test]
+    fn compress_chunks_takes_no_arguments() {
+        assert!(matches!(cli(&["compress-chunks"]).unwrap().command, Some(Command::CompressChunks)));
+        assert_eq!(error_kind(&["compress-chunks", "--data-dir", "/srv"]), ErrorKind::UnknownArgument);
+        assert_eq!(error_kind(&["compress-chunks", "site"]), ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn a_subcommand_reads_the_variables_too() {
+        let env = |k: &str| (k == "CONSOLE_DATA_DIR").then(|| "/srv/console".to_owned());
+        let argv = ["server", "usersig", "administrator"];
+        let parsed = Cli::try_parse_with_env(argv, env).unwrap();
+        assert_eq!(parsed.server_args().data_dir, PathBuf::from("/srv/console"));
+        let argv = ["server", "usersig", "administrator", "--data-dir", "/tmp/x"];
+        let parsed = Cli::try_parse_with_env(argv, env).unwrap();
+        assert_eq!(parsed.server_args().data_dir, PathBuf::from("/tmp/x"));
     }
 }

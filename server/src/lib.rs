@@ -47,6 +47,17 @@ pub fn app_state(
     session_idle: std::time::Duration,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    let auth = Auth::new(storage.db.clone(), session_idle)?;
+    app_state_with_clock(storage, session_idle, std::sync::Arc::new(storage::clock::SystemClock), leptos_options)
+}
+
+/// The same over a clock of the caller's: sessions' idleness and the sign-in throttle are
+/// measured on it (tests move a `ManualClock` instead of sleeping).
+pub fn app_state_with_clock(
+    storage: Storage,
+    session_idle: std::time::Duration,
+    clock: std::sync::Arc<dyn storage::clock::Clock>,
+    leptos_options: leptos::config::LeptosOptions,
+) -> Result<AppState, Box<dyn std::error::Error>> {
+    let auth = Auth::with_clock(storage.db.clone(), session_idle, clock)?;
     Ok(AppState { leptos_options, storage, auth })
 }

@@ -1,6 +1,8 @@
+use clap::Parser;
 use leptos::config::get_configuration;
+use server::config::{Cli, Command};
 use server::{
-    app_state, config, open_storage, operator_command,
+    app_state, open_storage, operator_command,
     router::{router_with, Network},
     serve::serve,
     usersig_command,
@@ -28,54 +30,35 @@ async fn main() {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", config::USAGE);
-        return;
-    }
-    let mut operator = None;
-    let mut usersig = None;
-    match args.first().map(String::as_str) {
-        Some("operator") => {
-            let (command, rest) =
-                operator_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
-            args = rest;
-            operator = Some(command);
-        }
-        Some("usersig") => {
-            let (command, rest) =
-                usersig_command::parse(args).unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
-            args = rest;
-            usersig = Some(command);
-        }
-        _ => {}
-    }
+    // clap reads the arguments and the environment; `--help` and a wrong flag or value end
+    // the process here (exit code 0 and 2).
+    let cli = Cli::parse();
     let mut leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => fail(&format!("Leptos configuration: {e}")),
     };
     server::assets::detect_hashed_files(&mut leptos_options);
-    if args.first().is_some_and(|a| a == "compress-chunks") {
-        if args.len() > 1 {
-            fail(&format!("compress-chunks takes no arguments (the site is LEPTOS_SITE_ROOT)\n\n{}", config::USAGE));
-        }
-        compress_chunks(&leptos_options);
-        return;
-    }
-    let config = config::from_args_and_env(args, |k| std::env::var(k).ok(), leptos_options.site_addr)
-        .unwrap_or_else(|e| fail(&format!("{e}\n\n{}", config::USAGE)));
+    let admin_password = std::env::var("CONSOLE_ADMIN_PASSWORD").ok();
+    let config = cli.server_args().to_config(leptos_options.site_addr, admin_password);
     leptos_options.site_addr = config.addr;
-    if let Some(command) = operator {
-        if let Err(e) = operator_command::run(command, &config).await {
-            fail(&e.to_string());
+    match &cli.command {
+        Some(Command::CompressChunks) => {
+            compress_chunks(&leptos_options);
+            return;
         }
-        return;
-    }
-    if let Some(command) = usersig {
-        if let Err(e) = usersig_command::run(command, &config).await {
-            fail(&e.to_string());
+        Some(Command::Operator(command)) => {
+            if let Err(e) = operator_command::run(command, &config).await {
+                fail(&e.to_string());
+            }
+            return;
         }
-        return;
+        Some(Command::Usersig(command)) => {
+            if let Err(e) = usersig_command::run(command, &config).await {
+                fail(&e.to_string());
+            }
+            return;
+        }
+        None => {}
     }
 
     let (storage, engine) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));

@@ -8,46 +8,46 @@ use storage::auth::Auth;
 use storage::password::generate_password;
 use storage::Actor;
 
-pub struct Command {
-    pub reset: bool,
-    pub name: String,
-    pub password_stdin: bool,
+/// `operator add|reset NAME [--password-stdin]`, with the server's flags (for the database
+/// location).
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create an operator
+    Add(Target),
+    /// Set a new password for an operator and end their sessions
+    Reset(Target),
 }
 
-/// Splits `operator add|reset NAME [--password-stdin]` from the other arguments (which are
-/// the server's usual flags, for the database location).
-pub fn parse(args: Vec<String>) -> Result<(Command, Vec<String>), String> {
-    let mut rest = Vec::new();
-    let mut positional = Vec::new();
-    let mut password_stdin = false;
-    let mut args = args.into_iter().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--password-stdin" {
-            password_stdin = true;
-        } else if arg.starts_with("--") {
-            let takes_value = !arg.contains('=');
-            rest.push(arg);
-            if takes_value {
-                rest.extend(args.next());
-            }
-        } else {
-            positional.push(arg);
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The password is read from standard input with --password-stdin, otherwise generated and printed once."
+)]
+pub struct Target {
+    /// The operator's name
+    pub name: String,
+    /// Read the password from standard input (one line) instead of generating one
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub server: crate::config::ServerArgs,
+}
+
+impl Command {
+    fn target(&self) -> &Target {
+        match self {
+            Command::Add(target) | Command::Reset(target) => target,
         }
     }
-    let reset = match positional.first().map(String::as_str) {
-        Some("add") => false,
-        Some("reset") => true,
-        _ => return Err("operator: expected `add NAME` or `reset NAME`".into()),
-    };
-    let [_, name] = positional.as_slice() else {
-        return Err("operator: expected exactly one operator NAME".into());
-    };
-    Ok((Command { reset, name: name.clone(), password_stdin }, rest))
+
+    pub fn server_args(&self) -> &crate::config::ServerArgs {
+        &self.target().server
+    }
 }
 
-pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
-    let name = OperatorName::parse(&command.name)?;
-    let (password, generated) = if command.password_stdin {
+pub async fn run(command: &Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    let target = command.target();
+    let name = OperatorName::parse(&target.name)?;
+    let (password, generated) = if target.password_stdin {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
@@ -58,7 +58,7 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::e
     let (storage, engine) = crate::open_storage(config).await?;
     let auth = Auth::new(storage.db.clone(), config.session_idle).map_err(AppError::from)?;
     let by = Actor::ServerCommand;
-    if command.reset {
+    if let Command::Reset(_) = command {
         let id = storage
             .db
             .operator_id(name.as_ref())
@@ -80,22 +80,43 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::e
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::Command;
+    use crate::config::{Cli, Command as Subcommand};
+    use clap::error::ErrorKind;
+    use std::path::PathBuf;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_with_env(std::iter::once("server").chain(args.iter().copied()), |_| None)
     }
 
     #[test]
-    fn splits_command_from_flags() {
-        let (cmd, rest) = parse(args(&["operator", "add", "jane", "--data-dir", "/srv", "--password-stdin"])).unwrap();
-        assert!(!cmd.reset && cmd.password_stdin);
-        assert_eq!(cmd.name, "jane");
-        assert_eq!(rest, args(&["--data-dir", "/srv"]));
-        let (cmd, rest) = parse(args(&["operator", "reset", "--database-url=sqlite://x.db", "jane"])).unwrap();
-        assert!(cmd.reset && !cmd.password_stdin);
-        assert_eq!(rest, args(&["--database-url=sqlite://x.db"]));
-        assert!(parse(args(&["operator", "remove", "jane"])).is_err());
-        assert!(parse(args(&["operator", "add"])).is_err());
+    fn takes_a_name_and_the_server_flags() {
+        let cli = parse(&["operator", "add", "jane", "--data-dir", "/srv", "--password-stdin"]).unwrap();
+        let Some(Subcommand::Operator(command @ Command::Add(add))) = &cli.command else { panic!("{cli:?}") };
+        assert_eq!(add.name, "jane");
+        assert!(add.password_stdin);
+        assert_eq!(command.server_args().data_dir, PathBuf::from("/srv"));
+        assert_eq!(cli.server_args().data_dir, PathBuf::from("/srv"));
+
+        let cli = parse(&["operator", "reset", "--database-url=sqlite://x.db", "jane"]).unwrap();
+        let Some(Subcommand::Operator(Command::Reset(reset))) = &cli.command else { panic!("{cli:?}") };
+        assert_eq!(reset.name, "jane");
+        assert!(!reset.password_stdin);
+        let config = cli.server_args().to_config("127.0.0.1:3000".parse().unwrap(), None);
+        assert_eq!(config.database_url, "sqlite://x.db");
+    }
+
+    #[test]
+    fn wrong_uses_are_clap_errors() {
+        let kind = |args: &[&str]| parse(args).unwrap_err().kind();
+        assert_eq!(kind(&["operator", "remove", "jane"]), ErrorKind::InvalidSubcommand);
+        assert_eq!(kind(&["operator", "add"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(kind(&["operator", "add", "jane", "bob"]), ErrorKind::UnknownArgument);
+        assert_eq!(kind(&["operator", "add", "jane", "--password"]), ErrorKind::UnknownArgument);
+        assert_eq!(kind(&["operator", "add", "jane", "--max-connections", "0"]), ErrorKind::ValueValidation);
+        assert_eq!(kind(&["operator"]), ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand);
+        assert_eq!(kind(&["operator", "reset", "--help"]), ErrorKind::DisplayHelp);
+        // The server's flags go after the subcommand, as they always have.
+        assert_eq!(kind(&["--data-dir", "/srv", "operator", "add", "jane"]), ErrorKind::ArgumentConflict);
     }
 }

@@ -5,38 +5,20 @@ use crate::rest::usersig;
 use crate::Config;
 use app::error::AppError;
 
+/// `usersig IDENTIFIER [--expire SECS]`, with the server's flags (for the database location).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "The UserSig is made with the application's current secret key.")]
 pub struct Command {
+    /// The REST API administrator to sign as
     pub identifier: String,
+    /// How long the UserSig is valid, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 86_400, allow_negative_numbers = true)]
     pub expire: i64,
+    #[command(flatten)]
+    pub server: crate::config::ServerArgs,
 }
 
-/// Splits `usersig IDENTIFIER [--expire SECS]` from the server's usual flags.
-pub fn parse(args: Vec<String>) -> Result<(Command, Vec<String>), String> {
-    let mut rest = Vec::new();
-    let mut identifier = None;
-    let mut expire = 86_400;
-    let mut args = args.into_iter().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--expire" {
-            let value = args.next().ok_or("--expire needs a number of seconds")?;
-            expire = value.parse().map_err(|_| format!("--expire {value:?} is not a number of seconds"))?;
-        } else if arg.starts_with("--") {
-            let takes_value = !arg.contains('=');
-            rest.push(arg);
-            if takes_value {
-                rest.extend(args.next());
-            }
-        } else if identifier.is_none() {
-            identifier = Some(arg);
-        } else {
-            return Err(format!("usersig: unexpected argument {arg:?}"));
-        }
-    }
-    let identifier = identifier.ok_or("usersig: expected an administrator IDENTIFIER")?;
-    Ok((Command { identifier, expire }, rest))
-}
-
-pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(command: &Command, config: &Config) -> Result<(), Box<dyn std::error::Error>> {
     let (storage, engine) = crate::open_storage(config).await?;
     let (appid, key) = storage.db.api_credentials().await.map_err(AppError::from)?;
     let key = key.ok_or("no secret key yet: create one on the console's Settings page")?;
@@ -46,4 +28,41 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Box<dyn std::e
     println!("{}", usersig::generate(appid, &key, &command.identifier, command.expire, storage::clock::now()));
     engine.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Cli, Command as Subcommand};
+    use clap::error::ErrorKind;
+    use std::path::PathBuf;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_with_env(std::iter::once("server").chain(args.iter().copied()), |_| None)
+    }
+
+    #[test]
+    fn takes_an_identifier_an_expiry_and_the_server_flags() {
+        let cli = parse(&["usersig", "administrator", "--expire", "60", "--data-dir", "/srv"]).unwrap();
+        let Some(Subcommand::Usersig(usersig)) = &cli.command else { panic!("{cli:?}") };
+        assert_eq!((usersig.identifier.as_str(), usersig.expire), ("administrator", 60));
+        assert_eq!(cli.server_args().data_dir, PathBuf::from("/srv"));
+
+        let cli = parse(&["usersig", "--data-dir=/srv", "administrator"]).unwrap();
+        let Some(Subcommand::Usersig(usersig)) = &cli.command else { panic!("{cli:?}") };
+        assert_eq!((usersig.identifier.as_str(), usersig.expire), ("administrator", 86_400));
+        // As before, any number of seconds (a negative one makes an expired UserSig).
+        let cli = parse(&["usersig", "administrator", "--expire", "-1"]).unwrap();
+        let Some(Subcommand::Usersig(usersig)) = &cli.command else { panic!("{cli:?}") };
+        assert_eq!(usersig.expire, -1);
+    }
+
+    #[test]
+    fn wrong_uses_are_clap_errors() {
+        let kind = |args: &[&str]| parse(args).unwrap_err().kind();
+        assert_eq!(kind(&["usersig"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(kind(&["usersig", "administrator", "--expire", "soon"]), ErrorKind::ValueValidation);
+        assert_eq!(kind(&["usersig", "administrator", "--expire"]), ErrorKind::InvalidValue);
+        assert_eq!(kind(&["usersig", "a", "b"]), ErrorKind::UnknownArgument);
+        assert_eq!(kind(&["usersig", "--help"]), ErrorKind::DisplayHelp);
+    }
 }

@@ -3,17 +3,18 @@
 //! signing out and removing an operator end it for good.
 
 use crate::audit::Actor;
+use crate::clock::{Clock, SystemClock};
 use crate::database::Database;
 use crate::error::{AuthError, StoreError};
 use crate::password::Hasher;
+use crate::random;
 use crate::throttle::Throttle;
-use crate::{clock, random};
 use domain::{AuditAction, NewPassword, Operator, OperatorName};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The operator a request is signed in as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,14 +43,28 @@ pub struct Auth {
     /// when checked), so that a burst of requests does not read the session table for each.
     /// Everything in this process that ends sessions evicts them here; a session ended by
     /// another process (`server operator reset`) is refused at most `recheck` later.
-    recent: Arc<Mutex<HashMap<String, (SignedIn, Instant)>>>,
+    recent: Arc<Mutex<HashMap<String, (SignedIn, i64)>>>,
+    /// What idleness, the throttle and the cache are measured on.
+    clock: Arc<dyn Clock>,
 }
 
 impl Auth {
     pub const DEFAULT_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 
     pub fn new(db: Arc<dyn Database>, idle: Duration) -> Result<Self, AuthError> {
-        Ok(Self { throttle: Throttle::new(db.clone()), db, idle, hasher: Hasher::new()?, recent: Arc::default() })
+        Self::with_clock(db, idle, Arc::new(SystemClock))
+    }
+
+    /// Over a clock of the caller's (tests move a [`crate::clock::ManualClock`]).
+    pub fn with_clock(db: Arc<dyn Database>, idle: Duration, clock: Arc<dyn Clock>) -> Result<Self, AuthError> {
+        Ok(Self {
+            throttle: Throttle::new(db.clone(), clock.clone()),
+            db,
+            idle,
+            hasher: Hasher::new()?,
+            recent: Arc::default(),
+            clock,
+        })
     }
 
     pub fn hasher(&self) -> &Hasher {
@@ -60,6 +75,12 @@ impl Auth {
     /// two seconds, and never more than half the idle limit.
     fn recheck(&self) -> Duration {
         Duration::from_secs(2).min(self.idle / 2)
+    }
+
+    /// Whether a cache entry checked at `checked_ms` may still be trusted.
+    fn fresh(&self, checked_ms: i64) -> bool {
+        let age = self.clock.now_ms().saturating_sub(checked_ms);
+        age >= 0 && (age as u128) < self.recheck().as_millis()
     }
 
     fn forget(&self, matches: impl Fn(&str, &SignedIn) -> bool) {
@@ -90,7 +111,7 @@ impl Auth {
         self.throttle.succeeded(from, name).await?;
         let token = random::hex_token::<32>();
         let token_hash = token_hash(&token);
-        let now = clock::now();
+        let now = self.clock.now();
         let actor = Actor::Operator { name: found.name.clone(), address: from };
         let cutoff = now - self.idle.as_secs() as i64;
         self.db.start_session(found.operator_id, &token_hash, now, cutoff, &actor).await?;
@@ -103,13 +124,13 @@ impl Auth {
         let token_hash = token_hash(token);
         if let Ok(recent) = self.recent.lock() {
             if let Some((who, checked)) = recent.get(&token_hash) {
-                if checked.elapsed() < self.recheck() {
+                if self.fresh(*checked) {
                     return Ok(Some(who.clone()));
                 }
             }
         }
         let Some(stored) = self.db.session(&token_hash).await? else { return Ok(None) };
-        let now = clock::now();
+        let now = self.clock.now();
         let idle = self.idle.as_secs() as i64;
         if now - stored.last_seen_at >= idle {
             self.forget(|hash, _| hash == token_hash);
@@ -123,10 +144,9 @@ impl Auth {
         if let Ok(mut recent) = self.recent.lock() {
             // Bounded: entries are dropped once stale, and at worst all at once.
             if recent.len() > 10_000 {
-                let recheck = self.recheck();
-                recent.retain(|_, (_, checked)| checked.elapsed() < recheck);
+                recent.retain(|_, (_, checked)| self.fresh(*checked));
             }
-            recent.insert(who.token_hash.clone(), (who.clone(), Instant::now()));
+            recent.insert(who.token_hash.clone(), (who.clone(), self.clock.now_ms()));
         }
         Ok(Some(who))
     }

@@ -2,6 +2,7 @@
 //! failures are counted in the database, so every server behind a load balancer counts
 //! the same attempts.
 
+use crate::clock::Clock;
 use crate::database::Database;
 use crate::error::StoreResult;
 use std::net::IpAddr;
@@ -11,6 +12,7 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Throttle {
     db: Arc<dyn Database>,
+    clock: Arc<dyn Clock>,
 }
 
 /// The key an address is counted under. An IPv6 client usually holds a whole /64, so its
@@ -29,10 +31,6 @@ pub fn address_key(address: Option<IpAddr>) -> String {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
-}
-
 /// The key an operator name is counted under: names that are one operator's count together
 /// (the storage's rule for names: ASCII letters fold case, nothing else does).
 pub fn name_key(name: &str) -> String {
@@ -41,8 +39,8 @@ pub fn name_key(name: &str) -> String {
 }
 
 impl Throttle {
-    pub fn new(db: Arc<dyn Database>) -> Self {
-        Self { db }
+    pub fn new(db: Arc<dyn Database>, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
     }
 
     /// Counts an attempt from `from` at the operator `name` before its password is
@@ -50,7 +48,7 @@ impl Throttle {
     /// lately (then nothing is checked and nothing counted). So at most a few passwords
     /// are ever checked per address or name in a window, however many arrive at once.
     pub async fn begin(&self, from: Option<IpAddr>, name: &str) -> StoreResult<Option<Duration>> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let forget_before = now - Failures::FORGET_AFTER.as_millis() as i64;
         let keys = [address_key(from), name_key(name)];
         let wait =

@@ -48,19 +48,30 @@ impl Rng {
     }
 }
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+/// Fills a data directory with channels and posts, for benchmarks.
+#[derive(clap::Parser)]
+#[command(name = "seed")]
+struct Args {
+    /// The data directory (its SQLite database unless --database-url is given)
+    #[arg(long, value_name = "DIR")]
+    data_dir: std::path::PathBuf,
+    /// How many posts to make
+    #[arg(long, value_name = "N")]
+    posts: u64,
+    /// How many channels to spread them over
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    channels: u64,
+    /// The database [default: sqlite://<data-dir>/console.db]
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let data_dir = std::path::PathBuf::from(arg("--data-dir").ok_or("--data-dir DIR is required")?);
-    let total: u64 = arg("--posts").ok_or("--posts N is required")?.parse()?;
-    let channel_count: u64 = arg("--channels").map(|c| c.parse()).transpose()?.unwrap_or(20);
+    let Args { data_dir, posts: total, channels: channel_count, database_url } = <Args as clap::Parser>::parse();
     std::fs::create_dir_all(&data_dir)?;
     let url = format!("sqlite://{}", data_dir.join("console.db").display());
-    let url = arg("--database-url").unwrap_or(url);
+    let url = database_url.unwrap_or(url);
     let engine = Engine::connect(&url).await?;
     // As the server does: on SQLite the search indexes are merged in the background.
     engine.start_background_tasks();

@@ -195,7 +195,16 @@ async fn rest_changes_and_their_entries_commit_together(pool: TestDb) {
 async fn the_first_operator_and_its_entry_commit_together(pool: TestDb) {
     let auth = crate::common::auth_over(&pool);
     pool.refuse_inserts("audit_log").await;
-    assert!(auth.ensure_first_operator(None).await.is_err());
+    let refused = auth.ensure_first_operator(None).await;
+    assert!(
+        matches!(
+            &refused,
+            Err(storage::auth::FirstOperatorError::Store(e) | storage::auth::FirstOperatorError::Auth(storage::AuthError::Store(e)))
+                if e.is_fault()
+        ),
+        "{:?}",
+        refused.as_ref().err()
+    );
     assert_eq!(count(&pool.any, "SELECT count(*) FROM operators").await, 0);
     pool.allow_inserts("audit_log").await;
     assert!(auth.ensure_first_operator(None).await.unwrap().is_some());

@@ -148,7 +148,10 @@ on_both! { async fn repeated_failures_from_one_address_are_slowed_down(pool: Tes
     let refused = sign_in(&app, OPERATOR, PASSWORD).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.json()["TooManyAttempts"]["retry_after_secs"].as_u64().unwrap() >= 1);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Not a second later: still refused. A second later: let through.
+    app.clock.advance(std::time::Duration::from_millis(999));
+    assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(std::time::Duration::from_millis(1));
     assert_eq!(sign_in(&app, OPERATOR, PASSWORD).await.status, StatusCode::OK);
     // Success clears the count: the next typo is not held back.
     assert_eq!(sign_in(&app, OPERATOR, "typo").await.status, StatusCode::UNAUTHORIZED);
@@ -171,10 +174,11 @@ on_both! { async fn signing_out_ends_the_session_on_the_server(pool: TestDb) {
 on_both! { async fn an_idle_session_expires(pool: TestDb) {
     let app = TestApp::new(pool).await;
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
-    // An hour and a second without a request (the test server's idle limit is an hour).
-    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3601").execute(&app.pool).await.unwrap();
-    // A session just checked is trusted for up to 2 seconds without reading it again.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Just short of the test server's idle limit (an hour): still signed in.
+    app.clock.advance(std::time::Duration::from_secs(3599));
+    assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
+    // That request used the session: an hour and a second of silence after it ends it.
+    app.clock.advance(std::time::Duration::from_secs(3601));
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
     assert_eq!(sessions, 0, "the expired session is deleted");

@@ -61,9 +61,10 @@ async fn slow_and_surplus_connections_are_shed() {
         let (_, closed) = read_until_closed(stream, Duration::from_secs(5)).await;
         assert!(closed, "a request whose headers never end is dropped");
     }
+    // Never before the timeout (how long after it depends on the machine's load: the
+    // 5-second reads above are the bound).
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(1800), "not before the timeout: {waited:?}");
-    assert!(waited < Duration::from_secs(6), "soon after the timeout: {waited:?}");
     drop(slow);
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -93,12 +94,15 @@ async fn slow_and_surplus_connections_are_shed() {
     let (_, closed) = read_until_closed(&mut kept, Duration::from_secs(6)).await;
     assert!(closed, "an idle kept-alive connection is closed");
 
-    // Oversized headers are refused with a 4xx, and the server goes on.
+    // Oversized headers are answered 431, and the server goes on. A little over the server's
+    // 32 KiB, sent at once: the server reads all of it before it answers and closes (had
+    // bytes been left unread, closing would reset the connection and lose the answer).
     let mut big = TcpStream::connect(&addr).await.unwrap();
-    let header = format!("GET /healthz HTTP/1.1\r\nHost: console\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000));
-    let _ = big.write_all(header.as_bytes()).await;
-    let (answer, _) = read_until_closed(&mut big, Duration::from_secs(5)).await;
-    assert!(answer.starts_with("HTTP/1.1 431") || answer.is_empty(), "{answer:?}");
+    let header = format!("GET /healthz HTTP/1.1\r\nHost: console\r\nX-Big: {}\r\n\r\n", "a".repeat(36 * 1024));
+    big.write_all(header.as_bytes()).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut big, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:?}");
+    assert!(closed, "the connection is closed after the 431");
     assert_eq!(reqwest::get(server.url("/healthz")).await.unwrap().status(), 200);
 
     assert!(!server.output().contains("panicked"), "{}", server.output());

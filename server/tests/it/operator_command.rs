@@ -67,6 +67,7 @@ async fn operators_are_added_and_reset_from_the_command_line(db: TestDb) {
     // The printed password is the one that now signs in.
     let auth = crate::common::auth_over(&db);
     assert!(auth.sign_in("jane", &password, None).await.is_ok());
-    assert!(auth.sign_in("jane", "from standard input", None).await.is_err());
+    let refused = auth.sign_in("jane", "from standard input", None).await;
+    assert!(matches!(refused, Err(storage::AuthError::WrongCredentials)), "{refused:?}");
 }
 }

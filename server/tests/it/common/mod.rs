@@ -13,7 +13,10 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 use storage::auth::Auth;
+use storage::clock::ManualClock;
 use storage::media::{MediaStore, Variant};
 use storage::{Actor, Storage};
 
@@ -37,6 +40,8 @@ pub struct TestApp {
     /// The `Cookie` header of the signed-in test operator, sent with every request unless
     /// a test sends its own or none.
     pub cookie: Option<String>,
+    /// What sessions and the sign-in throttle measure time on: tests move it forward.
+    pub clock: Arc<ManualClock>,
 }
 
 pub const OPERATOR: &str = "tester";
@@ -87,7 +92,10 @@ impl TestApp {
 
     async fn with_everything(db: TestDb, media: MediaStore, leptos_options: LeptosOptions) -> Self {
         let storage = Storage::new(db.engine.database(), media);
-        let state = server::app_state(storage.clone(), std::time::Duration::from_secs(3600), leptos_options).unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        let state =
+            server::app_state_with_clock(storage.clone(), Duration::from_secs(3600), clock.clone(), leptos_options)
+                .unwrap();
         let auth = state.auth.clone();
         let name = OperatorName::parse(OPERATOR).unwrap();
         let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
@@ -105,6 +113,7 @@ impl TestApp {
             storage,
             operator_id: operator.id,
             cookie: Some(format!("{SESSION_COOKIE}={token}")),
+            clock,
         }
     }
 
