@@ -271,7 +271,7 @@ async function firstVisitFiles(page: Page, path: string): Promise<Map<string, nu
   cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
   cdp.on('Network.loadingFinished', (e) => {
     const url = new URL(urls.get(e.requestId) ?? 'about:blank');
-    if (url.pathname.startsWith('/pkg/')) files.set(url.pathname, e.encodedDataLength);
+    if (url.pathname.startsWith('/pkg/')) files.set(url.pathname, (files.get(url.pathname) ?? 0) + e.encodedDataLength);
   });
   await page.goto(path);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 15_000 });

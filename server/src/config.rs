@@ -67,19 +67,33 @@ impl Config {
     }
 }
 
-/// `scheme://user:secret@host/...` as `scheme://user:***@host/...`; any other URL as it is.
+/// `scheme://user:secret@host/...?password=secret` as `scheme://user:***@host/...?password=***`
+/// (sqlx takes a password in either place); any other URL as it is.
 fn redact_password(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => match url.set_password(Some("***")) {
-            Ok(()) => url.to_string(),
-            Err(()) => UNSHOWN_URL.to_owned(),
-        },
-        Ok(_) => raw.to_owned(),
+    let Ok(mut url) = url::Url::parse(raw) else {
         // Not a URL the url crate reads (it reads every postgres:// one sqlx does): shown
         // only when it cannot hold a password.
-        Err(_) if !raw.contains('@') => raw.to_owned(),
-        Err(_) => UNSHOWN_URL.to_owned(),
+        return if raw.contains('@') || raw.contains("password") { UNSHOWN_URL.to_owned() } else { raw.to_owned() };
+    };
+    // A password the parser did not find where it looks (say, a '#' in it cut the URL
+    // short): nothing is shown rather than a piece of it.
+    if raw.contains('@') && url.username().is_empty() && url.password().is_none() {
+        return UNSHOWN_URL.to_owned();
     }
+    if url.password().is_some() && url.set_password(Some("***")).is_err() {
+        return UNSHOWN_URL.to_owned();
+    }
+    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") { "***".to_owned() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 const UNSHOWN_URL: &str = "(a database URL that is not shown, as it may hold a password)";
@@ -99,7 +113,7 @@ Environment variables without a flag:
 
 /// The Channel Console server: with no subcommand, serves the console.
 #[derive(Debug, Parser)]
-#[command(name = "server", after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "server", after_help = AFTER_HELP, args_conflicts_with_subcommands = true, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -480,6 +494,11 @@ mod tests {
         assert_eq!(redact_password("sqlite://data/console.db"), "sqlite://data/console.db");
         assert_eq!(redact_password("sqlite::memory:"), "sqlite::memory:");
         assert_eq!(redact_password("postgres://app:s3cret@db:99999/console"), UNSHOWN_URL);
+        // sqlx also takes the password as a parameter.
+        let redacted = redact_password("postgres://app@db/console?password=s3cret&sslmode=require");
+        assert_eq!(redacted, "postgres://app@db/console?password=***&sslmode=require");
+        // A '#' in the password ends the URL early for a parser: nothing of it is shown.
+        assert_eq!(redact_password("postgres://app:12#x@db/console"), UNSHOWN_URL);
 
         let env = |k: &str| (k == "DATABASE_URL").then(|| "postgres://app:s3cret@db/console".to_owned());
         let c = config(&[], env).unwrap();

@@ -174,11 +174,14 @@ on_both! { async fn signing_out_ends_the_session_on_the_server(pool: TestDb) {
 on_both! { async fn an_idle_session_expires(pool: TestDb) {
     let app = TestApp::new(pool).await;
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
-    // Just short of the test server's idle limit (an hour): still signed in.
-    app.clock.advance(std::time::Duration::from_secs(3599));
-    assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
-    // That request used the session: an hour and a second of silence after it ends it.
-    app.clock.advance(std::time::Duration::from_secs(3601));
+    // Just short of the test server's idle limit (an hour), twice: each request uses the
+    // session, so it lasts past the hour since signing in.
+    for _ in 0..2 {
+        app.clock.advance(std::time::Duration::from_secs(3599));
+        assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::OK);
+    }
+    // An hour of silence after the last request ends it.
+    app.clock.advance(std::time::Duration::from_secs(3600));
     assert_eq!(app.call("list_channels", &[("page", "1")]).await.status, StatusCode::UNAUTHORIZED);
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
     assert_eq!(sessions, 0, "the expired session is deleted");

@@ -5,7 +5,9 @@
 //! [`crate::sqlite::SqliteStore`] and `Conn` is SQLite's connection) and once in `on_postgres`
 //! (`Store` is [`crate::postgres::PgStore`]). sqlx infers the driver from the connection or
 //! pool a query runs on, so one body serves both; statements use `$N` placeholders, which
-//! both drivers bind by position.
+//! both drivers bind to the N-th argument (on SQLite sqlx reads the number from the
+//! parameter's name, and a number past the arguments bound is NULL, not an error: count
+//! them).
 //!
 //! Where the engines' SQL really differs, a statement names the difference with one of the
 //! fragment macros below, which each module defines for its own engine (they expand to string
@@ -13,6 +15,7 @@
 //!
 //! - `for_update!()` / `for_share!()`: a row lock on PostgreSQL; nothing on SQLite, where a
 //!   write transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+//!   `skip_locked!()`: rows another transaction holds are passed over (PostgreSQL).
 //! - `name_order!("col")` and `name_eq!("col", "$1")`: the one rule names are compared and
 //!   ordered by. ASCII letters fold case (A = a); every other character compares by code
 //!   point. SQLite's `NOCASE` does exactly that; on PostgreSQL the `ascii_fold` function
@@ -38,6 +41,7 @@ macro_rules! on_both_engines {
             pub(crate) type Conn = sqlx::SqliteConnection;
             macro_rules! for_update { () => { "" } }
             macro_rules! for_share { () => { "" } }
+            macro_rules! skip_locked { () => { "" } }
             macro_rules! name_order { ($col:literal) => { concat!($col, " COLLATE NOCASE") } }
             macro_rules! name_eq {
                 ($col:literal, $value:literal) => { concat!($col, " = ", $value, " COLLATE NOCASE") }
@@ -54,6 +58,7 @@ macro_rules! on_both_engines {
             pub(crate) type Conn = sqlx::PgConnection;
             macro_rules! for_update { () => { " FOR UPDATE" } }
             macro_rules! for_share { () => { " FOR SHARE" } }
+            macro_rules! skip_locked { () => { " FOR UPDATE SKIP LOCKED" } }
             macro_rules! name_order { ($col:literal) => { concat!("ascii_fold(", $col, ") COLLATE \"C\"") } }
             macro_rules! name_eq {
                 ($col:literal, $value:literal) => { concat!("ascii_fold(", $col, ") = ascii_fold(", $value, ")") }

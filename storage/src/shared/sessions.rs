@@ -50,11 +50,13 @@ on_both_engines! {
         }
 
         async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
             Ok(())
         }
 
@@ -79,28 +81,22 @@ on_both_engines! {
             wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
         ) -> StoreResult<Option<std::time::Duration>> {
             let mut tx = self.begin_write().await?;
-            // Every key's row exists and is locked (in one order, so two attempts cannot
-            // deadlock) before it is read: concurrent attempts are counted one after another.
+            // Every key's row is made or found and locked in one statement (an upsert that
+            // writes locks the row it finds; a row swept meanwhile is made again), in one
+            // order, so two attempts cannot deadlock: concurrent attempts are counted one
+            // after another.
             let mut sorted: Vec<&String> = keys.iter().collect();
             sorted.sort();
             sorted.dedup();
+            let mut longest = None;
             for key in &sorted {
-                sqlx::query(
+                let (count, last): (i32, i64) = sqlx::query_as(
                     "INSERT INTO sign_in_failures (key, count, last_at_ms) VALUES ($1, 0, $2)
-                     ON CONFLICT (key) DO NOTHING",
+                     ON CONFLICT (key) DO UPDATE SET count = sign_in_failures.count
+                     RETURNING count, last_at_ms",
                 )
                 .bind(key.as_str())
                 .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let mut longest = None;
-            for key in &sorted {
-                let (count, last): (i32, i64) = sqlx::query_as(concat!(
-                    "SELECT count, last_at_ms FROM sign_in_failures WHERE key = $1",
-                    for_update!()
-                ))
-                .bind(key.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
                 let count = if last < forget_before_ms { 0 } else { u32::try_from(count).unwrap_or(0) };
@@ -122,17 +118,26 @@ on_both_engines! {
                 .execute(&mut *tx)
                 .await?;
             }
-            // Counts nobody added to for long start again: their rows go.
-            sqlx::query("DELETE FROM sign_in_failures WHERE last_at_ms < $1")
-                .bind(forget_before_ms)
-                .execute(&mut *tx)
-                .await?;
+            // Counts nobody added to for long start again: their rows go. Rows another
+            // attempt holds are passed over (waiting for them while holding ours could
+            // deadlock with it); a later attempt removes them.
+            sqlx::query(concat!(
+                "DELETE FROM sign_in_failures WHERE key IN (
+                   SELECT key FROM sign_in_failures WHERE last_at_ms < $1",
+                skip_locked!(),
+                ")"
+            ))
+            .bind(forget_before_ms)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(None)
         }
 
         async fn clear_failures(&self, key: &str) -> StoreResult<()> {
-            sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(&self.pool).await?;
+            let mut tx = self.begin_write().await?;
+            sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(&mut *tx).await?;
+            tx.commit().await?;
             Ok(())
         }
     }

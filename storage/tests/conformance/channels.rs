@@ -32,12 +32,12 @@ on_both! {
     }
 
     async fn options_are_ordered_by_the_name_rule(db) {
-        for raw in ["beta", "Alpha", "서울 채널", "alpha", "Émile", "ángel", "Zulu"] {
+        for raw in ["beta", "alpha", "서울 채널", "Alpha", "Émile", "ángel", "Zulu"] {
             channel(&db, raw).await;
         }
         let names: Vec<String> = db.channel_options().await.unwrap().into_iter().map(|o| o.name).collect();
-        // "Alpha" and "alpha" are equal under the rule: the older first.
-        assert_eq!(names, ["Alpha", "alpha", "beta", "Zulu", "Émile", "ángel", "서울 채널"]);
+        // "alpha" and "Alpha" are equal under the rule: the older first (not "A" < "a").
+        assert_eq!(names, ["alpha", "Alpha", "beta", "Zulu", "Émile", "ángel", "서울 채널"]);
     }
 
     async fn changes_to_missing_channels_are_not_found(db) {
@@ -114,5 +114,43 @@ on_both! {
         };
         db.update_account(first.id, &clear, &BY).await.unwrap();
         assert_eq!(db.account("@TOA#_same").await.unwrap().unwrap().face_url, None);
+    }
+}
+
+on_both! {
+    async fn unused_images_are_forgotten_and_swept_but_not_claimed_or_used_ones(db) {
+        let dir = std::env::temp_dir().join(format!("conformance_media_{}", std::process::id()));
+        let files = storage::media::MediaStore::open(&storage::media::MediaUrl::File(dir.join("media")), &dir, 1 << 20)
+            .await
+            .unwrap();
+        let (unused, photo) = (image(&db, 21).await, image(&db, 22).await);
+        let fields = ChannelFields::parse("with photo", "", photo.as_ref()).unwrap();
+        db.create_channel(&fields, None, &AccountFields::default(), &BY).await.unwrap();
+        let later = storage::clock::now() + 10;
+        // Only the image nothing uses is forgotten (and put on the sweep list).
+        assert_eq!(db.forget_unused_media(later).await.unwrap(), std::slice::from_ref(&unused));
+        assert!(db.media_info(&unused).await.unwrap().is_none());
+        assert_eq!(db.media_info(&photo).await.unwrap().map(|m| m.public), Some(true));
+        // A claim (an upload writing it again) keeps it off the sweep; finishing records it.
+        db.claim_media(&unused).await.unwrap();
+        assert!(db.sweep_media(None, later, &files).await.unwrap().is_empty());
+        db.release_media(&unused).await.unwrap();
+        // Released without being recorded: swept once orphaned long enough, and only once.
+        assert!(db.sweep_media(None, storage::clock::now() - 10, &files).await.unwrap().is_empty());
+        let only = std::slice::from_ref(&unused);
+        assert_eq!(db.sweep_media(Some(only), later, &files).await.unwrap(), only);
+        assert!(db.sweep_media(None, later, &files).await.unwrap().is_empty());
+        // An upload's claim and record: private until a channel or a live post uses it.
+        db.claim_media(&unused).await.unwrap();
+        let media = storage::media::StoredMedia {
+            id: unused.clone(),
+            content_type: "image/png",
+            bytes: 10,
+            width: None,
+            height: None,
+        };
+        db.finish_media(&media).await.unwrap();
+        assert_eq!(db.media_info(&unused).await.unwrap().map(|m| m.public), Some(false));
+        assert!(db.sweep_media(None, later, &files).await.unwrap().is_empty());
     }
 }

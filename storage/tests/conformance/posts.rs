@@ -121,5 +121,6 @@ on_both! {
         let outcomes: Vec<Recall> =
             futures_util::future::join_all(racing).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
         assert_eq!(outcomes.iter().filter(|o| **o == Recall::Recalled).count(), 1, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| **o == Recall::AlreadyRecalled).count(), 4, "{outcomes:?}");
     }
 }

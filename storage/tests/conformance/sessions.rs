@@ -70,6 +70,31 @@ on_both! {
         assert_eq!(answers.iter().filter(|a| a.is_none()).count(), 3, "{answers:?}");
     }
 
+    async fn attempts_racing_over_stale_counts_never_fail(db) {
+        // Counts from long ago on every key (they are swept while attempts hold rows):
+        // attempts on overlapping keys, all at once, each answered.
+        let keys = |n: u32| vec![format!("ip:{}", n % 3), format!("name:{}", n % 2)];
+        for n in 0..6 {
+            db.begin_attempt(&keys(n), 1_000, 0, &wait).await.unwrap();
+        }
+        for _round in 0..5 {
+            let racing = (0..6).map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move { db.begin_attempt(&keys(n), 1_000_000, 500_000, &wait).await })
+            });
+            for answer in futures_util::future::join_all(racing).await {
+                assert!(matches!(answer, Ok(Ok(_))), "{answer:?}");
+            }
+            // Clear them for the next round, so that every round starts from stale rows.
+            for n in 0..6 {
+                for key in keys(n) {
+                    db.clear_failures(&key).await.unwrap();
+                }
+                db.begin_attempt(&keys(n), 1_000, 0, &wait).await.unwrap();
+            }
+        }
+    }
+
     async fn api_settings_and_administrators(db) {
         let (sdkappid, key) = db.api_credentials().await.unwrap();
         assert!((1_400_000_000..1_500_000_000).contains(&sdkappid), "{sdkappid}");
