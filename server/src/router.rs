@@ -138,14 +138,7 @@ async fn same_origin_writes(State(public_origin): State<Option<String>>, request
     if writes {
         if let Some(origin) = request.headers().get(header::ORIGIN) {
             let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
-            let same = match &public_origin {
-                Some(public) => origin.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(public)),
-                None => {
-                    origin.to_str().ok().and_then(|o| o.split_once("://")).is_some_and(|(scheme, authority)| {
-                        matches!(scheme, "http" | "https") && Some(authority) == host
-                    })
-                }
-            };
+            let same = origin.to_str().is_ok_and(|o| same_site(o, public_origin.as_deref(), host));
             if !same {
                 tracing::warn!(origin = ?origin, host = ?host, path = %request.uri().path(), "cross-origin write refused");
                 let err = AppError::Forbidden("Requests from other sites are refused.".into());
@@ -154,6 +147,27 @@ async fn same_origin_writes(State(public_origin): State<Option<String>>, request
         }
     }
     next.run(request).await
+}
+
+/// Whether a browser's `Origin` is this site: the public origin when one is set (compared as
+/// origins: scheme, host and port, a default port or the case of the host making no
+/// difference), else an http(s) origin whose host and port are the request's `Host`.
+fn same_site(origin: &str, public_origin: Option<&str>, host: Option<&str>) -> bool {
+    let Ok(origin) = url::Url::parse(origin) else { return false };
+    if !matches!(origin.scheme(), "http" | "https") {
+        return false;
+    }
+    match public_origin {
+        Some(public) => url::Url::parse(public).is_ok_and(|public| public.origin() == origin.origin()),
+        None => {
+            let authority = match (origin.host_str(), origin.port()) {
+                (Some(name), Some(port)) => format!("{name}:{port}"),
+                (Some(name), None) => name.to_owned(),
+                (None, _) => return false,
+            };
+            host.is_some_and(|host| host.eq_ignore_ascii_case(&authority))
+        }
+    }
 }
 
 /// Leptos answers every server function error with 500. Our errors know better: a
@@ -178,7 +192,27 @@ async fn server_fn_status(response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::has_dot_segment;
+    use super::{has_dot_segment, same_site};
+
+    #[test]
+    fn writes_from_this_site_only() {
+        let host = Some("console.test:3000");
+        assert!(same_site("http://console.test:3000", None, host));
+        assert!(same_site("https://CONSOLE.test:3000", None, host));
+        assert!(!same_site("http://evil.test:3000", None, host));
+        assert!(!same_site("http://console.test:3001", None, host));
+        assert!(!same_site("http://console.test", None, host));
+        assert!(!same_site("null", None, host));
+        assert!(!same_site("ftp://console.test:3000", None, host));
+        assert!(!same_site("http://console.test:3000", None, None));
+        assert!(same_site("http://[::1]:3000", None, Some("[::1]:3000")));
+        // Behind a proxy: the public origin, a default port written or not.
+        let public = Some("https://console.example.com");
+        assert!(same_site("https://console.example.com", public, Some("10.0.0.5:3000")));
+        assert!(same_site("https://console.example.com:443", public, None));
+        assert!(!same_site("http://console.example.com", public, None));
+        assert!(!same_site("https://console.example.com.evil.test", public, None));
+    }
 
     #[test]
     fn dot_segments_in_any_spelling() {

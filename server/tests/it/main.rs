@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod channels;
+mod cli;
 mod common;
 mod concurrency;
 mod crash;

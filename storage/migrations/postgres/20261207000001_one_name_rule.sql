@@ -7,7 +7,10 @@ CREATE FUNCTION ascii_fold(text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;
 
--- Names equal under this rule were equal under lower() too: no existing row collides.
+-- Names equal under this rule were equal under lower() too, so no existing row collides;
+-- except in a database whose locale lowers "I" to dotless "ı" (Turkish), where "Ilker" and
+-- "ilker" could both exist: then building this index fails, naming it, and nothing changes
+-- until one of the two operators is renamed or removed.
 DROP INDEX operators_name;
 CREATE UNIQUE INDEX operators_name ON operators (ascii_fold(name));
 

@@ -12,6 +12,8 @@ pub enum MediaUrl {
 }
 
 impl MediaUrl {
+    /// `file://` followed by a directory (absolute, or relative to the working directory:
+    /// not a URL the url crate would read, so taken as it is), or `s3://bucket/prefix`.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
         if let Some(path) = raw.strip_prefix("file://") {
@@ -20,12 +22,17 @@ impl MediaUrl {
             }
             return Ok(MediaUrl::File(PathBuf::from(path)));
         }
-        if let Some(rest) = raw.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if bucket.is_empty() {
+        if raw.starts_with("s3://") {
+            let url = url::Url::parse(raw).map_err(|e| format!("media URL {raw:?}: {e}"))?;
+            let bucket = url.host_str().filter(|b| !b.is_empty());
+            let Some(bucket) = bucket else {
                 return Err(format!("media URL {raw:?} names no bucket (s3://bucket/prefix)"));
+            };
+            if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+                return Err(format!("media URL {raw:?}: only s3://bucket/prefix (credentials come from AWS_*)"));
             }
-            return Ok(MediaUrl::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() });
+            let prefix = url.path().trim_matches('/').to_owned();
+            return Ok(MediaUrl::S3 { bucket: bucket.to_owned(), prefix });
         }
         Err(format!("media URL {raw:?} must start with file:// or s3://"))
     }
@@ -68,7 +75,7 @@ mod tests {
             Ok(MediaUrl::S3 { bucket: "console".into(), prefix: "prod/media".into() })
         );
         assert_eq!(MediaUrl::parse("s3://console"), Ok(MediaUrl::S3 { bucket: "console".into(), prefix: "".into() }));
-        for bad in ["", "/srv/media", "file://", "s3://", "s3:///x", "gs://b"] {
+        for bad in ["", "/srv/media", "file://", "s3://", "s3:///x", "gs://b", "s3://key:secret@b/x", "s3://b/x?y"] {
             assert!(MediaUrl::parse(bad).is_err(), "{bad}");
         }
     }

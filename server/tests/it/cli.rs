@@ -1,0 +1,64 @@
+//! The command line as a shell sees it: the real binary, its `--help`, its refusals and their
+//! exit codes, and no secret from the environment in what it prints.
+
+use std::process::{Command, Output};
+
+fn server(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_server"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (status.code(), format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr)))
+}
+
+#[test]
+fn help_lists_every_flag_with_its_variable_and_no_secret() {
+    let secret = [("DATABASE_URL", "postgres://app:s3cret@db/console"), ("CONSOLE_ADMIN_PASSWORD", "hunter2-hunter2")];
+    let (code, out) = server(&["--help"], &secret);
+    assert_eq!(code, Some(0), "{out}");
+    for flag in [
+        "--addr",
+        "--data-dir",
+        "--database-url",
+        "--media-url",
+        "--max-upload-mb",
+        "--session-idle-secs",
+        "--trusted-proxies",
+        "--public-origin",
+        "--header-timeout-secs",
+        "--idle-timeout-secs",
+        "--max-connections",
+        "--unused-upload-grace-secs",
+    ] {
+        assert!(out.contains(flag), "{flag} missing from:\n{out}");
+    }
+    for variable in ["CONSOLE_ADDR", "DATABASE_URL", "CONSOLE_MEDIA_URL", "CONSOLE_ADMIN_PASSWORD"] {
+        assert!(out.contains(variable), "{variable} missing from:\n{out}");
+    }
+    for subcommand in ["operator", "usersig", "compress-chunks"] {
+        assert!(out.contains(subcommand), "{subcommand} missing from:\n{out}");
+    }
+    assert!(!out.contains("s3cret") && !out.contains("hunter2"), "{out}");
+}
+
+#[test]
+fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
+    let (code, out) = server(&["--no-such-flag"], &[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--no-such-flag"), "{out}");
+
+    let (code, out) = server(&["--max-connections", "many"], &[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--max-connections"), "{out}");
+
+    // A bad variable is named as its flag's value, and refused the same way.
+    let (code, out) = server(&[], &[("CONSOLE_PUBLIC_ORIGIN", "https://console.example/path")]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--public-origin"), "{out}");
+
+    let (code, out) = server(&["usersig"], &[]);
+    assert_eq!(code, Some(2), "a subcommand without its argument: {out}");
+}
