@@ -140,6 +140,9 @@ mod from_storage {
                 StoreError::NotFound(Missing::ApiAdmin(identifier)) => {
                     AppError::NotFound(fill(t.e_not_admin, &[("identifier", &identifier)]))
                 }
+                StoreError::NotFound(Missing::Subscriber(account)) => {
+                    AppError::NotFound(fill(t.e_not_subscriber, &[("account", &account)]))
+                }
                 StoreError::Conflict(Conflict::AccountIdTaken(id)) => {
                     AppError::Conflict(fill(t.e_account_taken, &[("id", &id)]))
                 }

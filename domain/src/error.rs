@@ -30,6 +30,7 @@ pub enum Field {
     Organization,
     CustomString,
     AdminIdentifier,
+    SubscriberAccount,
 }
 
 impl fmt::Display for Field {
@@ -57,6 +58,7 @@ impl fmt::Display for Field {
             Field::Organization => "Organization",
             Field::CustomString => "CustomString",
             Field::AdminIdentifier => "Administrator identifier",
+            Field::SubscriberAccount => "Subscriber_Account",
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod official_account;
 pub mod operator;
 pub mod post;
 pub mod search;
+pub mod subscriber;
 
 pub use channel::{Channel, ChannelFields, ChannelName, ChannelPage, ChannelProfile};
 pub use error::{Field, ValidationError};
@@ -20,3 +21,4 @@ pub use post::{
     ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType, ValidImage, ValidLink,
     ValidPost,
 };
+pub use subscriber::{MsgFlag, Subscriber, SubscriberAccount};

@@ -99,10 +99,13 @@ pub enum AuditAction {
     ApiAdminAdded,
     ApiAdminRemoved,
     PasswordCheckFailed,
+    SubscribersAdded,
+    SubscribersRemoved,
+    SubscriberChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -119,6 +122,9 @@ impl AuditAction {
         AuditAction::ApiAdminAdded,
         AuditAction::ApiAdminRemoved,
         AuditAction::PasswordCheckFailed,
+        AuditAction::SubscribersAdded,
+        AuditAction::SubscribersRemoved,
+        AuditAction::SubscriberChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -139,6 +145,9 @@ impl AuditAction {
             AuditAction::ApiAdminAdded => "api_admin_added",
             AuditAction::ApiAdminRemoved => "api_admin_removed",
             AuditAction::PasswordCheckFailed => "password_check_failed",
+            AuditAction::SubscribersAdded => "subscribers_added",
+            AuditAction::SubscribersRemoved => "subscribers_removed",
+            AuditAction::SubscriberChanged => "subscriber_changed",
         }
     }
 

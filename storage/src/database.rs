@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use domain::post::ValidFilter;
 use domain::{
     AccountFields, AccountId, AdminIdentifier, ApiSettings, AuditAction, AuditPage, Channel, ChannelFields,
-    ChannelOption, ChannelPage, MediaId, Operator, OperatorName, Post, PostPage, ValidPost,
+    ChannelOption, ChannelPage, MediaId, MsgFlag, Operator, OperatorName, Post, PostPage, Subscriber,
+    SubscriberAccount, ValidPost,
 };
 
 /// Images a change left unused: their files can go once the change is committed.
@@ -106,6 +107,89 @@ pub trait PostStore: Send + Sync {
     ) -> StoreResult<Vec<Message>>;
     /// Recalls a message of the channel: it leaves lists and search, but stays stored.
     async fn recall(&self, channel_id: i64, key: &MessageKey, reason: &str, by: &Actor) -> StoreResult<Recall>;
+}
+
+/// What became of one user an `add_subscribers` call named (the vendor's `Result`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    Added,
+    /// A subscriber already (or named twice in the call).
+    Already,
+    /// Not added: the channel has `MaxSubscriberNum` subscribers.
+    Full,
+}
+
+/// What an `add_subscribers` call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriptions {
+    /// Each user the call named, in its order.
+    pub results: Vec<(SubscriberAccount, Subscribed)>,
+    /// This call brought the channel to its maximum (it was below before).
+    pub became_full: bool,
+}
+
+/// What became of one user a `remove_subscribers` call named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsubscribed {
+    Removed,
+    NotSubscriber,
+}
+
+/// A page of a channel's subscribers, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberPage {
+    pub subscribers: Vec<Subscriber>,
+    /// The cursor of the next page (the last subscriber's place), when there is one.
+    pub next: Option<i64>,
+    /// How many subscribe in all.
+    pub total: i64,
+}
+
+/// A channel a user subscribes to, with that user's subscription.
+#[derive(Debug, Clone)]
+pub struct SubscribedChannel {
+    pub channel: AccountRow,
+    pub subscribed_at: i64,
+    pub custom_string: String,
+}
+
+/// The users who subscribe to channels. A channel's count is kept with every change, in
+/// the same transaction; adding never takes a channel past its `max_subscribers`, however
+/// many calls race.
+#[async_trait]
+pub trait SubscriberStore: Send + Sync {
+    /// Subscribes the users to the channel, in order, while it has room.
+    async fn add_subscribers(
+        &self,
+        channel_id: i64,
+        accounts: &[SubscriberAccount],
+        by: &Actor,
+    ) -> StoreResult<Subscriptions>;
+    async fn remove_subscribers(
+        &self,
+        channel_id: i64,
+        accounts: &[SubscriberAccount],
+        by: &Actor,
+    ) -> StoreResult<Vec<(SubscriberAccount, Unsubscribed)>>;
+    /// A page of the channel's subscribers, newest first, after the cursor `after` when given.
+    async fn subscribers(&self, channel_id: i64, after: Option<i64>, limit: u32) -> StoreResult<SubscriberPage>;
+    /// Changes what is given of a subscription; `Missing::Subscriber` when there is none.
+    async fn modify_subscriber(
+        &self,
+        channel_id: i64,
+        account: &SubscriberAccount,
+        custom_string: Option<&str>,
+        msg_flag: Option<MsgFlag>,
+        by: &Actor,
+    ) -> StoreResult<()>;
+    /// The channels a user subscribes to, in the order they subscribed, `limit` from
+    /// `offset`; and how many there are in all.
+    async fn subscribed_channels(
+        &self,
+        account: &SubscriberAccount,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<(Vec<SubscribedChannel>, u64)>;
 }
 
 /// A recorded image, as the routes that serve it need it.
@@ -263,13 +347,23 @@ pub const CLAIM_LIFETIME_SECS: i64 = 3600;
 
 /// Everything storage offers: one engine implements every part.
 pub trait Database:
-    ChannelStore + PostStore + MediaIndex + OperatorStore + SessionStore + AuditStore + ApiStore + ThrottleStore + Health
+    ChannelStore
+    + PostStore
+    + SubscriberStore
+    + MediaIndex
+    + OperatorStore
+    + SessionStore
+    + AuditStore
+    + ApiStore
+    + ThrottleStore
+    + Health
 {
 }
 
 impl<T> Database for T where
     T: ChannelStore
         + PostStore
+        + SubscriberStore
         + MediaIndex
         + OperatorStore
         + SessionStore

@@ -12,6 +12,8 @@ pub enum Missing {
     Operator,
     /// This identifier is not an administrator of the REST API.
     ApiAdmin(String),
+    /// This user is not a subscriber of the channel.
+    Subscriber(String),
 }
 
 /// What a change collided with.

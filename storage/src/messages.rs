@@ -17,6 +17,8 @@ pub struct AccountRow {
     pub organization: String,
     pub custom_string: String,
     pub max_subscribers: i64,
+    /// How many subscribe now (kept with each change, not counted).
+    pub subscriber_count: i64,
     pub created_at: i64,
     pub last_msg_time: Option<i64>,
 }

@@ -169,6 +169,9 @@ pub const EN: Messages = Messages {
     act_api_key_rotated: "Made a new REST API key",
     act_api_admin_added: "Added REST API administrator",
     act_api_admin_removed: "Removed REST API administrator",
+    act_subscribers_added: "Added subscribers",
+    act_subscribers_removed: "Removed subscribers",
+    act_subscriber_changed: "Changed a subscription",
     act_password_check_failed: "Wrong current password (changing password)",
 
     // Field names, as validation messages name them.
@@ -230,6 +233,7 @@ pub const EN: Messages = Messages {
     e_channel_not_found: "This channel no longer exists; it may have been deleted.",
     e_operator_not_found: "This operator no longer exists.",
     e_not_admin: "{identifier} is not an administrator.",
+    e_not_subscriber: "{account} is not a subscriber of this channel.",
     e_account_taken: "Official_Account {id} is already in use.",
     e_operator_taken: "Operator: the name “{name}” is already taken.",
     e_admin_taken: "Administrator identifier: {identifier} is already an administrator.",

@@ -30,6 +30,8 @@ pub fn field_name(t: &Messages, field: Field) -> &'static str {
         Field::Organization => t.f_organization,
         Field::CustomString => t.f_custom_string,
         Field::AdminIdentifier => t.f_admin_identifier,
+        // The REST API's field, named as the vendor names it in both languages.
+        Field::SubscriberAccount => "Subscriber_Account",
     }
 }
 
@@ -61,6 +63,9 @@ pub fn audit_action(t: &Messages, stored: &str) -> String {
         AuditAction::ApiKeyRotated => t.act_api_key_rotated,
         AuditAction::ApiAdminAdded => t.act_api_admin_added,
         AuditAction::ApiAdminRemoved => t.act_api_admin_removed,
+        AuditAction::SubscribersAdded => t.act_subscribers_added,
+        AuditAction::SubscribersRemoved => t.act_subscribers_removed,
+        AuditAction::SubscriberChanged => t.act_subscriber_changed,
         AuditAction::PasswordCheckFailed => t.act_password_check_failed,
     }
     .to_owned()

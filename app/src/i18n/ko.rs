@@ -169,6 +169,9 @@ pub const KO: Messages = Messages {
     act_api_key_rotated: "새 REST API 키 생성",
     act_api_admin_added: "REST API 관리자 추가",
     act_api_admin_removed: "REST API 관리자 제거",
+    act_subscribers_added: "구독자 추가",
+    act_subscribers_removed: "구독자 제거",
+    act_subscriber_changed: "구독 정보 변경",
     act_password_check_failed: "현재 비밀번호 오류(비밀번호 변경 중)",
 
     // Field names, as validation messages name them.
@@ -230,6 +233,7 @@ pub const KO: Messages = Messages {
     e_channel_not_found: "이 채널은 더 이상 존재하지 않습니다. 삭제되었을 수 있습니다.",
     e_operator_not_found: "이 운영자는 더 이상 존재하지 않습니다.",
     e_not_admin: "{identifier}: 관리자가 아닙니다.",
+    e_not_subscriber: "{account}: 이 채널의 구독자가 아닙니다.",
     e_account_taken: "Official_Account {id}: 이미 사용 중입니다.",
     e_operator_taken: "운영자: “{name}” 이름은 이미 사용 중입니다.",
     e_admin_taken: "관리자 식별자 {identifier}: 이미 관리자입니다.",

@@ -185,6 +185,9 @@ messages! {
     act_api_key_rotated,
     act_api_admin_added,
     act_api_admin_removed,
+    act_subscribers_added,
+    act_subscribers_removed,
+    act_subscriber_changed,
     act_password_check_failed,
 
     // Field names, as validation messages name them.
@@ -246,6 +249,7 @@ messages! {
     e_channel_not_found,
     e_operator_not_found,
     e_not_admin,
+    e_not_subscriber,
     e_account_taken,
     e_operator_taken,
     e_admin_taken,

@@ -92,7 +92,7 @@ impl Call<'_> {
         Ok(Map::from_iter([("OfficialAccountInfoList".into(), Value::Array(out))]))
     }
 
-    fn describe(&self, row: &AccountRow, filter: Option<&[String]>) -> Value {
+    pub(super) fn describe(&self, row: &AccountRow, filter: Option<&[String]>) -> Value {
         // An uploaded photo is returned as its absolute URL; otherwise the FaceUrl as given.
         let face = match (&row.photo, &row.face_url) {
             (Some(media), _) => format!("{}{}", self.base, media_url(media.as_ref())),
@@ -108,7 +108,7 @@ impl Call<'_> {
             ("Organization", json!(row.organization)),
             ("CustomString", json!(row.custom_string)),
             ("MaxSubscriberNum", json!(row.max_subscribers)),
-            ("SubscriberNum", json!(0)),
+            ("SubscriberNum", json!(row.subscriber_count)),
             ("CreateTime", json!(row.created_at)),
             ("LastMsgTime", json!(row.last_msg_time.unwrap_or(0))),
         ];

@@ -53,6 +53,7 @@ fn vendor_field(field: Field) -> &'static str {
         Field::FaceUrl => "FaceUrl",
         Field::Organization => "Organization",
         Field::CustomString => "CustomString",
+        Field::SubscriberAccount => "Subscriber_Account",
         _ => "",
     }
 }

@@ -9,12 +9,15 @@
 //! - [`requests`]: the commands' bodies as types;
 //! - [`accounts`]: create, describe, modify and destroy official accounts (channels);
 //! - [`messages`]: send, list and recall messages (posts), and `upload_image`;
+//! - [`subscribers`]: add, remove, list and change a channel's subscribers, and a user's
+//!   channels;
 //! - [`errors`]: the vendor's error codes.
 
 mod accounts;
 pub mod errors;
 mod messages;
 pub mod requests;
+mod subscribers;
 pub mod usersig;
 
 use app::context::AppState;
@@ -89,6 +92,11 @@ async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, 
         "send_official_account_msg" => call.send().await,
         "official_account_msg_get_simple" => call.history().await,
         "official_account_msg_recall" => call.recall().await,
+        "add_subscriber" => call.add_subscribers().await,
+        "delete_subscriber" => call.delete_subscribers().await,
+        "get_subscriber_info" => call.subscriber_info().await,
+        "modify_subscriber_info" => call.modify_subscriber().await,
+        "get_subscribed_official_account_list" => call.subscribed_list().await,
         other => Err(packet(format!("unknown command {other:?}"))),
     }
 }

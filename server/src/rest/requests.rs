@@ -194,6 +194,79 @@ impl MsgKeyItem {
     }
 }
 
+/// `add_subscriber`: `SubscriberList` is `[{"Subscriber_Account": ...}]`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddSubscribersRequest {
+    #[serde(flatten)]
+    pub account: AccountName,
+    pub subscriber_list: Option<Vec<SubscriberItem>>,
+}
+
+/// An item of a subscriber list: `{"Subscriber_Account": ...}` or a bare id.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SubscriberItem {
+    Named {
+        #[serde(rename = "Subscriber_Account")]
+        account: String,
+    },
+    Bare(String),
+}
+
+impl SubscriberItem {
+    pub fn account(&self) -> &str {
+        match self {
+            SubscriberItem::Named { account } | SubscriberItem::Bare(account) => account,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteSubscribersRequest {
+    #[serde(flatten)]
+    pub account: AccountName,
+    #[serde(rename = "SubscriberToDel_Account")]
+    pub subscribers: Option<Vec<SubscriberItem>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscriberInfoRequest {
+    #[serde(flatten)]
+    pub account: AccountName,
+    pub limit: Option<WholeNumber>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifySubscriberRequest {
+    #[serde(flatten)]
+    pub account: AccountName,
+    #[serde(rename = "Subscriber_Account")]
+    pub subscriber: Option<String>,
+    pub custom_string: Option<String>,
+    pub msg_flag: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscribedListRequest {
+    #[serde(rename = "Subscriber_Account")]
+    pub subscriber: Option<String>,
+    pub limit: Option<WholeNumber>,
+    pub offset: Option<WholeNumber>,
+    pub response_filter: Option<SubscribedFilter>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscribedFilter {
+    pub official_account_base_info_filter: Option<Vec<String>>,
+    pub self_info_filter: Option<Vec<String>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -219,12 +219,13 @@ on_both_engines! {
                 organization: String,
                 custom_string: String,
                 max_subscribers: i64,
+                subscriber_count: i64,
                 created_at: i64,
                 last_msg_time: Option<i64>,
             }
             let row = sqlx::query_as::<_, Row>(
                 "SELECT c.id, c.account_id, c.name, c.profile, c.photo, c.face_url, c.owner_account,
-                        c.organization, c.custom_string, c.max_subscribers, c.created_at,
+                        c.organization, c.custom_string, c.max_subscribers, c.subscriber_count, c.created_at,
                         (SELECT max(created_at) FROM posts p
                          WHERE p.channel_id = c.id AND p.recalled_at IS NULL) AS last_msg_time
                  FROM channels c WHERE c.account_id = $1",
@@ -244,6 +245,7 @@ on_both_engines! {
                 organization: r.organization,
                 custom_string: r.custom_string,
                 max_subscribers: r.max_subscribers,
+                subscriber_count: r.subscriber_count,
                 created_at: r.created_at,
                 last_msg_time: r.last_msg_time,
             }))

@@ -37,6 +37,8 @@ macro_rules! on_both_engines {
             #![allow(unused_imports, unused_macros)]
             use super::*;
             pub(crate) type Store = crate::sqlite::SqliteStore;
+            #[allow(dead_code)]
+            pub(crate) type Db = sqlx::Sqlite;
             #[allow(dead_code)] // (in the files that take no connection)
             pub(crate) type Conn = sqlx::SqliteConnection;
             macro_rules! for_update { () => { "" } }
@@ -54,6 +56,8 @@ macro_rules! on_both_engines {
             #![allow(unused_imports, unused_macros)]
             use super::*;
             pub(crate) type Store = crate::postgres::PgStore;
+            #[allow(dead_code)]
+            pub(crate) type Db = sqlx::Postgres;
             #[allow(dead_code)]
             pub(crate) type Conn = sqlx::PgConnection;
             macro_rules! for_update { () => { " FOR UPDATE" } }
@@ -77,3 +81,4 @@ pub(crate) mod media;
 pub(crate) mod operators;
 pub(crate) mod posts;
 pub(crate) mod sessions;
+pub(crate) mod subscribers;

@@ -14,3 +14,4 @@ mod common;
 mod operators;
 mod posts;
 mod sessions;
+mod subscribers;

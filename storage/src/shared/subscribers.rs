@@ -1,0 +1,244 @@
+//! A channel's subscribers. Every change locks the channel's row first (on SQLite the write
+//! transaction holds the only write lock), so the kept count and the maximum are checked and
+//! changed in one step, whatever the number of callers.
+
+use crate::audit::Actor;
+use crate::database::{Subscribed, SubscribedChannel, SubscriberPage, SubscriberStore, Subscriptions, Unsubscribed};
+use crate::error::{Missing, StoreError, StoreResult};
+use crate::messages::AccountRow;
+use crate::rows::channel_subject;
+use async_trait::async_trait;
+use domain::{AuditAction, MsgFlag, Subscriber, SubscriberAccount};
+use std::collections::HashSet;
+
+type SubscriberRow = (i64, String, i64, String, String, i64);
+
+fn subscriber((_, account, subscribed_at, custom_string, msg_flag, last_send_msg_time): SubscriberRow) -> Subscriber {
+    Subscriber {
+        account,
+        subscribed_at,
+        custom_string,
+        // Only the three names are ever written.
+        msg_flag: MsgFlag::from_code(&msg_flag).unwrap_or_default(),
+        last_send_msg_time,
+    }
+}
+
+/// How the audit log names what a call did to a channel's subscribers.
+fn audit_subject(count: usize, channel_id: i64, channel_name: &str) -> String {
+    format!("{count} of {}", channel_subject(channel_id, channel_name))
+}
+
+on_both_engines! {
+    impl Store {
+        /// The channel's name, count and maximum, its row locked for the rest of the
+        /// transaction; `Missing::Channel` when there is none.
+        async fn lock_channel(tx: &mut Conn, channel_id: i64) -> StoreResult<(String, i64, i64)> {
+            let row: Option<(String, i64, i64)> = sqlx::query_as(concat!(
+                "SELECT name, subscriber_count, max_subscribers FROM channels WHERE id = $1",
+                for_update!()
+            ))
+            .bind(channel_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            row.ok_or(StoreError::NotFound(Missing::Channel))
+        }
+
+        /// Which of `accounts` subscribe to the channel.
+        async fn subscribed_among(
+            tx: &mut Conn,
+            channel_id: i64,
+            accounts: &[&SubscriberAccount],
+        ) -> StoreResult<HashSet<String>> {
+            if accounts.is_empty() {
+                return Ok(HashSet::new());
+            }
+            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT account FROM subscribers WHERE channel_id = ");
+            q.push_bind(channel_id).push(" AND account IN (");
+            let mut list = q.separated(", ");
+            for account in accounts {
+                list.push_bind(account.as_ref().to_owned());
+            }
+            q.push(")");
+            let found: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+            Ok(found.into_iter().collect())
+        }
+    }
+
+    #[async_trait]
+    impl SubscriberStore for Store {
+        async fn add_subscribers(
+            &self,
+            channel_id: i64,
+            accounts: &[SubscriberAccount],
+            by: &Actor,
+        ) -> StoreResult<Subscriptions> {
+            let mut tx = self.begin_write().await?;
+            let (name, before, max) = Store::lock_channel(&mut tx, channel_id).await?;
+            let named: Vec<&SubscriberAccount> = accounts.iter().collect();
+            let existing = Store::subscribed_among(&mut tx, channel_id, &named).await?;
+            // In the call's order: those already there, then new ones while there is room.
+            let mut room = (max - before).max(0);
+            let mut seen = HashSet::new();
+            let mut results = Vec::with_capacity(accounts.len());
+            let mut new = Vec::new();
+            for account in accounts {
+                let outcome = if existing.contains(account.as_ref()) || !seen.insert(account.as_ref()) {
+                    Subscribed::Already
+                } else if room > 0 {
+                    room -= 1;
+                    new.push(account);
+                    Subscribed::Added
+                } else {
+                    Subscribed::Full
+                };
+                results.push((account.clone(), outcome));
+            }
+            if !new.is_empty() {
+                let now = crate::clock::now();
+                let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO subscribers (channel_id, account, subscribed_at) ");
+                q.push_values(&new, |mut row, account| {
+                    row.push_bind(channel_id).push_bind(account.as_ref().to_owned()).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+                let after = before + new.len() as i64;
+                sqlx::query("UPDATE channels SET subscriber_count = $1 WHERE id = $2")
+                    .bind(after)
+                    .bind(channel_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let subject = audit_subject(new.len(), channel_id, &name);
+                Store::audit(&mut tx, by, AuditAction::SubscribersAdded, &subject).await?;
+            }
+            tx.commit().await?;
+            let after = before + new.len() as i64;
+            Ok(Subscriptions { results, became_full: before < max && after >= max })
+        }
+
+        async fn remove_subscribers(
+            &self,
+            channel_id: i64,
+            accounts: &[SubscriberAccount],
+            by: &Actor,
+        ) -> StoreResult<Vec<(SubscriberAccount, Unsubscribed)>> {
+            let mut tx = self.begin_write().await?;
+            let (name, count, _) = Store::lock_channel(&mut tx, channel_id).await?;
+            let mut removed: HashSet<String> = HashSet::new();
+            if !accounts.is_empty() {
+                let mut q = sqlx::QueryBuilder::<Db>::new("DELETE FROM subscribers WHERE channel_id = ");
+                q.push_bind(channel_id).push(" AND account IN (");
+                let mut list = q.separated(", ");
+                for account in accounts {
+                    list.push_bind(account.as_ref().to_owned());
+                }
+                q.push(") RETURNING account");
+                removed = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect();
+            }
+            if !removed.is_empty() {
+                sqlx::query("UPDATE channels SET subscriber_count = $1 WHERE id = $2")
+                    .bind(count - removed.len() as i64)
+                    .bind(channel_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let subject = audit_subject(removed.len(), channel_id, &name);
+                Store::audit(&mut tx, by, AuditAction::SubscribersRemoved, &subject).await?;
+            }
+            tx.commit().await?;
+            // Each removed user is answered "removed" once, a second mention "not a subscriber".
+            let results = accounts
+                .iter()
+                .map(|account| {
+                    let outcome =
+                        if removed.remove(account.as_ref()) { Unsubscribed::Removed } else { Unsubscribed::NotSubscriber };
+                    (account.clone(), outcome)
+                })
+                .collect();
+            Ok(results)
+        }
+
+        async fn subscribers(&self, channel_id: i64, after: Option<i64>, limit: u32) -> StoreResult<SubscriberPage> {
+            let total: Option<i64> = sqlx::query_scalar("SELECT subscriber_count FROM channels WHERE id = $1")
+                .bind(channel_id)
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some(total) = total else { return Err(StoreError::NotFound(Missing::Channel)) };
+            let mut rows: Vec<SubscriberRow> = sqlx::query_as(
+                "SELECT id, account, subscribed_at, custom_string, msg_flag, last_send_msg_time FROM subscribers
+                 WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(channel_id)
+            .bind(after.unwrap_or(i64::MAX))
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+            let next = if rows.len() > limit as usize {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| r.0)
+            } else {
+                None
+            };
+            Ok(SubscriberPage { subscribers: rows.into_iter().map(subscriber).collect(), next, total })
+        }
+
+        async fn modify_subscriber(
+            &self,
+            channel_id: i64,
+            account: &SubscriberAccount,
+            custom_string: Option<&str>,
+            msg_flag: Option<MsgFlag>,
+            by: &Actor,
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            let (name, _, _) = Store::lock_channel(&mut tx, channel_id).await?;
+            let changed = sqlx::query(
+                "UPDATE subscribers SET custom_string = COALESCE($1, custom_string), msg_flag = COALESCE($2, msg_flag)
+                 WHERE channel_id = $3 AND account = $4",
+            )
+            .bind(custom_string)
+            .bind(msg_flag.map(MsgFlag::as_str))
+            .bind(channel_id)
+            .bind(account.as_ref())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound(Missing::Subscriber(account.as_ref().to_owned())));
+            }
+            let subject = format!("{} in {}", account.as_ref(), channel_subject(channel_id, &name));
+            Store::audit(&mut tx, by, AuditAction::SubscriberChanged, &subject).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn subscribed_channels(
+            &self,
+            account: &SubscriberAccount,
+            offset: u32,
+            limit: u32,
+        ) -> StoreResult<(Vec<SubscribedChannel>, u64)> {
+            let total: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribers WHERE account = $1")
+                .bind(account.as_ref())
+                .fetch_one(&self.pool)
+                .await?;
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT c.account_id, s.subscribed_at, s.custom_string FROM subscribers s
+                 JOIN channels c ON c.id = s.channel_id
+                 WHERE s.account = $1 ORDER BY s.id LIMIT $2 OFFSET $3",
+            )
+            .bind(account.as_ref())
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut channels = Vec::with_capacity(rows.len());
+            for (account_id, subscribed_at, custom_string) in rows {
+                // Gone since the list was read: left out.
+                let channel: Option<AccountRow> = crate::database::ChannelStore::account(self, &account_id).await?;
+                if let Some(channel) = channel {
+                    channels.push(SubscribedChannel { channel, subscribed_at, custom_string });
+                }
+            }
+            Ok((channels, total as u64))
+        }
+    }
+}
