@@ -113,7 +113,7 @@ pub trait PostStore: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subscribed {
     Added,
-    /// A subscriber already (or named twice in the call).
+    /// A subscriber already (or named again in the call after being added).
     Already,
     /// Not added: the channel has `MaxSubscriberNum` subscribers.
     Full,

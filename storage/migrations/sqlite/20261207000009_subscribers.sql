@@ -11,7 +11,8 @@ CREATE TABLE subscribers (
     UNIQUE (channel_id, account)
 ) STRICT;
 CREATE INDEX subscribers_newest ON subscribers(channel_id, id);
-CREATE INDEX subscribers_account ON subscribers(account, channel_id);
+-- A user's channels, in the order they subscribed.
+CREATE INDEX subscribers_account ON subscribers(account, id);
 
 -- Kept with every subscription and removal, in the same transaction: a channel's count is
 -- read, never counted.

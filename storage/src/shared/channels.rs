@@ -14,6 +14,52 @@ use domain::{AccountFields, AccountId, AuditAction, Channel, ChannelFields, Chan
 const COLUMNS: &str = "id, name, profile, photo, COALESCE(account_id, '') AS account_id, \
      face_url, created_at, updated_at";
 
+/// A channel as the REST API describes it, read from `channels c` (with its last live
+/// post's time).
+pub(crate) const ACCOUNT_COLUMNS: &str = "c.id, c.account_id, c.name, c.profile, c.photo, c.face_url, \
+     c.owner_account, c.organization, c.custom_string, c.max_subscribers, c.subscriber_count, c.created_at, \
+     (SELECT max(created_at) FROM posts p WHERE p.channel_id = c.id AND p.recalled_at IS NULL) AS last_msg_time";
+
+/// The row [`ACCOUNT_COLUMNS`] reads.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountColumns {
+    id: i64,
+    account_id: String,
+    name: String,
+    profile: String,
+    photo: Option<String>,
+    face_url: Option<String>,
+    owner_account: String,
+    organization: String,
+    custom_string: String,
+    max_subscribers: i64,
+    subscriber_count: i64,
+    created_at: i64,
+    last_msg_time: Option<i64>,
+}
+
+impl TryFrom<AccountColumns> for AccountRow {
+    type Error = StoreError;
+
+    fn try_from(r: AccountColumns) -> Result<Self, StoreError> {
+        Ok(AccountRow {
+            id: r.id,
+            account_id: r.account_id,
+            name: r.name,
+            profile: r.profile,
+            photo: r.photo.map(media_id).transpose()?,
+            face_url: r.face_url,
+            owner_account: r.owner_account,
+            organization: r.organization,
+            custom_string: r.custom_string,
+            max_subscribers: r.max_subscribers,
+            subscriber_count: r.subscriber_count,
+            created_at: r.created_at,
+            last_msg_time: r.last_msg_time,
+        })
+    }
+}
+
 on_both_engines! {
     impl Store {
         /// That an image is recorded. Holds the image's row for the rest of the transaction,
@@ -207,48 +253,13 @@ on_both_engines! {
             if account_id.contains('\0') {
                 return Ok(None);
             }
-            #[derive(sqlx::FromRow)]
-            struct Row {
-                id: i64,
-                account_id: String,
-                name: String,
-                profile: String,
-                photo: Option<String>,
-                face_url: Option<String>,
-                owner_account: String,
-                organization: String,
-                custom_string: String,
-                max_subscribers: i64,
-                subscriber_count: i64,
-                created_at: i64,
-                last_msg_time: Option<i64>,
-            }
-            let row = sqlx::query_as::<_, Row>(
-                "SELECT c.id, c.account_id, c.name, c.profile, c.photo, c.face_url, c.owner_account,
-                        c.organization, c.custom_string, c.max_subscribers, c.subscriber_count, c.created_at,
-                        (SELECT max(created_at) FROM posts p
-                         WHERE p.channel_id = c.id AND p.recalled_at IS NULL) AS last_msg_time
-                 FROM channels c WHERE c.account_id = $1",
-            )
+            let row = sqlx::query_as::<_, AccountColumns>(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM channels c WHERE c.account_id = $1"
+            ))
             .bind(account_id)
             .fetch_optional(&self.pool)
             .await?;
-            let Some(r) = row else { return Ok(None) };
-            Ok(Some(AccountRow {
-                id: r.id,
-                account_id: r.account_id,
-                name: r.name,
-                profile: r.profile,
-                photo: r.photo.map(media_id).transpose()?,
-                face_url: r.face_url,
-                owner_account: r.owner_account,
-                organization: r.organization,
-                custom_string: r.custom_string,
-                max_subscribers: r.max_subscribers,
-                subscriber_count: r.subscriber_count,
-                created_at: r.created_at,
-                last_msg_time: r.last_msg_time,
-            }))
+            row.map(AccountRow::try_from).transpose()
         }
 
         async fn update_account(&self, id: i64, changes: &AccountChanges, by: &Actor) -> StoreResult<()> {

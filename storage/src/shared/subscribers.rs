@@ -7,9 +7,10 @@ use crate::database::{Subscribed, SubscribedChannel, SubscriberPage, SubscriberS
 use crate::error::{Missing, StoreError, StoreResult};
 use crate::messages::AccountRow;
 use crate::rows::channel_subject;
+use crate::shared::channels::{AccountColumns, ACCOUNT_COLUMNS};
 use async_trait::async_trait;
 use domain::{AuditAction, MsgFlag, Subscriber, SubscriberAccount};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 type SubscriberRow = (i64, String, i64, String, String, i64);
 
@@ -77,21 +78,26 @@ on_both_engines! {
             let (name, before, max) = Store::lock_channel(&mut tx, channel_id).await?;
             let named: Vec<&SubscriberAccount> = accounts.iter().collect();
             let existing = Store::subscribed_among(&mut tx, channel_id, &named).await?;
-            // In the call's order: those already there, then new ones while there is room.
+            // In the call's order: those already there, then new ones while there is room. A
+            // user named again gets "already" when the first mention made them (or found
+            // them) a subscriber, and the same refusal when it did not.
             let mut room = (max - before).max(0);
-            let mut seen = HashSet::new();
+            let mut first: HashMap<&str, Subscribed> = HashMap::new();
             let mut results = Vec::with_capacity(accounts.len());
             let mut new = Vec::new();
             for account in accounts {
-                let outcome = if existing.contains(account.as_ref()) || !seen.insert(account.as_ref()) {
-                    Subscribed::Already
-                } else if room > 0 {
-                    room -= 1;
-                    new.push(account);
-                    Subscribed::Added
-                } else {
-                    Subscribed::Full
+                let outcome = match first.get(account.as_ref()) {
+                    Some(Subscribed::Full) => Subscribed::Full,
+                    Some(_) => Subscribed::Already,
+                    None if existing.contains(account.as_ref()) => Subscribed::Already,
+                    None if room > 0 => {
+                        room -= 1;
+                        new.push(account);
+                        Subscribed::Added
+                    }
+                    None => Subscribed::Full,
                 };
+                first.entry(account.as_ref()).or_insert(outcome);
                 results.push((account.clone(), outcome));
             }
             if !new.is_empty() {
@@ -220,24 +226,33 @@ on_both_engines! {
                 .bind(account.as_ref())
                 .fetch_one(&self.pool)
                 .await?;
-            let rows: Vec<(String, i64, String)> = sqlx::query_as(
-                "SELECT c.account_id, s.subscribed_at, s.custom_string FROM subscribers s
-                 JOIN channels c ON c.id = s.channel_id
-                 WHERE s.account = $1 ORDER BY s.id LIMIT $2 OFFSET $3",
-            )
+            #[derive(sqlx::FromRow)]
+            struct Row {
+                #[sqlx(flatten)]
+                channel: AccountColumns,
+                subscribed_at: i64,
+                own_custom_string: String,
+            }
+            let rows: Vec<Row> = sqlx::query_as(&format!(
+                "SELECT {ACCOUNT_COLUMNS}, s.subscribed_at, s.custom_string AS own_custom_string
+                 FROM subscribers s JOIN channels c ON c.id = s.channel_id
+                 WHERE s.account = $1 ORDER BY s.id LIMIT $2 OFFSET $3"
+            ))
             .bind(account.as_ref())
             .bind(i64::from(limit))
             .bind(i64::from(offset))
             .fetch_all(&self.pool)
             .await?;
-            let mut channels = Vec::with_capacity(rows.len());
-            for (account_id, subscribed_at, custom_string) in rows {
-                // Gone since the list was read: left out.
-                let channel: Option<AccountRow> = crate::database::ChannelStore::account(self, &account_id).await?;
-                if let Some(channel) = channel {
-                    channels.push(SubscribedChannel { channel, subscribed_at, custom_string });
-                }
-            }
+            let channels = rows
+                .into_iter()
+                .map(|r| {
+                    Ok(SubscribedChannel {
+                        channel: AccountRow::try_from(r.channel)?,
+                        subscribed_at: r.subscribed_at,
+                        custom_string: r.own_custom_string,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
             Ok((channels, total as u64))
         }
     }
