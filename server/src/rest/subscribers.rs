@@ -44,6 +44,12 @@ fn read_cursor(next: Option<&str>) -> Result<Option<i64>, Fail> {
     }
 }
 
+/// `SubscriberList`: each user the call named with its `Result` code.
+fn result_list<'a>(results: impl Iterator<Item = (&'a SubscriberAccount, i64)>) -> Map<String, Value> {
+    let list = results.map(|(account, code)| json!({ "Subscriber_Account": account.as_ref(), "Result": code }));
+    Map::from_iter([("SubscriberList".into(), Value::Array(list.collect()))])
+}
+
 fn write_cursor(next: Option<i64>) -> String {
     next.map(|n| format!("s{n}")).unwrap_or_default()
 }
@@ -54,19 +60,15 @@ impl Call<'_> {
         let accounts = subscriber_list(&request.subscriber_list, "SubscriberList")?;
         let channel = self.account(&request.account).await?;
         let done = self.state.storage.db.add_subscribers(channel.id, &accounts, &self.by).await.map_err(from_store)?;
-        let list: Vec<Value> = done
-            .results
-            .iter()
-            .map(|(account, outcome)| {
-                let result = match outcome {
-                    Subscribed::Added => 1,
-                    Subscribed::Already => 2,
-                    Subscribed::Full => 0,
-                };
-                json!({ "Subscriber_Account": account.as_ref(), "Result": result })
-            })
-            .collect();
-        Ok(Map::from_iter([("SubscriberList".into(), Value::Array(list))]))
+        let results = done.results.iter().map(|(account, outcome)| {
+            let code = match outcome {
+                Subscribed::Added => 1,
+                Subscribed::Already => 2,
+                Subscribed::Full => 0,
+            };
+            (account, code)
+        });
+        Ok(result_list(results))
     }
 
     pub(super) async fn delete_subscribers(&self) -> Answer {
@@ -75,17 +77,14 @@ impl Call<'_> {
         let channel = self.account(&request.account).await?;
         let done =
             self.state.storage.db.remove_subscribers(channel.id, &accounts, &self.by).await.map_err(from_store)?;
-        let list: Vec<Value> = done
-            .iter()
-            .map(|(account, outcome)| {
-                let result = match outcome {
-                    Unsubscribed::Removed => 1,
-                    Unsubscribed::NotSubscriber => 2,
-                };
-                json!({ "Subscriber_Account": account.as_ref(), "Result": result })
-            })
-            .collect();
-        Ok(Map::from_iter([("SubscriberList".into(), Value::Array(list))]))
+        let results = done.iter().map(|(account, outcome)| {
+            let code = match outcome {
+                Unsubscribed::Removed => 1,
+                Unsubscribed::NotSubscriber => 2,
+            };
+            (account, code)
+        });
+        Ok(result_list(results))
     }
 
     pub(super) async fn subscriber_info(&self) -> Answer {

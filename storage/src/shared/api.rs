@@ -3,6 +3,7 @@
 use crate::audit::Actor;
 use crate::database::{key_hint, ApiStore};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
+use crate::shared::storable;
 use async_trait::async_trait;
 use domain::{AdminIdentifier, ApiSettings, AuditAction};
 
@@ -16,8 +17,7 @@ on_both_engines! {
         }
 
         async fn is_api_admin(&self, identifier: &str) -> StoreResult<bool> {
-            // PostgreSQL text cannot hold NUL: no stored identifier has one.
-            if identifier.contains('\0') {
+            if !storable(identifier) {
                 return Ok(false);
             }
             let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM api_admins WHERE identifier = $1")
@@ -72,7 +72,7 @@ on_both_engines! {
         }
 
         async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()> {
-            if identifier.contains('\0') {
+            if !storable(identifier) {
                 return Err(StoreError::NotFound(Missing::ApiAdmin(identifier.replace('\0', ""))));
             }
             let mut tx = self.begin_write().await?;

@@ -5,6 +5,7 @@ use crate::database::{media_id, ChannelStore, Orphans};
 use crate::error::{Conflict, MediaUse, Missing, StoreError, StoreResult};
 use crate::messages::{AccountChanges, AccountRow};
 use crate::rows::{channel_subject as subject, ChannelRow};
+use crate::shared::storable;
 use crate::{clock, random};
 use async_trait::async_trait;
 use domain::{AccountFields, AccountId, AuditAction, Channel, ChannelFields, ChannelOption, ChannelPage, MediaId};
@@ -219,8 +220,9 @@ on_both_engines! {
 
         async fn delete_channel(&self, id: i64, by: &Actor) -> StoreResult<Orphans> {
             let mut tx = self.begin_write().await?;
-            // Locked first: a publish to this channel (which holds it FOR SHARE) waits, so the
-            // images read next are all its posts will ever have.
+            // Locked first: a publish to this channel (on PostgreSQL it holds the row FOR
+            // SHARE; on SQLite the write lock) waits, so the images read next are all its
+            // posts will ever have.
             let found: Option<i64> = sqlx::query_scalar(concat!("SELECT id FROM channels WHERE id = $1", for_update!()))
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -250,7 +252,7 @@ on_both_engines! {
         }
 
         async fn account(&self, account_id: &str) -> StoreResult<Option<AccountRow>> {
-            if account_id.contains('\0') {
+            if !storable(account_id) {
                 return Ok(None);
             }
             let row = sqlx::query_as::<_, AccountColumns>(&format!(

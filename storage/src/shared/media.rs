@@ -1,7 +1,7 @@
-//! The media index: which images the database knows. Recording an image and answering for
-//! it are the same on both engines; claiming, forgetting and sweeping lock differently and
-//! are each engine's own (`lock_image`, `forget_unused`, `sweep` in `crate::sqlite::media` and
-//! `crate::postgres::media`).
+//! The media index: which images the database knows. Claiming, recording and answering for
+//! an image are the same on both engines; how an image is locked, and forgetting and
+//! sweeping, are each engine's own (`lock_image`, `forget_unused`, `sweep` in
+//! `crate::sqlite::media` and `crate::postgres::media`).
 
 use crate::database::{MediaIndex, MediaInfo, MEDIA_IN_PUBLIC_USE};
 use crate::error::StoreResult;

@@ -74,6 +74,13 @@ macro_rules! on_both_engines {
     };
 }
 
+/// Whether a text could be stored at all: PostgreSQL text cannot hold NUL, so no stored
+/// name or id has one. Both engines answer "none" for such a lookup rather than one of them
+/// failing.
+pub(crate) fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 pub(crate) mod api;
 pub(crate) mod audit_log;
 pub(crate) mod channels;

@@ -4,6 +4,7 @@ use crate::audit::Actor;
 use crate::database::{Credentials, OperatorStore};
 use crate::error::{Conflict, Missing, StoreError, StoreResult};
 use crate::password::StoredHash;
+use crate::shared::storable;
 use async_trait::async_trait;
 use domain::{AuditAction, Operator, OperatorName};
 
@@ -15,12 +16,6 @@ fn operator((id, name, created_at, last_sign_in): OperatorRow) -> Operator {
 
 /// Serialises first-start set-up across servers (an arbitrary, fixed lock key).
 const FIRST_OPERATOR_LOCK: i64 = 0x6368_616e_6e65_6c31;
-
-/// Whether a name could be stored at all: PostgreSQL text cannot hold NUL, so no stored name
-/// has one, and both engines answer "nobody" for it rather than an error from one of them.
-fn storable(name: &str) -> bool {
-    !name.contains('\0')
-}
 
 on_both_engines! {
     #[async_trait]

@@ -31,6 +31,22 @@ fn audit_subject(count: usize, channel_id: i64, channel_name: &str) -> String {
 }
 
 on_both_engines! {
+    /// `statement` (a SELECT or DELETE of `subscribers`) for these users of the channel.
+    fn of_accounts<'a>(
+        statement: &str,
+        channel_id: i64,
+        accounts: impl Iterator<Item = &'a SubscriberAccount>,
+    ) -> sqlx::QueryBuilder<'static, Db> {
+        let mut q = sqlx::QueryBuilder::<Db>::new(statement);
+        q.push(" WHERE channel_id = ").push_bind(channel_id).push(" AND account IN (");
+        let mut list = q.separated(", ");
+        for account in accounts {
+            list.push_bind(account.as_ref().to_owned());
+        }
+        q.push(")");
+        q
+    }
+
     impl Store {
         /// The channel's name, count and maximum, its row locked for the rest of the
         /// transaction; `Missing::Channel` when there is none.
@@ -54,13 +70,7 @@ on_both_engines! {
             if accounts.is_empty() {
                 return Ok(HashSet::new());
             }
-            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT account FROM subscribers WHERE channel_id = ");
-            q.push_bind(channel_id).push(" AND account IN (");
-            let mut list = q.separated(", ");
-            for account in accounts {
-                list.push_bind(account.as_ref().to_owned());
-            }
-            q.push(")");
+            let mut q = of_accounts("SELECT account FROM subscribers", channel_id, accounts.iter().copied());
             let found: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
             Ok(found.into_iter().collect())
         }
@@ -131,13 +141,8 @@ on_both_engines! {
             let (name, count, _) = Store::lock_channel(&mut tx, channel_id).await?;
             let mut removed: HashSet<String> = HashSet::new();
             if !accounts.is_empty() {
-                let mut q = sqlx::QueryBuilder::<Db>::new("DELETE FROM subscribers WHERE channel_id = ");
-                q.push_bind(channel_id).push(" AND account IN (");
-                let mut list = q.separated(", ");
-                for account in accounts {
-                    list.push_bind(account.as_ref().to_owned());
-                }
-                q.push(") RETURNING account");
+                let mut q = of_accounts("DELETE FROM subscribers", channel_id, accounts.iter());
+                q.push(" RETURNING account");
                 removed = q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect();
             }
             if !removed.is_empty() {
