@@ -41,7 +41,7 @@ export default defineConfig({
   webServer: {
     command: `rm -rf "${dataDir}" && "${root}/target/release/server" --addr 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
     cwd: root,
-    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD, CONSOLE_WEBHOOK_ALLOW_PRIVATE: 'true' },
     url: `http://127.0.0.1:${PORT}/sign-in`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -17,6 +17,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub storage: Storage,
     pub auth: Auth,
+    pub webhooks: webhooks::Webhooks,
 }
 
 impl AppState {

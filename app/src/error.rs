@@ -52,6 +52,17 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The app's backend refused the change through its before-callback (or dropped it).
+    #[cfg(feature = "ssr")]
+    pub fn refused_by_app(info: &str) -> Self {
+        let t = crate::i18n::t();
+        if info.is_empty() {
+            AppError::Conflict(t.e_refused_by_app.to_owned())
+        } else {
+            AppError::Conflict(format!("{} ({info})", t.e_refused_by_app))
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {

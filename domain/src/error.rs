@@ -31,6 +31,8 @@ pub enum Field {
     CustomString,
     AdminIdentifier,
     SubscriberAccount,
+    WebhookUrl,
+    WebhookToken,
 }
 
 impl fmt::Display for Field {
@@ -59,6 +61,8 @@ impl fmt::Display for Field {
             Field::CustomString => "CustomString",
             Field::AdminIdentifier => "Administrator identifier",
             Field::SubscriberAccount => "Subscriber_Account",
+            Field::WebhookUrl => "Webhook URL",
+            Field::WebhookToken => "Token",
         })
     }
 }
@@ -107,6 +111,8 @@ pub enum ValidationError {
     InvalidCharacters { field: Field, allowed: String },
     #[error("{field} is not correct.")]
     Mismatch { field: Field },
+    #[error("{field} must reach a public address; its host is (or resolves to) a loopback, private or link-local address, or does not resolve.")]
+    NotPublic { field: Field },
 }
 
 impl ValidationError {
@@ -125,7 +131,8 @@ impl ValidationError {
             | ValidationError::InvalidDate { field }
             | ValidationError::TooShort { field, .. }
             | ValidationError::InvalidCharacters { field, .. }
-            | ValidationError::Mismatch { field } => *field,
+            | ValidationError::Mismatch { field }
+            | ValidationError::NotPublic { field } => *field,
         }
     }
 }

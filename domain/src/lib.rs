@@ -11,6 +11,7 @@ pub mod operator;
 pub mod post;
 pub mod search;
 pub mod subscriber;
+pub mod webhook;
 
 pub use channel::{Channel, ChannelFields, ChannelName, ChannelPage, ChannelProfile};
 pub use error::{Field, ValidationError};
@@ -22,3 +23,4 @@ pub use post::{
     ValidPost,
 };
 pub use subscriber::{MsgFlag, Subscriber, SubscriberAccount};
+pub use webhook::{Callback, Delivery, DeliveryPage, DeliveryState, WebhookForm, WebhookSettings, WhenUnreachable};

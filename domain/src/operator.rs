@@ -102,10 +102,14 @@ pub enum AuditAction {
     SubscribersAdded,
     SubscribersRemoved,
     SubscriberChanged,
+    WebhookChanged,
+    WebhookSecretRotated,
+    WebhookRedelivered,
+    WebhookTested,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -125,6 +129,10 @@ impl AuditAction {
         AuditAction::SubscribersAdded,
         AuditAction::SubscribersRemoved,
         AuditAction::SubscriberChanged,
+        AuditAction::WebhookChanged,
+        AuditAction::WebhookSecretRotated,
+        AuditAction::WebhookRedelivered,
+        AuditAction::WebhookTested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +156,10 @@ impl AuditAction {
             AuditAction::SubscribersAdded => "subscribers_added",
             AuditAction::SubscribersRemoved => "subscribers_removed",
             AuditAction::SubscriberChanged => "subscriber_changed",
+            AuditAction::WebhookChanged => "webhook_changed",
+            AuditAction::WebhookSecretRotated => "webhook_secret_rotated",
+            AuditAction::WebhookRedelivered => "webhook_redelivered",
+            AuditAction::WebhookTested => "webhook_tested",
         }
     }
 

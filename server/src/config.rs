@@ -36,6 +36,10 @@ pub struct Config {
     pub unused_upload_grace: Duration,
     /// Header and silence timeouts, and the cap on open connections.
     pub connections: ConnectionLimits,
+    /// Whether webhook URLs may name loopback, private and link-local addresses.
+    pub webhook_allow_private: bool,
+    /// How long a failing webhook delivery is retried.
+    pub webhook_retry_for: Duration,
 }
 
 // By hand, so that the admin password never reaches a log.
@@ -53,6 +57,8 @@ impl std::fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("unused_upload_grace", &self.unused_upload_grace)
             .field("connections", &self.connections)
+            .field("webhook_allow_private", &self.webhook_allow_private)
+            .field("webhook_retry_for", &self.webhook_retry_for)
             .finish()
     }
 }
@@ -185,6 +191,15 @@ pub struct ServerArgs {
     #[arg(long, env = "CONSOLE_UNUSED_UPLOAD_GRACE_SECS", value_name = "SECS", value_parser = positive,
           default_value_t = Config::DEFAULT_UNUSED_UPLOAD_GRACE.as_secs())]
     pub unused_upload_grace_secs: u64,
+    /// Allow webhook URLs on loopback, private and link-local addresses (tests, private
+    /// networks)
+    #[arg(long, env = "CONSOLE_WEBHOOK_ALLOW_PRIVATE", value_name = "BOOL", num_args = 0..=1,
+          default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// A failing webhook delivery is retried for this long, then marked failed
+    #[arg(long, env = "CONSOLE_WEBHOOK_RETRY_HOURS", value_name = "HOURS", value_parser = positive,
+          default_value_t = 24)]
+    pub webhook_retry_hours: u64,
 }
 
 /// A database URL, which `Debug` shows without its password.
@@ -308,6 +323,8 @@ impl ServerArgs {
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                 max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             },
+            webhook_allow_private: self.webhook_allow_private,
+            webhook_retry_for: Duration::from_secs(self.webhook_retry_hours.saturating_mul(3600)),
             data_dir,
         }
     }
@@ -393,6 +410,8 @@ mod tests {
             ("idle-timeout-secs", "CONSOLE_IDLE_TIMEOUT_SECS"),
             ("max-connections", "CONSOLE_MAX_CONNECTIONS"),
             ("unused-upload-grace-secs", "CONSOLE_UNUSED_UPLOAD_GRACE_SECS"),
+            ("webhook-allow-private", "CONSOLE_WEBHOOK_ALLOW_PRIVATE"),
+            ("webhook-retry-hours", "CONSOLE_WEBHOOK_RETRY_HOURS"),
         ]
         .map(|(flag, var)| (flag.to_owned(), var.to_owned()));
         assert_eq!(vars, expected);

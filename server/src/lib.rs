@@ -41,13 +41,24 @@ pub async fn open_storage(config: &Config) -> Result<(Storage, Engine), Box<dyn 
     Ok((Storage::new(engine.database(), media), engine))
 }
 
+/// What the webhooks of this server are told by its configuration.
+pub fn webhook_options(config: &Config) -> webhooks::Options {
+    webhooks::Options {
+        allow_private: config.webhook_allow_private,
+        retry_for: config.webhook_retry_for,
+        base: config.public_origin.clone().unwrap_or_else(|| format!("http://{}", config.addr)),
+    }
+}
+
 /// The state every handler shares, over an open storage.
 pub fn app_state(
     storage: Storage,
     session_idle: std::time::Duration,
+    hooks: webhooks::Options,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    app_state_with_clock(storage, session_idle, std::sync::Arc::new(storage::clock::SystemClock), leptos_options)
+    let clock = std::sync::Arc::new(storage::clock::SystemClock);
+    app_state_with_clock(storage, session_idle, clock, hooks, leptos_options)
 }
 
 /// The same over a clock of the caller's: sessions' idleness and the sign-in throttle are
@@ -56,8 +67,10 @@ pub fn app_state_with_clock(
     storage: Storage,
     session_idle: std::time::Duration,
     clock: std::sync::Arc<dyn storage::clock::Clock>,
+    hooks: webhooks::Options,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    let auth = Auth::with_clock(storage.db.clone(), session_idle, clock)?;
-    Ok(AppState { leptos_options, storage, auth })
+    let auth = Auth::with_clock(storage.db.clone(), session_idle, clock.clone())?;
+    let webhooks = webhooks::Webhooks::new(storage.db.clone(), clock, hooks)?;
+    Ok(AppState { leptos_options, storage, auth, webhooks })
 }

@@ -5,7 +5,7 @@ use server::{
     app_state, open_storage, operator_command,
     router::{router_with, Network},
     serve::serve,
-    usersig_command,
+    usersig_command, webhook_options,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -68,7 +68,10 @@ async fn main() {
     // between a change and its file removal).
     let every = std::time::Duration::from_secs(600).min(config.unused_upload_grace);
     storage.spawn_sweeper(every, std::time::Duration::from_secs(3600), config.unused_upload_grace);
-    let state = app_state(storage, config.session_idle, leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
+    let state = app_state(storage, config.session_idle, webhook_options(&config), leptos_options)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    // Every server delivers webhooks; the database hands each event to one at a time.
+    state.webhooks.spawn_deliverer();
     match state.auth.ensure_first_operator(config.admin_password.clone()).await {
         Ok(Some(first)) => match first.password {
             Some(password) => println!(

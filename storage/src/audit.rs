@@ -10,8 +10,9 @@ pub enum Actor {
     Operator { name: String, address: Option<IpAddr> },
     /// Someone who tried to sign in under `name` (as typed: nobody is signed in yet).
     SignInAttempt { name: String, address: Option<IpAddr> },
-    /// A REST API call, signed by this administrator identifier.
-    Api { identifier: String },
+    /// A REST API call, signed by this administrator identifier, from an address (when
+    /// known).
+    Api { identifier: String, address: Option<IpAddr> },
     /// A command run on the server's machine (`server operator ...`, first start).
     ServerCommand,
 }
@@ -33,7 +34,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match self {
             Actor::Operator { name, .. } | Actor::SignInAttempt { name, .. } => name.clone(),
-            Actor::Api { identifier } => format!("api:{identifier}"),
+            Actor::Api { identifier, .. } => format!("api:{identifier}"),
             Actor::ServerCommand => "server".to_owned(),
         }
     }
@@ -41,10 +42,10 @@ impl Actor {
     /// The client address, as the log's "address" column shows it (empty when none).
     pub fn address(&self) -> String {
         match self {
-            Actor::Operator { address, .. } | Actor::SignInAttempt { address, .. } => {
+            Actor::Operator { address, .. } | Actor::SignInAttempt { address, .. } | Actor::Api { address, .. } => {
                 address.map(|a| a.to_string()).unwrap_or_default()
             }
-            Actor::Api { .. } | Actor::ServerCommand => String::new(),
+            Actor::ServerCommand => String::new(),
         }
     }
 }
@@ -64,7 +65,7 @@ mod tests {
         let at = Some(IpAddr::from([127, 0, 0, 1]));
         assert_eq!(Actor::Operator { name: "jane".into(), address: at }.label(), "jane");
         assert_eq!(Actor::Operator { name: "jane".into(), address: at }.address(), "127.0.0.1");
-        assert_eq!(Actor::Api { identifier: "bot".into() }.label(), "api:bot");
+        assert_eq!(Actor::Api { identifier: "bot".into(), address: None }.label(), "api:bot");
         assert_eq!(Actor::ServerCommand.label(), "server");
         assert_eq!(Actor::sign_in_attempt(&"x".repeat(100), None).label().len(), 64);
         let forged = Actor::sign_in_attempt("admin\u{202E}nimda\n2026-01-01 root\u{0}\u{2066}", None);

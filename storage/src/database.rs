@@ -10,14 +10,16 @@
 
 use crate::audit::Actor;
 use crate::error::StoreResult;
+use crate::events::{Attempt, Claimed, NewEvent, StoredWebhook};
 use crate::media::{MediaStore, StoredMedia};
 use crate::messages::{AccountChanges, AccountRow, Message, MessageKey, MessageMeta, Recall};
 use crate::password::StoredHash;
 use async_trait::async_trait;
 use domain::post::ValidFilter;
+use domain::webhook::ValidWebhook;
 use domain::{
     AccountFields, AccountId, AdminIdentifier, ApiSettings, AuditAction, AuditPage, Channel, ChannelFields,
-    ChannelOption, ChannelPage, MediaId, MsgFlag, Operator, OperatorName, Post, PostPage, Subscriber,
+    ChannelOption, ChannelPage, DeliveryPage, MediaId, MsgFlag, Operator, OperatorName, Post, PostPage, Subscriber,
     SubscriberAccount, ValidPost,
 };
 
@@ -192,6 +194,36 @@ pub trait SubscriberStore: Send + Sync {
     ) -> StoreResult<(Vec<SubscribedChannel>, u64)>;
 }
 
+/// The event log and the webhook outbox (see [`crate::events`]).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    async fn webhook(&self) -> StoreResult<StoredWebhook>;
+    /// Replaces the URL, token, callbacks switched on and the policy (not the secret).
+    async fn save_webhook(&self, settings: &ValidWebhook, by: &Actor) -> StoreResult<()>;
+    /// A new signing secret; the old one stays in use beside it until `previous_until`
+    /// (unix ms).
+    async fn set_signing_secret(&self, secret: &str, previous_until: i64, by: &Actor) -> StoreResult<()>;
+    /// Records an event that changes nothing else (the test event).
+    async fn record_event(&self, event: &NewEvent, by: &Actor) -> StoreResult<()>;
+    /// Claims up to `limit` deliveries due at `now_ms`, oldest first: each is counted as
+    /// attempted and not offered again (on any server) for `lease_ms`.
+    async fn claim_deliveries(&self, now_ms: i64, lease_ms: i64, limit: u32) -> StoreResult<Vec<Claimed>>;
+    /// Records how attempts went (those still holding their claim).
+    async fn finish_deliveries(&self, attempts: &[Attempt]) -> StoreResult<()>;
+    /// A page of the deliveries log, newest first, below `before`; only those whose last
+    /// attempt failed when `failures_only`.
+    async fn deliveries(&self, before: Option<i64>, failures_only: bool) -> StoreResult<DeliveryPage>;
+    /// Makes a delivery whose last attempt failed due at once; false when there is none.
+    async fn redeliver(&self, id: i64, by: &Actor) -> StoreResult<bool>;
+    /// How many deliveries are pending.
+    async fn pending_deliveries(&self) -> StoreResult<i64>;
+    /// Forgets events made before `before_ms` that have nothing left to deliver.
+    async fn prune_events(&self, before_ms: i64) -> StoreResult<u64>;
+    /// Returns when an event may have become due (on this server or another), or after
+    /// `at_most`.
+    async fn wait_for_events(&self, at_most: std::time::Duration);
+}
+
 /// A recorded image, as the routes that serve it need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaInfo {
@@ -350,6 +382,7 @@ pub trait Database:
     ChannelStore
     + PostStore
     + SubscriberStore
+    + EventStore
     + MediaIndex
     + OperatorStore
     + SessionStore
@@ -364,6 +397,7 @@ impl<T> Database for T where
     T: ChannelStore
         + PostStore
         + SubscriberStore
+        + EventStore
         + MediaIndex
         + OperatorStore
         + SessionStore

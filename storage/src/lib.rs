@@ -16,6 +16,7 @@ pub mod auth;
 pub mod clock;
 pub mod database;
 pub mod error;
+pub mod events;
 mod every;
 pub mod media;
 pub mod messages;

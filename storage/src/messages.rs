@@ -83,6 +83,59 @@ pub struct MessageImage {
     pub height: Option<i64>,
 }
 
+/// The vendor's image format numbers (1 JPG, 2 GIF, 3 PNG, 4 BMP, 255 other).
+fn image_format(content_type: &str) -> i64 {
+    match content_type {
+        "image/jpeg" => 1,
+        "image/gif" => 2,
+        "image/png" => 3,
+        "image/bmp" => 4,
+        _ => 255,
+    }
+}
+
+/// A message's `MsgBody`: its text, then its images, whose URLs start with `base` (the
+/// server's origin; empty in the event log, which stores paths).
+pub fn msg_body(text: &str, images: &[MessageImage], base: &str) -> serde_json::Value {
+    let mut body = Vec::new();
+    if !text.is_empty() {
+        body.push(serde_json::json!({ "MsgType": "TIMTextElem", "MsgContent": { "Text": text } }));
+    }
+    for image in images {
+        body.push(serde_json::json!({
+            "MsgType": "TIMImageElem",
+            "MsgContent": {
+                "UUID": image.media.as_ref(),
+                "ImageFormat": image_format(&image.content_type),
+                "ImageInfoArray": [{
+                    "Type": 1,
+                    "Size": image.bytes,
+                    "Width": image.width.unwrap_or(0),
+                    "Height": image.height.unwrap_or(0),
+                    "URL": format!("{base}{}", domain::media_url(image.media.as_ref())),
+                }],
+            },
+        }));
+    }
+    serde_json::Value::Array(body)
+}
+
+/// The `CallbackAfterSendMsg` fields of a post but its `MsgKey` (`Official_Account` is
+/// added by [`crate::events::NewEvent::about`]).
+pub fn sent_fields(
+    text: &str,
+    images: &[MessageImage],
+    meta: &MessageMeta,
+    time: i64,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("MsgTime".into(), time.into());
+    fields.insert("OnlineOnlyFlag".into(), 0.into());
+    fields.insert("MsgBody".into(), msg_body(text, images, ""));
+    fields.insert("CloudCustomData".into(), meta.cloud_custom_data.clone().into());
+    fields
+}
+
 /// How a recall went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recall {

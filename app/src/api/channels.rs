@@ -21,7 +21,17 @@ pub async fn create_channel(name: String, profile: String, photo: String) -> Res
     let state = AppState::from_context()?;
     let who = signed_in()?;
     let fields = ChannelFields::parse(&name, &profile, &photo)?;
-    let channel = state.storage.db.create_channel(&fields, None, &AccountFields::default(), &actor(&who)).await?;
+    let by = actor(&who);
+    let asked = serde_json::Map::from_iter([
+        ("Operator_Account".into(), serde_json::json!(by.operator_account())),
+        ("Owner_Account".into(), serde_json::json!("")),
+        ("Name".into(), serde_json::json!(fields.name.as_ref())),
+    ]);
+    let callback = crate::domain::Callback::BeforeCreateOfficialAccount;
+    if let webhooks::before::Verdict::Refuse { info, .. } = state.webhooks.before(callback, &by, asked).await {
+        return Err(AppError::refused_by_app(&info));
+    }
+    let channel = state.storage.db.create_channel(&fields, None, &AccountFields::default(), &by).await?;
     tracing::info!(channel = channel.id, "channel created");
     Ok(channel)
 }

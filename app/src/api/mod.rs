@@ -10,3 +10,4 @@ pub mod json;
 pub mod operators;
 pub mod posts;
 pub mod settings;
+pub mod webhooks;

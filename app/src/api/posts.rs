@@ -11,14 +11,52 @@ use crate::context::{actor, signed_in, AppState};
 #[server(prefix = "/api", endpoint = "publish_post", input = Json, output = Json)]
 pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, AppError> {
     use storage::{messages::MessageMeta, Missing, StoreError};
+    use webhooks::before::Verdict;
     let state = AppState::from_context()?;
     let who = signed_in()?;
     let request_id = request_id.trim();
     if request_id.is_empty() || request_id.len() > 64 {
         return Err(AppError::BadRequest("request_id must be 1 to 64 characters".into()));
     }
+    let mut draft = draft;
+    let mut meta = MessageMeta::default();
+    let by = actor(&who);
+    draft.validate()?;
+    // The app's backend may refuse, drop or rewrite the post (its before-callback).
+    if let Some(channel_id) = draft.channel_id {
+        if let Some(row) = state.storage.db.channel(channel_id).await? {
+            let fields = serde_json::Map::from_iter([
+                ("Official_Account".into(), serde_json::json!(row.account_id)),
+                ("OnlineOnlyFlag".into(), serde_json::json!(0)),
+                (
+                    "MsgBody".into(),
+                    webhooks::before::msg_body_of(&draft.text, draft.images.iter().map(|i| i.media.as_str())),
+                ),
+                ("CloudCustomData".into(), serde_json::json!("")),
+            ]);
+            match state.webhooks.before(crate::domain::Callback::BeforeSendMsg, &by, fields).await {
+                Verdict::Go { msg_body, cloud_custom_data, .. } => {
+                    if let Some((text, images)) = msg_body.as_ref().and_then(webhooks::before::content_of) {
+                        draft.text = text;
+                        draft.images = images
+                            .into_iter()
+                            .map(|media| crate::domain::PostImage { media, alt: String::new() })
+                            .collect();
+                        draft.kind = match (draft.text.trim().is_empty(), draft.images.is_empty()) {
+                            (false, false) => crate::domain::PostType::ImageAndText,
+                            (true, false) => crate::domain::PostType::ImageOnly,
+                            _ => crate::domain::PostType::TextOnly,
+                        };
+                    }
+                    meta.cloud_custom_data = cloud_custom_data.unwrap_or_default();
+                }
+                Verdict::Refuse { info, .. } => return Err(AppError::refused_by_app(&info)),
+                Verdict::Drop => return Err(AppError::refused_by_app("")),
+            }
+        }
+    }
     let post = draft.validate()?;
-    let published = match state.storage.db.publish(&post, request_id, &MessageMeta::default(), &actor(&who)).await {
+    let published = match state.storage.db.publish(&post, request_id, &meta, &by).await {
         Ok(published) => published.post.ok_or_else(AppError::post_not_found)?,
         Err(StoreError::NotFound(Missing::Channel)) => {
             return Err(AppError::NotFound(crate::i18n::t().e_chosen_channel_gone.into()))

@@ -32,6 +32,8 @@ pub fn field_name(t: &Messages, field: Field) -> &'static str {
         Field::AdminIdentifier => t.f_admin_identifier,
         // The REST API's field, named as the vendor names it in both languages.
         Field::SubscriberAccount => "Subscriber_Account",
+        Field::WebhookUrl => t.f_webhook_url,
+        Field::WebhookToken => t.f_webhook_token,
     }
 }
 
@@ -66,6 +68,10 @@ pub fn audit_action(t: &Messages, stored: &str) -> String {
         AuditAction::SubscribersAdded => t.act_subscribers_added,
         AuditAction::SubscribersRemoved => t.act_subscribers_removed,
         AuditAction::SubscriberChanged => t.act_subscriber_changed,
+        AuditAction::WebhookChanged => t.act_webhook_changed,
+        AuditAction::WebhookSecretRotated => t.act_webhook_secret_rotated,
+        AuditAction::WebhookRedelivered => t.act_webhook_redelivered,
+        AuditAction::WebhookTested => t.act_webhook_tested,
         AuditAction::PasswordCheckFailed => t.act_password_check_failed,
     }
     .to_owned()
@@ -108,6 +114,7 @@ pub fn validation_text(t: &Messages, err: &ValidationError) -> String {
             fill(t.v_invalid_characters, &[("field", &field), ("allowed", &allowed)])
         }
         ValidationError::Mismatch { .. } => fill(t.v_mismatch, &[("field", &field)]),
+        ValidationError::NotPublic { .. } => fill(t.v_not_public, &[("field", &field)]),
     }
 }
 

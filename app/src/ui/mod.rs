@@ -150,6 +150,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/operators") view={Lazy::<routes::Operators>::new()}/>
                 <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<routes::Settings>::new()}/>
+                <Route path=path!("/webhooks") view={Lazy::<routes::Webhooks>::new()}/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
             </Routes>
             <ToastHost/>
@@ -186,6 +187,7 @@ fn TopBar() -> impl IntoView {
                         <A href="/posts">{t.nav_posts}</A>
                         <A href="/operators">{t.nav_operators}</A>
                         <A href="/audit">{t.nav_audit}</A>
+                        <A href="/webhooks">{t.nav_webhooks}</A>
                         <A href="/settings">{t.nav_settings}</A>
                     </nav>
                     <SignedInAs/>

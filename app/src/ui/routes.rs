@@ -45,6 +45,7 @@ enum AdminPage {
     Operators,
     Audit,
     Settings,
+    Webhooks,
 }
 
 /// The administration pages' chunk, loaded before hydration when one of them is the first
@@ -55,6 +56,7 @@ fn admin_view(which: AdminPage) -> AnyView {
         AdminPage::Operators => pages::operators::OperatorsPage().into_any(),
         AdminPage::Audit => pages::audit::AuditPage().into_any(),
         AdminPage::Settings => pages::settings::SettingsPage().into_any(),
+        AdminPage::Webhooks => pages::webhooks::WebhooksPage().into_any(),
     }
 }
 
@@ -82,4 +84,4 @@ macro_rules! admin_page {
     )*};
 }
 
-admin_page!(Operators, Audit, Settings);
+admin_page!(Operators, Audit, Settings, Webhooks);

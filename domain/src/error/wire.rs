@@ -24,6 +24,7 @@ const VARIANTS: &[&str] = &[
     "TooShort",
     "InvalidCharacters",
     "Mismatch",
+    "NotPublic",
 ];
 
 /// The fields of every variant; each variant takes the ones it has.
@@ -60,6 +61,7 @@ impl Parts {
             "TooShort" => V::TooShort { field, min: needs(self.min, "min")?, actual: needs(self.actual, "actual")? },
             "InvalidCharacters" => V::InvalidCharacters { field, allowed: needs(self.allowed, "allowed")? },
             "Mismatch" => V::Mismatch { field },
+            "NotPublic" => V::NotPublic { field },
             other => return Err(E::unknown_variant(other, VARIANTS)),
         })
     }
@@ -108,6 +110,7 @@ mod tests {
             V::TooShort { field: Field::NewPassword, min: 12, actual: 3 },
             V::InvalidCharacters { field, allowed: "letters".into() },
             V::Mismatch { field: Field::CurrentPassword },
+            V::NotPublic { field: Field::WebhookUrl },
         ];
         for error in &all {
             match error {
@@ -124,7 +127,8 @@ mod tests {
                 | V::InvalidDate { .. }
                 | V::TooShort { .. }
                 | V::InvalidCharacters { .. }
-                | V::Mismatch { .. } => {}
+                | V::Mismatch { .. }
+                | V::NotPublic { .. } => {}
             }
         }
         assert_eq!(all.len(), VARIANTS.len());

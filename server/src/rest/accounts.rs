@@ -1,11 +1,15 @@
 //! Official accounts (the console's channels): create, describe, modify, destroy.
 
 use super::errors::{self, fail, from_store, from_validation, internal, invalid, Fail};
+use super::messages::refused;
 use super::requests::{parse, AccountName, AccountRequest, InfoRequest};
 use super::{Answer, Call};
-use app::domain::{media_url, AccountFields, AccountId, ChannelFields, ChannelName, ChannelProfile, ValidationError};
+use app::domain::{
+    media_url, AccountFields, AccountId, Callback, ChannelFields, ChannelName, ChannelProfile, ValidationError,
+};
 use serde_json::{json, Map, Value};
 use storage::messages::{AccountChanges, AccountRow};
+use webhooks::before::Verdict;
 
 const MAX_ID_LIST: usize = 50;
 
@@ -57,6 +61,16 @@ impl Call<'_> {
         let fields =
             check(ChannelFields::parse_without_photo(name, request.introduction.as_deref().unwrap_or_default()))?;
         let extra = request.extra()?;
+        let asked = Map::from_iter([
+            ("Operator_Account".into(), json!(self.by.operator_account())),
+            ("Owner_Account".into(), json!(extra.owner.as_deref().unwrap_or_default())),
+            ("Name".into(), json!(fields.name.as_ref())),
+        ]);
+        if let Verdict::Refuse { code, info } =
+            self.state.webhooks.before(Callback::BeforeCreateOfficialAccount, &self.by, asked).await
+        {
+            return Err(refused(code, errors::REFUSED_BY_APP, info));
+        }
         let channel = self
             .state
             .storage

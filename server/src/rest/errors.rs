@@ -8,6 +8,10 @@ use storage::{Conflict, Missing, StoreError};
 pub const INVALID_PARAMETER: i64 = 6017;
 pub const INTERNAL: i64 = 10004;
 pub const INVALID_PACKET: i64 = 20001;
+/// The app's before-callback refused a create or a subscription (the vendor's 20006).
+pub const REFUSED_BY_APP: i64 = 20006;
+/// The app's before-callback refused a message (the vendor's 10016).
+pub const SEND_REFUSED: i64 = 10016;
 pub const NO_PERMISSION: i64 = 130002;
 pub const NO_SUCH_ACCOUNT: i64 = 130004;
 pub const INVALID_ACCOUNT_ID: i64 = 130007;

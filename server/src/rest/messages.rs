@@ -1,33 +1,24 @@
 //! Messages (the console's posts): send, list, recall; and `upload_image`.
 
+use super::errors;
 use super::errors::{from_app, from_store, from_validation, internal, invalid, Fail};
-use super::requests::{parse, HistoryRequest, MsgContent, RecallRequest, SendRequest};
+use super::requests::{parse, HistoryRequest, MsgContent, MsgElement, RecallRequest, SendRequest};
 use super::{Answer, Call};
 use app::context::AppState;
-use app::domain::{media_url, Field, MediaId, PostDraft, PostImage, PostType};
+use app::domain::{media_url, Callback, Field, MediaId, PostDraft, PostImage, PostType};
 use app::error::AppError;
 use axum::body::Body;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use storage::messages::{Message, MessageKey, MessageMeta, Recall};
+use storage::messages::{msg_body, Message, MessageKey, MessageMeta, Recall};
 use storage::{random, UploadError};
+use webhooks::before::Verdict;
 
 const MAX_RECALL_KEYS: usize = 10;
 const MAX_REASON_BYTES: usize = 100;
 const MAX_CUSTOM_DATA_BYTES: usize = 12 * 1024;
 const DEFAULT_MSG_NUMBER: i64 = 20;
 const MAX_MSG_NUMBER: i64 = 100;
-
-/// The vendor's image format numbers (1 JPG, 2 GIF, 3 PNG, 4 BMP, 255 other).
-fn image_format(content_type: &str) -> i64 {
-    match content_type {
-        "image/jpeg" => 1,
-        "image/gif" => 2,
-        "image/png" => 3,
-        "image/bmp" => 4,
-        _ => 255,
-    }
-}
 
 /// The uploaded image a TIMImageElem names: by `UUID` (the media id `upload_image`
 /// returned) or by the URL of an image on this server (`.../media/<id>`).
@@ -58,6 +49,46 @@ fn image_of(content: &MsgContent) -> Result<String, Fail> {
         })
 }
 
+/// `CloudCustomData` within its limits.
+fn checked_custom_data(custom: String) -> Result<String, Fail> {
+    if custom.contains('\0') {
+        return Err(invalid("CloudCustomData must not contain NUL characters"));
+    }
+    if custom.len() > MAX_CUSTOM_DATA_BYTES {
+        return Err(invalid(format!(
+            "CloudCustomData is {} bytes; the limit is {MAX_CUSTOM_DATA_BYTES} bytes",
+            custom.len()
+        )));
+    }
+    Ok(custom)
+}
+
+/// A message body's text (its text elements joined by line breaks) and images.
+fn content_of(elements: &[MsgElement]) -> Result<(String, Vec<PostImage>), Fail> {
+    let mut texts = Vec::new();
+    let mut images = Vec::new();
+    for element in elements {
+        let empty = MsgContent::default();
+        let content = element.msg_content.as_ref().unwrap_or(&empty);
+        match element.msg_type.as_deref().unwrap_or_default() {
+            "TIMTextElem" => {
+                texts.push(content.text.clone().ok_or_else(|| invalid("TIMTextElem needs MsgContent.Text"))?)
+            }
+            "TIMImageElem" => images.push(PostImage { media: image_of(content)?, alt: String::new() }),
+            other => {
+                return Err(invalid(format!("MsgType {other:?} is not supported (TIMTextElem and TIMImageElem are)")))
+            }
+        }
+    }
+    Ok((texts.join("\n"), images))
+}
+
+/// A before-callback's refusal: the app's own code, or the command's.
+pub(super) fn refused(code: Option<i64>, ours: i64, info: String) -> Fail {
+    let info = if info.is_empty() { "refused by the app's webhook".to_owned() } else { info };
+    super::errors::fail(code.unwrap_or(ours), info)
+}
+
 impl Call<'_> {
     pub(super) async fn send(&self) -> Answer {
         let request: SendRequest = parse(self.body)?;
@@ -66,38 +97,42 @@ impl Call<'_> {
             Some(n) => n.within("Random", 0, u32::MAX as i64)?,
             None => random::u32() as i64,
         };
-        let custom = request.cloud_custom_data.unwrap_or_default();
-        if custom.contains('\0') {
-            return Err(invalid("CloudCustomData must not contain NUL characters"));
-        }
-        if custom.len() > MAX_CUSTOM_DATA_BYTES {
-            return Err(invalid(format!(
-                "CloudCustomData is {} bytes; the limit is {MAX_CUSTOM_DATA_BYTES} bytes",
-                custom.len()
-            )));
-        }
+        let custom = checked_custom_data(request.cloud_custom_data.unwrap_or_default())?;
         let elements = match &request.msg_body {
             Some(list) if !list.is_empty() => list,
             _ => return Err(invalid("MsgBody is required (a list of message elements)")),
         };
-        let mut texts = Vec::new();
-        let mut images = Vec::new();
-        for element in elements {
-            let empty = MsgContent::default();
-            let content = element.msg_content.as_ref().unwrap_or(&empty);
-            match element.msg_type.as_deref().unwrap_or_default() {
-                "TIMTextElem" => {
-                    texts.push(content.text.clone().ok_or_else(|| invalid("TIMTextElem needs MsgContent.Text"))?)
+        let (mut text, mut images) = content_of(elements)?;
+        let mut custom = custom;
+        // The app may refuse, drop or rewrite the message before it is stored.
+        let fields = Map::from_iter([
+            ("Official_Account".into(), json!(row.account_id)),
+            ("OnlineOnlyFlag".into(), json!(0)),
+            ("MsgBody".into(), self.body.get("MsgBody").cloned().unwrap_or(Value::Null)),
+            ("CloudCustomData".into(), json!(custom)),
+        ]);
+        match self.state.webhooks.before(Callback::BeforeSendMsg, &self.by, fields).await {
+            Verdict::Go { msg_body, cloud_custom_data, .. } => {
+                if let Some(replacement) = msg_body {
+                    let elements: Vec<MsgElement> = serde_json::from_value(replacement)
+                        .map_err(|e| invalid(format!("the MsgBody the app's webhook gave: {e}")))?;
+                    (text, images) = content_of(&elements)?;
                 }
-                "TIMImageElem" => images.push(PostImage { media: image_of(content)?, alt: String::new() }),
-                other => {
-                    return Err(invalid(format!(
-                        "MsgType {other:?} is not supported (TIMTextElem and TIMImageElem are)"
-                    )))
+                if let Some(replacement) = cloud_custom_data {
+                    custom = checked_custom_data(replacement)?;
                 }
             }
+            Verdict::Refuse { code, info } => return Err(refused(code, errors::SEND_REFUSED, info)),
+            Verdict::Drop => {
+                // The sender is told it went: a key that names no stored message.
+                let time = storage::clock::now();
+                let key = MessageKey { post_id: 0, random, time };
+                return Ok(Map::from_iter([
+                    ("MsgTime".into(), json!(time)),
+                    ("MsgKey".into(), json!(key.to_string())),
+                ]));
+            }
         }
-        let text = texts.join("\n");
         let kind = match (text.trim().is_empty(), images.is_empty()) {
             (false, false) => PostType::ImageAndText,
             (true, false) => PostType::ImageOnly,
@@ -150,27 +185,7 @@ impl Call<'_> {
     }
 
     fn message(&self, m: &Message) -> Value {
-        let mut body = Vec::new();
-        if !m.text.is_empty() {
-            body.push(json!({ "MsgType": "TIMTextElem", "MsgContent": { "Text": m.text } }));
-        }
-        for image in &m.images {
-            let url = format!("{}{}", self.base, media_url(image.media.as_ref()));
-            body.push(json!({
-                "MsgType": "TIMImageElem",
-                "MsgContent": {
-                    "UUID": image.media.as_ref(),
-                    "ImageFormat": image_format(&image.content_type),
-                    "ImageInfoArray": [{
-                        "Type": 1,
-                        "Size": image.bytes,
-                        "Width": image.width.unwrap_or(0),
-                        "Height": image.height.unwrap_or(0),
-                        "URL": url,
-                    }],
-                },
-            }));
-        }
+        let body = msg_body(&m.text, &m.images, &self.base);
         json!({
             "MsgKey": m.key.to_string(),
             "MsgTime": m.key.time,

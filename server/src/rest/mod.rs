@@ -20,12 +20,12 @@ pub mod requests;
 mod subscribers;
 pub mod usersig;
 
-use app::context::AppState;
+use app::context::{AppState, Client};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use errors::{fail, internal, packet, Fail};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -50,10 +50,12 @@ pub async fn handle(
     State(state): State<AppState>,
     Path(command): Path<String>,
     RawQuery(query): RawQuery,
+    client: Option<Extension<Client>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let outcome = run(&state, &command, query.as_deref().unwrap_or_default(), &headers, body).await;
+    let address = client.and_then(|c| c.0.addr);
+    let outcome = run(&state, &command, query.as_deref().unwrap_or_default(), address, &headers, body).await;
     let answer = match outcome {
         Ok(mut fields) => {
             let mut out = Map::new();
@@ -71,7 +73,14 @@ pub async fn handle(
     Json(answer).into_response()
 }
 
-async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, body: Body) -> Answer {
+async fn run(
+    state: &AppState,
+    command: &str,
+    query: &str,
+    address: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Answer {
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(query).map_err(|e| packet(format!("the query string: {e}")))?;
     let identifier = authenticate(state, &params).await?;
@@ -83,7 +92,7 @@ async fn run(state: &AppState, command: &str, query: &str, headers: &HeaderMap, 
         .await
         .map_err(|_| packet(format!("the body is larger than {BODY_LIMIT} bytes")))?;
     let body: Value = serde_json::from_slice(&bytes).map_err(packet)?;
-    let call = Call { state, by: Actor::Api { identifier }, body: &body, base };
+    let call = Call { state, by: Actor::Api { identifier, address }, body: &body, base };
     match command {
         "create_official_account" => call.create().await,
         "get_official_account_info" => call.info().await,

@@ -3,15 +3,18 @@
 //! is said in that user's `Result`, as the vendor does; a list over its limit is refused as
 //! a whole (6017) and changes nothing.
 
-use super::errors::{from_store, from_validation, internal, invalid, Fail};
+use super::errors::{self, from_store, from_validation, internal, invalid, Fail};
+use super::messages::refused;
 use super::requests::{
     parse, AddSubscribersRequest, DeleteSubscribersRequest, ModifySubscriberRequest, SubscribedListRequest,
     SubscriberInfoRequest, SubscriberItem,
 };
 use super::{Answer, Call};
-use app::domain::{AccountFields, MsgFlag, SubscriberAccount};
+use app::domain::{AccountFields, Callback, MsgFlag, SubscriberAccount};
 use serde_json::{json, Map, Value};
+use std::collections::HashSet;
 use storage::database::{Subscribed, Unsubscribed};
+use webhooks::before::Verdict;
 
 /// Users one `add_subscriber` or `delete_subscriber` call may name.
 const MAX_PER_CALL: usize = 100;
@@ -59,12 +62,32 @@ impl Call<'_> {
         let request: AddSubscribersRequest = parse(self.body)?;
         let accounts = subscriber_list(&request.subscriber_list, "SubscriberList")?;
         let channel = self.account(&request.account).await?;
-        let done = self.state.storage.db.add_subscribers(channel.id, &accounts, &self.by).await.map_err(from_store)?;
-        let results = done.results.iter().map(|(account, outcome)| {
-            let code = match outcome {
-                Subscribed::Added => 1,
-                Subscribed::Already => 2,
-                Subscribed::Full => 0,
+        let list: Vec<Value> = accounts.iter().map(|a| json!({ "Subscriber_Account": a.as_ref() })).collect();
+        let asked = Map::from_iter([
+            ("Official_Account".into(), json!(channel.account_id)),
+            ("Operator_Account".into(), json!(self.by.operator_account())),
+            ("SubscribeAccountList".into(), Value::Array(list)),
+        ]);
+        // The app may refuse the call, or some of its users (answered 0: not added).
+        let refused_users: HashSet<String> =
+            match self.state.webhooks.before(Callback::BeforeAddSubscriber, &self.by, asked).await {
+                Verdict::Refuse { code, info } => return Err(refused(code, errors::REFUSED_BY_APP, info)),
+                Verdict::Go { refused, .. } => refused.into_iter().collect(),
+                Verdict::Drop => HashSet::new(),
+            };
+        let allowed: Vec<SubscriberAccount> =
+            accounts.iter().filter(|a| !refused_users.contains(a.as_ref())).cloned().collect();
+        let done = self.state.storage.db.add_subscribers(channel.id, &allowed, &self.by).await.map_err(from_store)?;
+        let mut outcomes = done.results.iter();
+        let results = accounts.iter().map(|account| {
+            let code = if refused_users.contains(account.as_ref()) {
+                0
+            } else {
+                match outcomes.next().map(|(_, outcome)| outcome) {
+                    Some(Subscribed::Added) => 1,
+                    Some(Subscribed::Already) => 2,
+                    Some(Subscribed::Full) | None => 0,
+                }
             };
             (account, code)
         });

@@ -32,6 +32,8 @@ fn help_lists_every_flag_with_its_variable_and_no_secret() {
         "--idle-timeout-secs",
         "--max-connections",
         "--unused-upload-grace-secs",
+        "--webhook-allow-private",
+        "--webhook-retry-hours",
     ] {
         assert!(out.contains(flag), "{flag} missing from:\n{out}");
     }

@@ -7,9 +7,10 @@ mod media;
 mod post_list;
 mod posts;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -23,7 +24,14 @@ pub struct PgStore {
     /// The sizes (as powers of two) of the runs of posts a search asks the index for, one
     /// after the other (see `post_list`); each post's tokens name its run at every level.
     search_levels: Vec<u32>,
+    /// This server's listener for `console_events` notifications (connected when first
+    /// waited on), and a bell this server rings for its own events.
+    listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
+    events: Arc<tokio::sync::Notify>,
 }
+
+/// The channel servers are told on that events were committed.
+const EVENTS_CHANNEL: &str = "console_events";
 
 impl PgStore {
     /// Connects and applies pending migrations. Servers starting together are safe: the
@@ -41,7 +49,13 @@ impl PgStore {
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool, search_window: post_list::RECENT_WINDOW, search_levels: post_list::SEARCH_LEVELS.to_vec() }
+        Self {
+            pool,
+            search_window: post_list::RECENT_WINDOW,
+            search_levels: post_list::SEARCH_LEVELS.to_vec(),
+            listener: Arc::default(),
+            events: Arc::default(),
+        }
     }
 
     /// A store whose searches read only the newest `posts` first, then ask the index for
@@ -51,6 +65,46 @@ impl PgStore {
         self.search_window = posts.max(1);
         self.search_levels = levels.iter().map(|&l| l.min(62)).collect();
         self
+    }
+
+    /// Tells every server, when the transaction commits, that events are due (NOTIFY is
+    /// delivered on commit, and once however often a transaction sends it).
+    pub(crate) async fn announce_events(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, '')").bind(EVENTS_CHANNEL).execute(&mut *tx).await?;
+        self.events.notify_one();
+        Ok(())
+    }
+
+    /// Waits for a notification (from any server) or this server's bell, at most `at_most`.
+    /// Without a listening connection (the database restarting) it just waits.
+    pub(crate) async fn events_announced(&self, at_most: Duration) {
+        let mut guard = self.listener.lock().await;
+        if guard.is_none() {
+            match PgListener::connect_with(&self.pool).await {
+                Ok(mut listener) => match listener.listen(EVENTS_CHANNEL).await {
+                    Ok(()) => *guard = Some(listener),
+                    Err(error) => tracing::warn!(%error, "could not listen for events; polling"),
+                },
+                Err(error) => tracing::warn!(%error, "could not listen for events; polling"),
+            }
+        }
+        let bell = self.events.notified();
+        match guard.as_mut() {
+            Some(listener) => {
+                tokio::select! {
+                    heard = listener.try_recv() => {
+                        if heard.is_err() {
+                            *guard = None;
+                        }
+                    }
+                    _ = bell => {}
+                    _ = tokio::time::sleep(at_most) => {}
+                }
+            }
+            None => {
+                let _ = tokio::time::timeout(at_most, bell).await;
+            }
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -3,11 +3,13 @@
 
 use super::PgStore;
 use crate::audit::Actor;
+use crate::clock::Clock;
 use crate::database::Published;
 use crate::error::{MediaUse, Missing, StoreError, StoreResult};
-use crate::messages::{MessageKey, MessageMeta};
+use crate::messages::{sent_fields, MessageKey, MessageMeta};
 use domain::search::{fold, trigrams, words};
-use domain::{AuditAction, ValidPost};
+use domain::{AuditAction, Callback, ValidPost};
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
 struct Inserted {
@@ -86,6 +88,7 @@ async fn missing_image(store: &PgStore, post: &ValidPost) -> StoreError {
 /// tokens with the rest. A row this insert refers to that went meanwhile is refused by the
 /// foreign keys (see `missing_parent`); no lock is taken, so concurrent publishes to one
 /// channel do not queue on its row.
+#[allow(clippy::too_many_arguments)]
 async fn insert<'c, E>(
     store: &PgStore,
     executor: E,
@@ -94,6 +97,7 @@ async fn insert<'c, E>(
     created_at: i64,
     meta: &MessageMeta,
     by: &Actor,
+    sent: Option<Map<String, Value>>,
 ) -> StoreResult<Option<Inserted>>
 where
     E: sqlx::PgExecutor<'c>,
@@ -105,8 +109,8 @@ where
     let urls: Vec<&str> = post.links.iter().map(|l| l.url.as_ref()).collect();
     let levels: Vec<i32> = store.search_levels.iter().map(|&l| l as i32).collect();
     // The audit subject as on SQLite ("#post in #channel name"), written in SQL: the id is drawn here.
-    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "WITH ch AS (SELECT id, name, photo FROM channels WHERE id = $1),
+    let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
+        "WITH ch AS (SELECT id, name, photo, COALESCE(account_id, '') AS account_id FROM channels WHERE id = $1),
               new AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id),
               ins AS (
                 INSERT INTO posts (id, channel_id, kind, text, request_id, created_at, msg_random,
@@ -128,8 +132,20 @@ where
                 FROM ins, unnest($13::text[], $14::text[]) WITH ORDINALITY AS l(label, url, n)),
               logged AS (
                 INSERT INTO audit_log (at, operator, action, subject, address)
-                SELECT $5, $15, $16, '#' || ins.id || ' in #' || ch.id || ' ' || ch.name, $17 FROM ins, ch)
-         SELECT ins.id, ch.name, ch.photo FROM ins, ch",
+                SELECT $5, $15, $16, '#' || ins.id || ' in #' || ch.id || ' ' || ch.name, $17 FROM ins, ch),
+              ev AS (
+                INSERT INTO events (command, channel_id, channel_account, channel_name, platform, operator,
+                                    client_ip, created_at, payload, delivery, next_attempt_at)
+                SELECT $18, ch.id, ch.account_id, ch.name, $19, $20, $17, $21,
+                       ($22::jsonb || jsonb_build_object('Official_Account', ch.account_id,
+                                                         'MsgKey', ins.id || '_' || $6 || '_' || $5))::text,
+                       CASE WHEN w.url <> '' AND (w.events & $23) <> 0 THEN 'pending' ELSE 'none' END,
+                       CASE WHEN w.url <> '' AND (w.events & $23) <> 0 THEN 0 END
+                FROM ins, ch, webhook_settings w WHERE w.id = 1 AND $24
+                RETURNING delivery),
+              -- Servers hear of a delivery due when this commits.
+              told AS (SELECT pg_notify('console_events', '') FROM ev WHERE delivery = 'pending')
+         SELECT ins.id, ch.name, ch.photo, (SELECT count(*) FROM told) FROM ins, ch",
     )
     .bind(post.channel_id)
     .bind(post.kind.code())
@@ -148,10 +164,17 @@ where
     .bind(by.label())
     .bind(AuditAction::PostPublished.as_str())
     .bind(by.address())
+    .bind(Callback::AfterSendMsg.command())
+    .bind(by.platform())
+    .bind(by.operator_account())
+    .bind(crate::clock::SystemClock.now_ms())
+    .bind(Value::Object(sent.clone().unwrap_or_default()).to_string())
+    .bind(Callback::AfterSendMsg.bit())
+    .bind(sent.is_some())
     .fetch_optional(executor)
     .await
     .map_err(|e| missing_parent(e, post))?;
-    Ok(row.map(|(id, channel_name, channel_photo)| Inserted { id, channel_name, channel_photo }))
+    Ok(row.map(|(id, channel_name, channel_photo, _)| Inserted { id, channel_name, channel_photo }))
 }
 
 async fn existing(store: &PgStore, request_id: &str) -> StoreResult<Published> {
@@ -172,7 +195,11 @@ impl PgStore {
         by: &Actor,
     ) -> StoreResult<Published> {
         let created_at = crate::clock::now();
-        let made = match insert(self, &self.pool, post, request_id, created_at, meta, by).await {
+        // Images are never changed once recorded: their facts can be read before the insert
+        // (which refuses a post whose image went meanwhile).
+        let images = PgStore::image_facts(&mut *self.pool.acquire().await?, post).await?;
+        let sent = sent_fields(post.text(), &images, meta, created_at);
+        let made = match insert(self, &self.pool, post, request_id, created_at, meta, by, Some(sent)).await {
             Ok(made) => made,
             Err(StoreError::UnknownMedia { .. }) => return Err(missing_image(self, post).await),
             Err(other) => return Err(other),
@@ -196,8 +223,8 @@ impl PgStore {
     pub(crate) async fn import(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for (post, request_id, created_at) in posts {
-            insert(self, &mut *tx, post, request_id, *created_at, &MessageMeta::default(), &Actor::ServerCommand)
-                .await?;
+            let meta = MessageMeta::default();
+            insert(self, &mut *tx, post, request_id, *created_at, &meta, &Actor::ServerCommand, None).await?;
         }
         tx.commit().await?;
         Ok(())

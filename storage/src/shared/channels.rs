@@ -3,12 +3,15 @@
 use crate::audit::Actor;
 use crate::database::{media_id, ChannelStore, Orphans};
 use crate::error::{Conflict, MediaUse, Missing, StoreError, StoreResult};
+use crate::events::NewEvent;
 use crate::messages::{AccountChanges, AccountRow};
 use crate::rows::{channel_subject as subject, ChannelRow};
 use crate::shared::storable;
 use crate::{clock, random};
 use async_trait::async_trait;
-use domain::{AccountFields, AccountId, AuditAction, Channel, ChannelFields, ChannelOption, ChannelPage, MediaId};
+use domain::{
+    AccountFields, AccountId, AuditAction, Callback, Channel, ChannelFields, ChannelOption, ChannelPage, MediaId,
+};
 
 /// A channel as the console shows it (SQLite's `account_id` is nullable: channels made
 /// before the REST API existed were given one by a migration).
@@ -75,6 +78,24 @@ on_both_engines! {
                 Some(_) => Ok(()),
                 None => Err(StoreError::UnknownMedia { id: id.clone(), used_as }),
             }
+        }
+
+        /// The channel as the REST API describes it, read inside a transaction.
+        pub(crate) async fn account_row(tx: &mut Conn, id: i64) -> StoreResult<AccountRow> {
+            let row = sqlx::query_as::<_, AccountColumns>(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM channels c WHERE c.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            row.map(AccountRow::try_from).transpose()?.ok_or(StoreError::NotFound(Missing::Channel))
+        }
+
+        /// Records a change to a channel itself in the event log.
+        async fn channel_event(&self, tx: &mut Conn, id: i64, callback: Callback, by: &Actor) -> StoreResult<()> {
+            let row = Store::account_row(tx, id).await?;
+            self.emit(tx, by, &NewEvent::channel(callback, &row, by)).await?;
+            Ok(())
         }
 
         /// Deletes the media row when nothing uses it any more; its file can then go.
@@ -177,6 +198,7 @@ on_both_engines! {
                 return Err(StoreError::Conflict(Conflict::AccountIdTaken(account.as_ref().to_owned())));
             };
             Store::audit(&mut tx, by, AuditAction::ChannelCreated, &subject(row.id(), row.name())).await?;
+            self.channel_event(&mut tx, row.id(), Callback::AfterCreateOfficialAccount, by).await?;
             tx.commit().await?;
             Ok(row.into())
         }
@@ -214,6 +236,7 @@ on_both_engines! {
                 None => Orphans::default(),
             };
             Store::audit(&mut tx, by, AuditAction::ChannelEdited, &subject(row.id(), row.name())).await?;
+            self.channel_event(&mut tx, row.id(), Callback::AfterOfficialAccountInfoChanged, by).await?;
             tx.commit().await?;
             Ok((row.into(), orphans))
         }
@@ -230,6 +253,7 @@ on_both_engines! {
             if found.is_none() {
                 return Err(StoreError::NotFound(Missing::Channel));
             }
+            self.channel_event(&mut tx, id, Callback::AfterOfficialAccountDestroyed, by).await?;
             let mut candidates: Vec<String> = sqlx::query_scalar(
                 "SELECT DISTINCT i.media FROM post_images i JOIN posts p ON p.id = i.post_id WHERE p.channel_id = $1",
             )
@@ -291,6 +315,7 @@ on_both_engines! {
                 return Err(StoreError::NotFound(Missing::Channel));
             };
             Store::audit(&mut tx, by, AuditAction::ChannelEdited, &subject(id, &name)).await?;
+            self.channel_event(&mut tx, id, Callback::AfterOfficialAccountInfoChanged, by).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -84,6 +84,7 @@ pub(crate) fn storable(text: &str) -> bool {
 pub(crate) mod api;
 pub(crate) mod audit_log;
 pub(crate) mod channels;
+pub(crate) mod events;
 pub(crate) mod media;
 pub(crate) mod operators;
 pub(crate) mod posts;

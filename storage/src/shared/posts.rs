@@ -7,10 +7,11 @@
 use crate::audit::Actor;
 use crate::database::{media_id, PostStore, Published};
 use crate::error::StoreResult;
+use crate::events::NewEvent;
 use crate::messages::{Message, MessageImage, MessageKey, MessageMeta, Recall};
 use async_trait::async_trait;
 use domain::post::ValidFilter;
-use domain::{AuditAction, Post, PostPage, ValidPost};
+use domain::{AuditAction, Callback, Post, PostPage, ValidPost};
 
 /// How the audit log names a post.
 pub(crate) fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> String {
@@ -18,6 +19,24 @@ pub(crate) fn subject(post_id: i64, channel_id: i64, channel_name: &str) -> Stri
 }
 
 on_both_engines! {
+    impl Store {
+        /// What a message's `MsgBody` says of its images, in their order.
+        pub(crate) async fn image_facts(conn: &mut Conn, post: &ValidPost) -> StoreResult<Vec<MessageImage>> {
+            let mut facts = Vec::with_capacity(post.images.len());
+            for image in &post.images {
+                let row: Option<(String, i64, Option<i64>, Option<i64>)> =
+                    sqlx::query_as("SELECT content_type, bytes, width, height FROM media WHERE id = $1")
+                        .bind(image.media.as_ref())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if let Some((content_type, bytes, width, height)) = row {
+                    facts.push(MessageImage { media: image.media.clone(), content_type, bytes, width, height });
+                }
+            }
+            Ok(facts)
+        }
+    }
+
     #[async_trait]
     impl PostStore for Store {
         async fn publish(
@@ -133,6 +152,10 @@ on_both_engines! {
             };
             let subject = format!("{key} in #{channel_id} {channel_name}");
             Store::audit(&mut tx, by, AuditAction::PostRecalled, &subject).await?;
+            let row = Store::account_row(&mut tx, channel_id).await?;
+            let list = serde_json::json!([{ "MsgKey": key.to_string() }]);
+            let fields = [("WithdrawMsgList".to_owned(), list)].into_iter().collect();
+            self.emit(&mut tx, by, &NewEvent::about(Callback::AfterMsgWithDraw, &row, fields)).await?;
             tx.commit().await?;
             Ok(Recall::Recalled)
         }

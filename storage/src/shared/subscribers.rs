@@ -5,11 +5,12 @@
 use crate::audit::Actor;
 use crate::database::{Subscribed, SubscribedChannel, SubscriberPage, SubscriberStore, Subscriptions, Unsubscribed};
 use crate::error::{Missing, StoreError, StoreResult};
+use crate::events::NewEvent;
 use crate::messages::AccountRow;
 use crate::rows::channel_subject;
 use crate::shared::channels::{AccountColumns, ACCOUNT_COLUMNS};
 use async_trait::async_trait;
-use domain::{AuditAction, MsgFlag, Subscriber, SubscriberAccount};
+use domain::{AuditAction, Callback, MsgFlag, Subscriber, SubscriberAccount};
 use std::collections::{HashMap, HashSet};
 
 type SubscriberRow = (i64, String, i64, String, String, i64);
@@ -59,6 +60,20 @@ on_both_engines! {
             .fetch_optional(&mut *tx)
             .await?;
             row.ok_or(StoreError::NotFound(Missing::Channel))
+        }
+
+        /// Keeps the channel's count at the end of today (UTC) for the growth chart.
+        async fn count_day(tx: &mut Conn, channel_id: i64, count: i64) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO subscriber_days (channel_id, day, subscribers) VALUES ($1, $2, $3)
+                 ON CONFLICT (channel_id, day) DO UPDATE SET subscribers = excluded.subscribers",
+            )
+            .bind(channel_id)
+            .bind(crate::clock::now().div_euclid(86_400))
+            .bind(count)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
         }
 
         /// Which of `accounts` subscribe to the channel.
@@ -125,6 +140,13 @@ on_both_engines! {
                     .await?;
                 let subject = audit_subject(new.len(), channel_id, &name);
                 Store::audit(&mut tx, by, AuditAction::SubscribersAdded, &subject).await?;
+                Store::count_day(&mut tx, channel_id, after).await?;
+                let row = Store::account_row(&mut tx, channel_id).await?;
+                let added: Vec<&str> = new.iter().map(|a| a.as_ref()).collect();
+                self.emit(&mut tx, by, &NewEvent::subscribers(Callback::AfterAddSubscriber, &row, &added, by)).await?;
+                if before < max && after >= max {
+                    self.emit(&mut tx, by, &NewEvent::about(Callback::AfterOfficialAccountFull, &row, Default::default())).await?;
+                }
             }
             tx.commit().await?;
             let after = before + new.len() as i64;
@@ -153,6 +175,14 @@ on_both_engines! {
                     .await?;
                 let subject = audit_subject(removed.len(), channel_id, &name);
                 Store::audit(&mut tx, by, AuditAction::SubscribersRemoved, &subject).await?;
+                Store::count_day(&mut tx, channel_id, count - removed.len() as i64).await?;
+                let row = Store::account_row(&mut tx, channel_id).await?;
+                // In the call's order.
+                let gone: Vec<&str> = accounts.iter().map(|a| a.as_ref()).filter(|a| removed.contains(*a)).collect();
+                let mut seen = HashSet::new();
+                let gone: Vec<&str> = gone.into_iter().filter(|a| seen.insert(*a)).collect();
+                let event = NewEvent::subscribers(Callback::AfterDeleteSubscriber, &row, &gone, by);
+                self.emit(&mut tx, by, &event).await?;
             }
             tx.commit().await?;
             // Each removed user is answered "removed" once, a second mention "not a subscriber".

@@ -87,6 +87,9 @@ pub struct SqliteStore {
     publishes: Arc<publish_batch::Queue>,
     /// The WAL's length at the checkpointer's last rewind.
     rewound_at: Arc<AtomicI64>,
+    /// Rung when a transaction records an event to deliver. The deliverer's claim waits
+    /// for the write lock, so a ring before the commit is never missed.
+    events: Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -110,7 +113,24 @@ impl SqliteStore {
 
     /// A store over a pool whose database is migrated already (tests).
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool, writer: Arc::new(Mutex::new(())), publishes: Arc::default(), rewound_at: Arc::default() }
+        Self {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+            publishes: Arc::default(),
+            rewound_at: Arc::default(),
+            events: Arc::default(),
+        }
+    }
+
+    /// Tells this process's deliverer that an event is (about to be) committed: on SQLite
+    /// only this process writes the database.
+    pub(crate) async fn announce_events(&self, _tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        self.events.notify_one();
+        Ok(())
+    }
+
+    pub(crate) async fn events_announced(&self, at_most: Duration) {
+        let _ = tokio::time::timeout(at_most, self.events.notified()).await;
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -14,9 +14,10 @@ use super::{audit_many, SqliteStore, WriteTx};
 use crate::audit::Actor;
 use crate::database::Published;
 use crate::error::{Missing, StoreError, StoreResult};
-use crate::messages::{MessageKey, MessageMeta};
+use crate::events::NewEvent;
+use crate::messages::{sent_fields, MessageKey, MessageMeta};
 use crate::shared::posts::subject;
-use domain::{AuditAction, ValidPost};
+use domain::{AuditAction, Callback, ValidPost};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -105,7 +106,7 @@ impl SqliteStore {
             Ok(tx) => tx,
             Err(error) => return fail_all(batch.into_iter().map(|job| job.done), error),
         };
-        let outcomes = match store_batch(&mut tx, &batch).await {
+        let outcomes = match store_batch(self, &mut tx, &batch).await {
             Ok(outcomes) => outcomes,
             Err(error) => return fail_all(batch.into_iter().map(|job| job.done), error),
         };
@@ -125,7 +126,11 @@ impl SqliteStore {
 /// its own: a post refused (unknown channel or image) is answered alone, a publish retried
 /// with a stored request id gets that post's key. `Err` is a failure of the transaction:
 /// nothing of the batch is stored.
-async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<Outcome>>, sqlx::Error> {
+async fn store_batch(
+    store: &SqliteStore,
+    tx: &mut WriteTx,
+    jobs: &[Job],
+) -> Result<Vec<StoreResult<Outcome>>, sqlx::Error> {
     let mut outcomes: Vec<Option<StoreResult<Outcome>>> = jobs.iter().map(|_| None).collect();
     let mut pending: Vec<usize> = (0..jobs.len()).collect();
     // A request id twice in one batch: the second is answered in a later round, which
@@ -134,7 +139,7 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
         let mut fresh = vec![];
         let mut later = vec![];
         let stored = stored_keys(tx, pending.iter().map(|&i| jobs[i].request_id.as_str())).await?;
-        let mut channels: HashMap<i64, Option<(String, Option<String>)>> = HashMap::new();
+        let mut channels: HashMap<i64, Option<(String, Option<String>, String)>> = HashMap::new();
         let mut taken = HashSet::new();
         for i in pending {
             let job = &jobs[i];
@@ -148,18 +153,18 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
             }
             let channel_id = job.post.channel_id;
             if let std::collections::hash_map::Entry::Vacant(entry) = channels.entry(channel_id) {
-                let row = sqlx::query_as("SELECT name, photo FROM channels WHERE id = ?")
+                let row = sqlx::query_as("SELECT name, photo, COALESCE(account_id, '') FROM channels WHERE id = ?")
                     .bind(channel_id)
                     .fetch_optional(&mut **tx)
                     .await?;
                 entry.insert(row);
             }
-            let Some(Some((name, photo))) = channels.get(&channel_id) else {
+            let Some(Some((name, photo, account))) = channels.get(&channel_id) else {
                 outcomes[i] = Some(Err(StoreError::NotFound(Missing::Channel)));
                 continue;
             };
             match SqliteStore::require_images(tx, job.post.images.iter().map(|i| &i.media)).await {
-                Ok(()) => fresh.push((i, name.clone(), photo.clone())),
+                Ok(()) => fresh.push((i, name.clone(), photo.clone(), account.clone())),
                 Err(StoreError::Database(error)) => return Err(error),
                 Err(refused) => outcomes[i] = Some(Err(refused)),
             }
@@ -168,7 +173,7 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
             let created_at = crate::clock::now();
             let rows: Vec<NewPost> = fresh
                 .iter()
-                .map(|(i, _, _)| {
+                .map(|(i, _, _, _)| {
                     let job = &jobs[*i];
                     NewPost { post: &job.post, request_id: &job.request_id, meta: &job.meta, created_at }
                 })
@@ -177,13 +182,27 @@ async fn store_batch(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<StoreResult<O
             let entries: Vec<_> = fresh
                 .iter()
                 .zip(&ids)
-                .map(|((i, channel_name, _), id)| {
+                .map(|((i, channel_name, _, _), id)| {
                     let job = &jobs[*i];
                     (&job.by, AuditAction::PostPublished, subject(*id, job.post.channel_id, channel_name))
                 })
                 .collect();
             audit_many(tx, &entries).await?;
-            for ((i, channel_name, channel_photo), id) in fresh.into_iter().zip(ids) {
+            for ((i, channel_name, _, account), id) in fresh.iter().zip(&ids) {
+                let job = &jobs[*i];
+                let images = match SqliteStore::image_facts(tx, &job.post).await {
+                    Ok(images) => images,
+                    Err(StoreError::Database(error)) => return Err(error),
+                    Err(_) => vec![],
+                };
+                let mut fields = sent_fields(job.post.text(), &images, &job.meta, created_at);
+                let key = MessageKey { post_id: *id, random: job.meta.random, time: created_at };
+                fields.insert("MsgKey".into(), key.to_string().into());
+                let event =
+                    NewEvent::in_channel(Callback::AfterSendMsg, job.post.channel_id, account, channel_name, fields);
+                store.emit(tx, &job.by, &event).await?;
+            }
+            for ((i, channel_name, channel_photo, _), id) in fresh.into_iter().zip(ids) {
                 outcomes[i] = Some(Ok(Outcome::Made(published(&jobs[i], id, channel_name, channel_photo, created_at))));
             }
         }

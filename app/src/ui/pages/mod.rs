@@ -9,3 +9,4 @@ pub mod posts;
 pub mod recall_post;
 pub mod settings;
 pub mod sign_in;
+pub mod webhooks;

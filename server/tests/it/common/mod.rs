@@ -21,6 +21,7 @@ use storage::media::{MediaStore, Variant};
 use storage::{Actor, Storage};
 
 pub mod process;
+pub mod receiver;
 mod test_db;
 pub(crate) use test_db::on_both;
 pub use test_db::TestDb;
@@ -93,9 +94,17 @@ impl TestApp {
     async fn with_everything(db: TestDb, media: MediaStore, leptos_options: LeptosOptions) -> Self {
         let storage = Storage::new(db.engine.database(), media);
         let clock = Arc::new(ManualClock::starting_now());
-        let state =
-            server::app_state_with_clock(storage.clone(), Duration::from_secs(3600), clock.clone(), leptos_options)
-                .unwrap();
+        // Tests' receivers listen on 127.0.0.1; images are named under a made-up origin.
+        let hooks =
+            webhooks::Options { allow_private: true, base: "http://console.test".to_owned(), ..Default::default() };
+        let state = server::app_state_with_clock(
+            storage.clone(),
+            Duration::from_secs(3600),
+            clock.clone(),
+            hooks,
+            leptos_options,
+        )
+        .unwrap();
         let auth = state.auth.clone();
         let name = OperatorName::parse(OPERATOR).unwrap();
         let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
