@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { encodePng, solidPng } from '../end2end/png.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -189,7 +190,9 @@ async function startServer(dataDir, port_ = port, databaseUrl = process.env.BENC
     ['--addr', `127.0.0.1:${port_}`, '--data-dir', dataDir, ...storageArgs(databaseUrl, mediaPrefix)],
     {
       cwd: root,
-      env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        // The webhook figures' receiver listens on 127.0.0.1.
+        CONSOLE_WEBHOOK_ALLOW_PRIVATE: 'true' },
       stdio: 'inherit',
     },
   );
@@ -550,11 +553,153 @@ async function postsBench() {
   }
 }
 
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
+
+/** POSTs JSON (or a form) on `agent_` and returns the parsed answer. */
+function postJson(url, body, agent_ = agent, form = false) {
+  const data = form ? String(body) : JSON.stringify(body);
+  const type = form ? 'application/x-www-form-urlencoded' : 'application/json';
+  return new Promise((resolve, reject) => {
+    http
+      .request(
+        url,
+        { method: 'POST', agent: agent_, headers: withSession(url, { 'content-type': type, 'content-length': Buffer.byteLength(data) }) },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${url}: ${res.statusCode} ${text}`))));
+        },
+      )
+      .on('error', reject)
+      .end(data);
+  });
+}
+
+/** A REST caller signed as an administrator made on the Settings page. */
+async function restCaller(base_) {
+  const key = await postJson(`${base_}/api/rotate_api_key`, '', agent, true);
+  await postJson(`${base_}/api/add_api_admin`, new URLSearchParams({ identifier: 'bench_admin' }), agent, true);
+  const { sdkappid } = await postJson(`${base_}/api/get_api_settings`, '', agent, true);
+  const TLSSigAPIv2 = createRequire(import.meta.url)(path.join(root, 'end2end', 'node_modules', 'tls-sig-api-v2'));
+  const sig = new TLSSigAPIv2.Api(sdkappid, key).genUserSig('bench_admin', 86400);
+  const query = `sdkappid=${sdkappid}&identifier=bench_admin&usersig=${sig}&random=1&contenttype=json`;
+  return async (command, body, agent_ = agent) => {
+    const answer = await postJson(`${base_}/v4/official_account_open_http_svc/${command}?${query}`, body, agent_);
+    if (answer.ErrorCode !== 0) throw new Error(`${command}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+}
+
+/** add_subscriber in calls of 100 up to SUBSCRIBERS on one channel, then get_subscriber_info pages. */
+async function subscriberFigures(base_, rest) {
+  console.log(`\n== ${SUBSCRIBERS} subscribers on one channel through add_subscriber (calls of 100, ${CONCURRENCY} in flight)`);
+  const created = await rest('create_official_account', { Owner_Account: 'bench', Name: 'Subscribed', MaxSubscriberNum: SUBSCRIBERS });
+  const account = created.OfficialAccountUserID;
+  const calls = Math.ceil(SUBSCRIBERS / 100);
+  let next = 0;
+  const latencies = [];
+  const started = performance.now();
+  async function worker() {
+    while (next < calls) {
+      const call = next++;
+      const list = Array.from({ length: 100 }, (_, i) => ({ Subscriber_Account: `user_${call * 100 + i}` }));
+      const t = performance.now();
+      await rest('add_subscriber', { Official_Account: account, SubscriberList: list }, writeAgent);
+      latencies.push(performance.now() - t);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  row('subscribers added per second', ((calls * 100) / seconds).toFixed(0));
+  row('call latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
+  console.log('target: at least 20,000 subscribers per second');
+
+  console.log(`\n== get_subscriber_info pages of 200 with ${SUBSCRIBERS} subscribers (one caller, walking Next)`);
+  const pages = [];
+  let cursor = '';
+  for (let i = 0; i < 1000; i++) {
+    const t = performance.now();
+    const page = await rest('get_subscriber_info', { Official_Account: account, Limit: 200, Next: cursor });
+    pages.push(performance.now() - t);
+    cursor = page.Next || '';
+  }
+  pages.sort((a, b) => a - b);
+  row('page p50 / p99', `${percentile(pages, 50).toFixed(2)} ms`, `${percentile(pages, 99).toFixed(2)} ms`);
+  console.log('target: page p99 at most 20 ms');
+}
+
+/** EVENTS posts published through the console, each delivered to a local receiver. */
+async function webhookFigures(base_) {
+  console.log(`\n== Webhook deliveries: ${EVENTS} posts published (${CONCURRENCY} in flight), CallbackAfterSendMsg to a receiver on 127.0.0.1`);
+  const committed = new Map();
+  const received = new Map();
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const key = JSON.parse(body).MsgKey;
+      if (!received.has(key)) received.set(key, performance.now());
+      res.end('{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}');
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+  await postJson(`${base_}/api/save_webhook`, { form: { url, token: 'bench', callbacks: ['AfterSendMsg'], when_unreachable: 'Allow' } });
+  const channels = await postJson(`${base_}/api/channel_options`, '', agent, true);
+  const channel = channels.length ? channels[0].id : null;
+  let next = 0;
+  const started = performance.now();
+  async function worker() {
+    while (next < EVENTS) {
+      const n = next++;
+      const draft = { channel_id: channel, kind: 'TextOnly', text: `event ${n}`, images: [], links: [] };
+      const post = await postJson(`${base_}/api/publish_post`, { draft, request_id: `bench-event-${n}-${started}` }, writeAgent);
+      committed.set(post.id, performance.now());
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const deadline = performance.now() + 120_000;
+  while (received.size < EVENTS && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  receiver.close();
+  const times = [...received.values()].sort((a, b) => a - b);
+  const delays = [];
+  for (const [key, at] of received) {
+    const postId = Number(String(key).split('_')[0]);
+    if (committed.has(postId)) delays.push(at - committed.get(postId));
+  }
+  delays.sort((a, b) => a - b);
+  row('delivered', `${received.size} of ${EVENTS}`);
+  row('deliveries per second', (received.size / ((times[times.length - 1] - started) / 1000)).toFixed(0));
+  row('commit to receipt p50 / p99', `${percentile(delays, 50).toFixed(1)} ms`, `${percentile(delays, 99).toFixed(1)} ms`);
+  console.log('targets: at least 1,000 deliveries per second; commit to receipt p99 at most 250 ms');
+}
+
+/** `scripts/bench subscribers`: the subscriber and webhook figures on a fresh database. */
+async function subscribersBench() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-subscribers-'));
+  const server = await startServer(dataDir);
+  try {
+    const rest = await restCaller(base);
+    await subscriberFigures(base, rest);
+    await rest('create_official_account', { Owner_Account: 'bench', Name: 'Events' });
+    await webhookFigures(base);
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   console.log(`Channel Console benchmark — ${os.cpus().length} cores, ${mb(os.totalmem())} memory, ${new Date().toISOString()}`);
   console.log(`database: ${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'}; media: ${process.env.BENCH_MEDIA_URL ?? 'local files'}`);
   // `scripts/bench posts` runs only the figures with 1M posts (publish, search, post pages, preview).
   if (process.argv.includes('posts')) return postsBench();
+  // `scripts/bench subscribers` runs only the subscriber and webhook figures.
+  if (process.argv.includes('subscribers')) return subscribersBench();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);
   try {
@@ -578,6 +723,7 @@ async function main() {
     await once(server, 'exit');
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  await subscribersBench();
   await postsBench();
 }
 

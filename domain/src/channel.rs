@@ -98,6 +98,13 @@ pub struct Channel {
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// How many subscribe, and how many may (`MaxSubscriberNum`).
+    pub subscriber_count: i64,
+    pub max_subscribers: i64,
+    /// Its live (not recalled) posts, and when the last of them was published (unix
+    /// seconds; the vendor's `LastMsgTime`).
+    pub post_count: i64,
+    pub last_post_at: Option<i64>,
 }
 
 /// One page of the channel list, newest first.

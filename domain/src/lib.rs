@@ -22,5 +22,5 @@ pub use post::{
     ChannelOption, Post, PostDraft, PostFilter, PostImage, PostLink, PostPage, PostType, ValidImage, ValidLink,
     ValidPost,
 };
-pub use subscriber::{MsgFlag, Subscriber, SubscriberAccount};
+pub use subscriber::{MsgFlag, Subscriber, SubscriberAccount, SubscriberList};
 pub use webhook::{Callback, Delivery, DeliveryPage, DeliveryState, WebhookForm, WebhookSettings, WhenUnreachable};

@@ -173,10 +173,14 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
     pub operator: String,
-    /// The stored action text; an unknown one (from a newer version) is shown as is.
+    /// The stored action text.
     pub action: String,
     pub subject: String,
     pub address: String,
+    /// The action in the operator's language (the stored text when a newer version stored
+    /// one this one does not know); the server fills it in.
+    #[serde(default)]
+    pub label: String,
 }
 
 /// One page of the audit log, newest first; `next` is the cursor for the page after.

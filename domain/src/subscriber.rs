@@ -72,6 +72,28 @@ pub struct Subscriber {
     pub last_send_msg_time: i64,
 }
 
+/// A channel's subscribers as the console's subscribers page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberList {
+    pub channel_id: i64,
+    pub channel_name: String,
+    pub total: i64,
+    pub max: i64,
+    /// Newest first.
+    pub subscribers: Vec<Subscriber>,
+    /// The cursor of the next page.
+    pub next: Option<i64>,
+    /// The count at the end of each of the last [`SubscriberList::HISTORY_DAYS`] days,
+    /// oldest first, the last being `last_day` (a unix day number, UTC).
+    pub history: Vec<i64>,
+    pub last_day: i64,
+}
+
+impl SubscriberList {
+    pub const PAGE_SIZE: u32 = 50;
+    pub const HISTORY_DAYS: u32 = 30;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

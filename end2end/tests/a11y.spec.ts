@@ -32,7 +32,7 @@ test('axe finds no violation on any page or dialog', async ({ page, request, bro
   await noViolations(page, '/posts/:id');
   await open(page, '/posts/999999999');
   await noViolations(page, '/posts/:id, not found');
-  for (const path of ['/operators', '/audit', '/settings', '/no-such-page']) {
+  for (const path of ['/operators', '/audit', '/settings', '/webhooks', `/channels/${channelId}/subscribers`, '/no-such-page']) {
     await open(page, path);
     await noViolations(page, path);
   }

@@ -127,7 +127,7 @@ test('in Korean on a phone, no page scrolls sideways and the switch stays in rea
     storageState: ADMIN_STATE,
   });
   const page = await context.newPage();
-  for (const path of ['/channels', '/posts', '/operators', '/audit', '/settings']) {
+  for (const path of ['/channels', '/posts', '/operators', '/audit', '/settings', '/webhooks']) {
     await open(page, path);
     await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

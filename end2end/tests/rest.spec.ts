@@ -147,3 +147,56 @@ test('a FaceUrl set through the API is the channel photo in the console', async 
   await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await http.dispose();
 });
+
+test('subscribers: an operator follows a channel\'s subscribers, searches them and removes one', async ({ page, baseURL }) => {
+  const { appid, key } = await newKey(page);
+  const admins = page.getByRole('list', { name: 'Administrators' });
+  if (!(await admins.isVisible()) || !(await admins.innerText()).includes(ADMIN_ID)) {
+    await page.getByLabel('Administrator identifier').fill(ADMIN_ID);
+    await page.getByRole('button', { name: 'Add administrator' }).click();
+    await expect(page.getByRole('list', { name: 'Administrators' })).toContainText(ADMIN_ID);
+  }
+  const script = new Script(await playwrightRequest.newContext({ baseURL }), appid, key);
+  const name = unique('Followed');
+  const created = await script.call('create_official_account', { Owner_Account: 'owner', Name: name, MaxSubscriberNum: 60 });
+  const account = created.OfficialAccountUserID as string;
+  const users = Array.from({ length: 55 }, (_, i) => ({ Subscriber_Account: `u${String(i).padStart(2, '0')}` }));
+  expect(await script.call('add_subscriber', { Official_Account: account, SubscriberList: users })).toMatchObject({ ErrorCode: 0 });
+
+  // The list shows the count, the posts and the last post, and links to the subscribers.
+  await open(page, '/channels');
+  const row = channelRow(page, name);
+  await expect(row).toContainText('55 subscribers (of at most 60)');
+  await expect(row).toContainText('0 posts');
+  await expect(row).toContainText('no posts yet');
+  await row.getByRole('link', { name: `Subscribers of ${name}` }).click();
+  await expect(page.getByRole('heading', { name: `Subscribers of ${name}`, level: 1 })).toBeVisible();
+  await expect(page.getByText('55 subscribers (of at most 60)')).toBeVisible();
+  // The growth chart says its numbers in words.
+  await expect(page.getByRole('img', { name: /^Subscribers per day over the last 30 days: 0 on .*, 55 on .*; at most 55\.$/ })).toBeVisible();
+
+  // Newest first, 50 a page.
+  const list = page.getByRole('list', { name: 'Subscribers' });
+  await expect(list.getByRole('listitem')).toHaveCount(50);
+  await expect(list.getByRole('listitem').first()).toContainText('u54');
+  await page.getByRole('button', { name: 'Older subscribers' }).click();
+  await expect(list.getByRole('listitem')).toHaveCount(5);
+  await expect(list.getByRole('listitem').last()).toContainText('u00');
+
+  // Search by the start of an id.
+  await page.getByLabel('Id starts with').fill('u1');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(list.getByRole('listitem')).toHaveCount(10);
+  await expect(list.getByRole('listitem').first()).toContainText('u19');
+
+  // Removed after a confirmation: gone, and counted.
+  await page.getByRole('button', { name: 'Remove u15' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove u15?' });
+  await expect(dialog).toContainText(name);
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(list.getByRole('listitem')).toHaveCount(9);
+  await expect(page.getByText('54 subscribers (of at most 60)')).toBeVisible();
+  const info = await script.call('get_subscriber_info', { Official_Account: account, Limit: 200 });
+  expect(info.SubscriberNum).toBe(54);
+});

@@ -173,8 +173,18 @@ pub trait SubscriberStore: Send + Sync {
         accounts: &[SubscriberAccount],
         by: &Actor,
     ) -> StoreResult<Vec<(SubscriberAccount, Unsubscribed)>>;
-    /// A page of the channel's subscribers, newest first, after the cursor `after` when given.
-    async fn subscribers(&self, channel_id: i64, after: Option<i64>, limit: u32) -> StoreResult<SubscriberPage>;
+    /// A page of the channel's subscribers, newest first, after the cursor `after` when given;
+    /// only those whose id starts with `prefix` (exactly, case and all), when given.
+    async fn subscribers(
+        &self,
+        channel_id: i64,
+        after: Option<i64>,
+        limit: u32,
+        prefix: Option<&str>,
+    ) -> StoreResult<SubscriberPage>;
+    /// The channel's subscriber count at the end of each of the `days` days up to `today`
+    /// (unix day numbers, UTC), oldest first.
+    async fn subscriber_history(&self, channel_id: i64, days: u32, today: i64) -> StoreResult<Vec<i64>>;
     /// Changes what is given of a subscription; `Missing::Subscriber` when there is none.
     async fn modify_subscriber(
         &self,

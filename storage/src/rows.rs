@@ -15,6 +15,10 @@ pub(crate) struct ChannelRow {
     face_url: Option<String>,
     created_at: i64,
     updated_at: i64,
+    subscriber_count: i64,
+    max_subscribers: i64,
+    post_count: i64,
+    last_post_at: Option<i64>,
 }
 
 impl ChannelRow {
@@ -38,6 +42,10 @@ impl From<ChannelRow> for Channel {
             face_url: r.face_url,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            subscriber_count: r.subscriber_count,
+            max_subscribers: r.max_subscribers,
+            post_count: r.post_count,
+            last_post_at: r.last_post_at,
         }
     }
 }
@@ -131,7 +139,15 @@ pub(crate) fn just_published(
 pub(crate) fn audit_page(rows: Vec<(i64, i64, String, String, String, String)>) -> AuditPage {
     let mut entries: Vec<AuditEntry> = rows
         .into_iter()
-        .map(|(id, at, operator, action, subject, address)| AuditEntry { id, at, operator, action, subject, address })
+        .map(|(id, at, operator, action, subject, address)| AuditEntry {
+            id,
+            at,
+            operator,
+            action,
+            subject,
+            address,
+            label: String::new(),
+        })
         .collect();
     let next = cut_page(&mut entries, AuditPage::SIZE, |e| e.id);
     AuditPage { entries, next }

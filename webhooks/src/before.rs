@@ -31,8 +31,10 @@ impl Verdict {
 impl Webhooks {
     /// Asks the app before `callback`'s change (when that callback is switched on).
     pub async fn before(&self, callback: Callback, by: &Actor, fields: Map<String, Value>) -> Verdict {
-        let hook = match self.db.webhook().await {
-            Ok(hook) => hook,
+        let settings =
+            async { Ok::<_, storage::StoreError>((self.db.webhook().await?, self.db.api_credentials().await?.0)) };
+        let (hook, appid) = match settings.await {
+            Ok(both) => both,
             Err(error) => {
                 tracing::warn!(%error, "could not read the webhook settings; going ahead");
                 return Verdict::go();
@@ -53,7 +55,7 @@ impl Webhooks {
             }
         };
         let address = by.address();
-        let (url, headers) = match self.request_for(&hook, command, by.platform(), &address, &id, &body).await {
+        let (url, headers) = match self.request_for(appid, &hook, command, by.platform(), &address, &id, &body) {
             Ok(request) => request,
             Err(why) => return unreachable(why),
         };

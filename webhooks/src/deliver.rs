@@ -16,6 +16,10 @@ const BATCH: u32 = 64;
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// How often an idle deliverer looks for retries that came due (new events wake it).
 const IDLE: Duration = Duration::from_secs(1);
+/// How long events are kept once nothing is left to deliver (the deliveries log shows them).
+pub const KEEP_EVENTS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often each server forgets older events.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The wait after the n-th failed attempt: about 1 s, 5 s, 30 s, 2 min, 10 min, then hourly.
 pub fn retry_delay(failed_attempts: i64) -> Duration {
@@ -29,7 +33,15 @@ impl Webhooks {
     pub fn spawn_deliverer(&self) -> tokio::task::JoinHandle<()> {
         let hooks = self.clone();
         tokio::spawn(async move {
+            let mut pruned_at = None::<std::time::Instant>;
             loop {
+                if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                    pruned_at = Some(std::time::Instant::now());
+                    let before = hooks.clock.now_ms() - KEEP_EVENTS.as_millis() as i64;
+                    if let Err(error) = hooks.db.prune_events(before).await {
+                        tracing::warn!(%error, "could not forget old events");
+                    }
+                }
                 match hooks.deliver_due().await {
                     Ok(0) => hooks.db.wait_for_events(IDLE).await,
                     Ok(_) => {}
@@ -53,14 +65,18 @@ impl Webhooks {
             return Ok(0);
         }
         let hook = self.db.webhook().await?;
+        let (appid, _) = self.db.api_credentials().await?;
         let n = claimed.len();
-        let attempts: Vec<Attempt> =
-            stream::iter(claimed).map(|c| self.attempt(&hook, c)).buffer_unordered(BATCH as usize).collect().await;
+        let attempts: Vec<Attempt> = stream::iter(claimed)
+            .map(|c| self.attempt(appid, &hook, c))
+            .buffer_unordered(BATCH as usize)
+            .collect()
+            .await;
         self.db.finish_deliveries(&attempts).await?;
         Ok(n)
     }
 
-    async fn attempt(&self, hook: &StoredWebhook, event: Claimed) -> Attempt {
+    async fn attempt(&self, appid: i64, hook: &StoredWebhook, event: Claimed) -> Attempt {
         let fields: Map<String, Value> = serde_json::from_str(&event.payload).unwrap_or_default();
         let body = self.body(&event.command, event.created_at, &fields);
         let id = format!("evt_{}", event.id);
@@ -68,7 +84,7 @@ impl Webhooks {
         let outcome = if hook.url.is_empty() {
             Err((None, "no webhook URL is set".to_owned(), 0))
         } else {
-            match self.request_for(hook, &event.command, &event.platform, &event.client_ip, &id, &body).await {
+            match self.request_for(appid, hook, &event.command, &event.platform, &event.client_ip, &id, &body) {
                 Err(why) => Err((None, why, 0)),
                 Ok((url, headers)) => match self.outbound.post(&url, &headers, body, TIMEOUT).await {
                     Ok(answer) if (200..300).contains(&answer.status) => Ok((answer.status, answer.latency)),

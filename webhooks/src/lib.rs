@@ -39,6 +39,9 @@ impl Default for Options {
     }
 }
 
+/// Where a call goes (the URL with its query string) and its headers.
+pub(crate) type Call = (url::Url, Vec<(&'static str, String)>);
+
 /// The webhooks of one server: shared by the REST API, the console and the deliverer.
 #[derive(Clone)]
 pub struct Webhooks {
@@ -70,16 +73,17 @@ impl Webhooks {
 
     /// The headers and URL of one call: the vendor's query string and the Standard
     /// Webhooks headers (`id` the same on every attempt of an event).
-    pub(crate) async fn request_for(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn request_for(
         &self,
+        appid: i64,
         hook: &StoredWebhook,
         command: &str,
         platform: &str,
         client_ip: &str,
         id: &str,
         body: &[u8],
-    ) -> Result<(url::Url, Vec<(&'static str, String)>), String> {
-        let (appid, _) = self.db.api_credentials().await.map_err(|e| e.to_string())?;
+    ) -> Result<Call, String> {
         let mut url = url::Url::parse(&hook.url).map_err(|e| format!("the webhook URL: {e}"))?;
         let now_ms = self.clock.now_ms();
         let now = now_ms.div_euclid(1000);

@@ -425,7 +425,8 @@ mod tests {
         use crate::domain::{ChannelOption, ChannelPage, Post, PostPage};
         use crate::error::AppError;
         let channel = r#"{"id":7,"name":"서울 harbor","profile":"<b>\"x\"</b>\n","photo":null,"account_id":"@TOA#_x",
-            "face_url":"https://example.com/a.png","created_at":1795000000,"updated_at":1795000001}"#;
+            "face_url":"https://example.com/a.png","created_at":1795000000,"updated_at":1795000001,
+            "subscriber_count":3,"max_subscribers":100000,"post_count":0,"last_post_at":null}"#;
         same::<ChannelPage>(&format!(r#"{{"channels":[{channel},{channel}],"page":2,"page_count":3,"total":101}}"#));
         same::<ChannelPage>(r#"{"channels":[],"page":1,"page_count":1,"total":0}"#);
         let post = r#"{"id":9007199254740991,"channel_id":-1,"channel_name":"c","channel_photo":"ab12","kind":"ImageOnly",
@@ -444,6 +445,19 @@ mod tests {
         same::<Result<(), AppError>>(r#"{"Err":{"Busy":{"retry_after_secs":3}}}"#);
         same::<AppError>(r#"{"Invalid":{"TooLong":{"field":"ChannelName","max":150,"actual":151}}}"#);
         same::<AppError>(r#"{"NotFound":"gone"}"#);
+        same::<crate::domain::WebhookSettings>(
+            r#"{"url":"https://h.test/x","token":"","callbacks":["AfterSendMsg","BeforeCreateOfficialAccount"],
+                "when_unreachable":"Refuse","secret_hint":"ab=="}"#,
+        );
+        same::<crate::domain::DeliveryPage>(
+            r#"{"deliveries":[{"id":4,"command":"OfficialAccount.CallbackTest","channel":"","created_at":1795000000000,
+                "state":"Pending","attempts":2,"last_status":500,"last_error":"HTTP 500","last_latency_ms":3,
+                "next_attempt_at":1795000005000}],"next":null}"#,
+        );
+        same::<crate::domain::SubscriberList>(
+            r#"{"channel_id":1,"channel_name":"c","total":1,"max":10,"subscribers":[{"account":"u","subscribed_at":1,
+                "custom_string":"","msg_flag":"Discard","last_send_msg_time":0}],"next":7,"history":[0,1],"last_day":20000}"#,
+        );
     }
 
     #[test]

@@ -10,4 +10,5 @@ pub mod json;
 pub mod operators;
 pub mod posts;
 pub mod settings;
+pub mod subscribers;
 pub mod webhooks;

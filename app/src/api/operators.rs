@@ -60,5 +60,17 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 pub async fn audit_log(before: Option<i64>) -> Result<AuditPage, AppError> {
     let state = AppState::from_context()?;
     signed_in()?;
-    Ok(state.storage.db.audit_page(before).await?)
+    let mut page = state.storage.db.audit_page(before).await?;
+    let locale = crate::i18n::current();
+    for entry in &mut page.entries {
+        entry.label = crate::i18n::audit_action(locale, &entry.action);
+    }
+    Ok(page)
+}
+
+/// The Operators page's words, in the page's language (see `i18n::pages`).
+#[server(prefix = "/api", endpoint = "operator_texts", output = Json)]
+pub async fn operator_texts() -> Result<crate::i18n::pages::operators::OperatorTexts, AppError> {
+    signed_in()?;
+    Ok(crate::i18n::pages::operators::OperatorTexts::of(crate::i18n::current()))
 }

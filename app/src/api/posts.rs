@@ -36,7 +36,17 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
             ]);
             match state.webhooks.before(crate::domain::Callback::BeforeSendMsg, &by, fields).await {
                 Verdict::Go { msg_body, cloud_custom_data, .. } => {
-                    if let Some((text, images)) = msg_body.as_ref().and_then(webhooks::before::content_of) {
+                    let replacement = match msg_body.as_ref().map(webhooks::before::content_of) {
+                        None => None,
+                        Some(Some(content)) => Some(content),
+                        // Refused as the REST API refuses it: nothing is published.
+                        Some(None) => {
+                            return Err(AppError::refused_by_app(
+                                "its MsgBody is not a list of text and image elements",
+                            ))
+                        }
+                    };
+                    if let Some((text, images)) = replacement {
                         draft.text = text;
                         draft.images = images
                             .into_iter()

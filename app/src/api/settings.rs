@@ -40,3 +40,10 @@ pub async fn remove_api_admin(identifier: String) -> Result<(), AppError> {
     let who = signed_in()?;
     Ok(state.storage.db.remove_api_admin(identifier.trim(), &actor(&who)).await?)
 }
+
+/// The Settings page's words, in the page's language (see `i18n::pages`).
+#[server(prefix = "/api", endpoint = "settings_texts", output = Json)]
+pub async fn settings_texts() -> Result<crate::i18n::pages::settings::SettingsTexts, AppError> {
+    signed_in()?;
+    Ok(crate::i18n::pages::settings::SettingsTexts::of(crate::i18n::current()))
+}

@@ -101,3 +101,10 @@ pub async fn redeliver(id: i64) -> Result<(), AppError> {
         Err(AppError::NotFound(crate::i18n::t().e_delivery_not_failed.into()))
     }
 }
+
+/// The Webhooks page's words, in the page's language (see `i18n::pages`).
+#[server(prefix = "/api", endpoint = "webhook_texts", output = Json)]
+pub async fn webhook_texts() -> Result<crate::i18n::pages::webhooks::WebhookTexts, AppError> {
+    signed_in()?;
+    Ok(crate::i18n::pages::webhooks::WebhookTexts::of(crate::i18n::current()))
+}

@@ -3,7 +3,9 @@
 //! only here, where the language is known.
 
 use super::{fill, Messages};
-use crate::domain::{AuditAction, Field, PostType, ValidationError};
+#[cfg(feature = "ssr")]
+use crate::domain::AuditAction;
+use crate::domain::{Field, PostType, ValidationError};
 use crate::error::AppError;
 
 pub fn field_name(t: &Messages, field: Field) -> &'static str {
@@ -45,34 +47,42 @@ pub fn post_type(t: &Messages, kind: PostType) -> &'static str {
     }
 }
 
-/// How the audit log says an action; one it does not know (stored by a newer version) is
-/// shown as stored.
-pub fn audit_action(t: &Messages, stored: &str) -> String {
+/// How the audit log says an action, in a language; one it does not know (stored by a newer
+/// version) is shown as stored. Said on the server: the audit page receives the words with
+/// each entry, so they are not part of the browser's code.
+#[cfg(feature = "ssr")]
+pub fn audit_action(locale: super::Locale, stored: &str) -> String {
     let Some(action) = AuditAction::from_code(stored) else { return stored.to_owned() };
-    match action {
-        AuditAction::SignIn => t.act_sign_in,
-        AuditAction::SignInFailed => t.act_sign_in_failed,
-        AuditAction::SignOut => t.act_sign_out,
-        AuditAction::ChannelCreated => t.act_channel_created,
-        AuditAction::ChannelEdited => t.act_channel_edited,
-        AuditAction::ChannelDeleted => t.act_channel_deleted,
-        AuditAction::PostPublished => t.act_post_published,
-        AuditAction::OperatorAdded => t.act_operator_added,
-        AuditAction::OperatorRemoved => t.act_operator_removed,
-        AuditAction::PasswordChanged => t.act_password_changed,
-        AuditAction::PasswordReset => t.act_password_reset,
-        AuditAction::PostRecalled => t.act_post_recalled,
-        AuditAction::ApiKeyRotated => t.act_api_key_rotated,
-        AuditAction::ApiAdminAdded => t.act_api_admin_added,
-        AuditAction::ApiAdminRemoved => t.act_api_admin_removed,
-        AuditAction::SubscribersAdded => t.act_subscribers_added,
-        AuditAction::SubscribersRemoved => t.act_subscribers_removed,
-        AuditAction::SubscriberChanged => t.act_subscriber_changed,
-        AuditAction::WebhookChanged => t.act_webhook_changed,
-        AuditAction::WebhookSecretRotated => t.act_webhook_secret_rotated,
-        AuditAction::WebhookRedelivered => t.act_webhook_redelivered,
-        AuditAction::WebhookTested => t.act_webhook_tested,
-        AuditAction::PasswordCheckFailed => t.act_password_check_failed,
+    let (en, ko) = match action {
+        AuditAction::SignIn => ("Signed in", "로그인"),
+        AuditAction::SignInFailed => ("Failed sign-in", "로그인 실패"),
+        AuditAction::SignOut => ("Signed out", "로그아웃"),
+        AuditAction::ChannelCreated => ("Created channel", "채널 생성"),
+        AuditAction::ChannelEdited => ("Edited channel", "채널 편집"),
+        AuditAction::ChannelDeleted => ("Deleted channel", "채널 삭제"),
+        AuditAction::PostPublished => ("Published post", "게시물 발행"),
+        AuditAction::OperatorAdded => ("Added operator", "운영자 추가"),
+        AuditAction::OperatorRemoved => ("Removed operator", "운영자 제거"),
+        AuditAction::PasswordChanged => ("Changed own password", "본인 비밀번호 변경"),
+        AuditAction::PasswordReset => ("Reset password (server command)", "비밀번호 재설정(서버 명령)"),
+        AuditAction::PostRecalled => ("Recalled post", "게시물 회수"),
+        AuditAction::ApiKeyRotated => ("Made a new REST API key", "새 REST API 키 생성"),
+        AuditAction::ApiAdminAdded => ("Added REST API administrator", "REST API 관리자 추가"),
+        AuditAction::ApiAdminRemoved => ("Removed REST API administrator", "REST API 관리자 제거"),
+        AuditAction::SubscribersAdded => ("Added subscribers", "구독자 추가"),
+        AuditAction::SubscribersRemoved => ("Removed subscribers", "구독자 제거"),
+        AuditAction::SubscriberChanged => ("Changed a subscription", "구독 정보 변경"),
+        AuditAction::WebhookChanged => ("Changed the webhook settings", "웹훅 설정 변경"),
+        AuditAction::WebhookSecretRotated => ("Made a new webhook signing secret", "웹훅 서명 비밀 키 새로 만들기"),
+        AuditAction::WebhookRedelivered => ("Redelivered a webhook event", "웹훅 이벤트 다시 보내기"),
+        AuditAction::WebhookTested => ("Sent a test webhook event", "웹훅 테스트 이벤트 보내기"),
+        AuditAction::PasswordCheckFailed => {
+            ("Wrong current password (changing password)", "현재 비밀번호 오류(비밀번호 변경 중)")
+        }
+    };
+    match locale {
+        super::Locale::En => en,
+        super::Locale::Ko => ko,
     }
     .to_owned()
 }

@@ -14,8 +14,11 @@ mod errors;
 mod ko;
 mod messages;
 mod negotiate;
+pub mod pages;
 
-pub use errors::{audit_action, error_text, field_name, post_type, validation_text};
+#[cfg(feature = "ssr")]
+pub use errors::audit_action;
+pub use errors::{error_text, field_name, post_type, validation_text};
 pub use messages::Messages;
 #[cfg(feature = "ssr")]
 pub use negotiate::from_cookie;

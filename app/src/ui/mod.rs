@@ -145,6 +145,7 @@ pub fn App() -> impl IntoView {
                 // fetched when an operator first goes there; see `routes.rs`.
                 <Route path=path!("/") view={Lazy::<routes::Channels>::new()}/>
                 <Route path=path!("/channels") view={Lazy::<routes::Channels>::new()}/>
+                <Route path=path!("/channels/:id/subscribers") view={Lazy::<routes::Subscribers>::new()}/>
                 <Route path=path!("/posts") view={Lazy::<routes::Posts>::new()}/>
                 <Route path=path!("/posts/:id") view={Lazy::<routes::PostDetail>::new()}/>
                 <Route path=path!("/operators") view={Lazy::<routes::Operators>::new()}/>

@@ -38,6 +38,7 @@ lazy_page! {
     Channels => pages::channels::ChannelsPage,
     Posts => pages::posts::PostsPage,
     PostDetail => pages::post_detail::PostDetailPage,
+    Subscribers => pages::subscribers::SubscribersPage,
 }
 
 #[derive(Clone, Copy)]

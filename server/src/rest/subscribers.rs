@@ -118,7 +118,8 @@ impl Call<'_> {
         };
         let after = read_cursor(request.next.as_deref())?;
         let channel = self.account(&request.account).await?;
-        let page = self.state.storage.db.subscribers(channel.id, after, limit as u32).await.map_err(from_store)?;
+        let page =
+            self.state.storage.db.subscribers(channel.id, after, limit as u32, None).await.map_err(from_store)?;
         let list: Vec<Value> = page
             .subscribers
             .iter()

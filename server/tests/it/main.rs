@@ -25,3 +25,4 @@ mod rest;
 mod search_both;
 mod security;
 mod two_servers;
+mod webhook_delivery;

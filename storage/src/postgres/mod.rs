@@ -39,7 +39,8 @@ impl PgStore {
     pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
         let options = PgConnectOptions::from_str(database_url)?;
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            // 16 for requests, and one that the webhook deliverer's LISTEN holds.
+            .max_connections(17)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;

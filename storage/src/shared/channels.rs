@@ -14,15 +14,23 @@ use domain::{
 };
 
 /// A channel as the console shows it (SQLite's `account_id` is nullable: channels made
-/// before the REST API existed were given one by a migration).
+/// before the REST API existed were given one by a migration). Its posts are counted on
+/// the posts' channel index (all, less the few recalled), and its last post is the newest
+/// live one on that index: publishing never writes the channel's row, so publishes to one
+/// channel never queue on it.
 const COLUMNS: &str = "id, name, profile, photo, COALESCE(account_id, '') AS account_id, \
-     face_url, created_at, updated_at";
+     face_url, created_at, updated_at, subscriber_count, max_subscribers, \
+     (SELECT count(*) FROM posts p WHERE p.channel_id = channels.id) \
+       - (SELECT count(*) FROM posts p WHERE p.channel_id = channels.id AND p.recalled_at IS NOT NULL) AS post_count, \
+     (SELECT created_at FROM posts p WHERE p.channel_id = channels.id AND p.recalled_at IS NULL \
+       ORDER BY p.id DESC LIMIT 1) AS last_post_at";
 
 /// A channel as the REST API describes it, read from `channels c` (with its last live
 /// post's time).
 pub(crate) const ACCOUNT_COLUMNS: &str = "c.id, c.account_id, c.name, c.profile, c.photo, c.face_url, \
      c.owner_account, c.organization, c.custom_string, c.max_subscribers, c.subscriber_count, c.created_at, \
-     (SELECT max(created_at) FROM posts p WHERE p.channel_id = c.id AND p.recalled_at IS NULL) AS last_msg_time";
+     (SELECT created_at FROM posts p WHERE p.channel_id = c.id AND p.recalled_at IS NULL \
+       ORDER BY p.id DESC LIMIT 1) AS last_msg_time";
 
 /// The row [`ACCOUNT_COLUMNS`] reads.
 #[derive(sqlx::FromRow)]

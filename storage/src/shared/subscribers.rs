@@ -197,19 +197,38 @@ on_both_engines! {
             Ok(results)
         }
 
-        async fn subscribers(&self, channel_id: i64, after: Option<i64>, limit: u32) -> StoreResult<SubscriberPage> {
+        async fn subscribers(
+            &self,
+            channel_id: i64,
+            after: Option<i64>,
+            limit: u32,
+            prefix: Option<&str>,
+        ) -> StoreResult<SubscriberPage> {
             let total: Option<i64> = sqlx::query_scalar("SELECT subscriber_count FROM channels WHERE id = $1")
                 .bind(channel_id)
                 .fetch_optional(&self.pool)
                 .await?;
             let Some(total) = total else { return Err(StoreError::NotFound(Missing::Channel)) };
+            let prefix = prefix.filter(|p| !p.is_empty());
+            if prefix.is_some_and(|p| !crate::shared::storable(p)) {
+                return Ok(SubscriberPage { subscribers: vec![], next: None, total });
+            }
+            // A post reaches every subscriber when it is published: the last one sent to a
+            // subscriber is the channel's newest live post, if they subscribed by then.
             let mut rows: Vec<SubscriberRow> = sqlx::query_as(
-                "SELECT id, account, subscribed_at, custom_string, msg_flag, last_send_msg_time FROM subscribers
-                 WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                "SELECT s.id, s.account, s.subscribed_at, s.custom_string, s.msg_flag,
+                        CASE WHEN last.at >= s.subscribed_at THEN last.at ELSE 0 END
+                 FROM subscribers s,
+                      (SELECT COALESCE((SELECT created_at FROM posts p WHERE p.channel_id = $1 AND p.recalled_at IS NULL
+                                        ORDER BY p.id DESC LIMIT 1), 0) AS at) last
+                 WHERE s.channel_id = $1 AND s.id < $2
+                   AND ($4 = '' OR substr(s.account, 1, length($4)) = $4)
+                 ORDER BY s.id DESC LIMIT $3",
             )
             .bind(channel_id)
             .bind(after.unwrap_or(i64::MAX))
             .bind(i64::from(limit) + 1)
+            .bind(prefix.unwrap_or_default())
             .fetch_all(&self.pool)
             .await?;
             let next = if rows.len() > limit as usize {
@@ -219,6 +238,33 @@ on_both_engines! {
                 None
             };
             Ok(SubscriberPage { subscribers: rows.into_iter().map(subscriber).collect(), next, total })
+        }
+
+        async fn subscriber_history(&self, channel_id: i64, days: u32, today: i64) -> StoreResult<Vec<i64>> {
+            let first = today - i64::from(days) + 1;
+            // The days with a change in the window, and the count before it began.
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT day, subscribers FROM subscriber_days WHERE channel_id = $1 AND day >= $2 AND day <= $3
+                 UNION ALL
+                 SELECT * FROM (SELECT day, subscribers FROM subscriber_days WHERE channel_id = $1 AND day < $2
+                                ORDER BY day DESC LIMIT 1) earlier
+                 ORDER BY 1",
+            )
+            .bind(channel_id)
+            .bind(first)
+            .bind(today)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut counts = Vec::with_capacity(days as usize);
+            let mut known = 0;
+            let mut changes = rows.into_iter().peekable();
+            for day in first..=today {
+                while let Some((_, count)) = changes.next_if(|(d, _)| *d <= day) {
+                    known = count;
+                }
+                counts.push(known);
+            }
+            Ok(counts)
         }
 
         async fn modify_subscriber(

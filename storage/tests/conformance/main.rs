@@ -11,6 +11,7 @@
 
 mod channels;
 mod common;
+mod events;
 mod operators;
 mod posts;
 mod sessions;

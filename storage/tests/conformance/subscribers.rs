@@ -39,7 +39,7 @@ on_both! {
         let removed = db.remove_subscribers(id, &users(&["a", "zz", "a"]), &BY).await.unwrap();
         let outcomes: Vec<Unsubscribed> = removed.iter().map(|(_, o)| *o).collect();
         assert_eq!(outcomes, [Unsubscribed::Removed, Unsubscribed::NotSubscriber, Unsubscribed::NotSubscriber]);
-        let page = db.subscribers(id, None, 10).await.unwrap();
+        let page = db.subscribers(id, None, 10, None).await.unwrap();
         assert_eq!(page.total, 2);
         assert_eq!(page.subscribers.iter().map(|s| s.account.as_str()).collect::<Vec<_>>(), ["c", "b"]);
         // Room again: one may join.
@@ -64,7 +64,7 @@ on_both! {
         let full = answers.iter().flat_map(|a| &a.results).filter(|(_, o)| *o == Subscribed::Full).count();
         assert_eq!((added, full), (50, 30));
         assert_eq!(answers.iter().filter(|a| a.became_full).count(), 1, "the channel became full once");
-        let page = db.subscribers(id, None, 200).await.unwrap();
+        let page = db.subscribers(id, None, 200, None).await.unwrap();
         assert_eq!((page.total, page.subscribers.len()), (50, 50));
     }
 
@@ -73,16 +73,16 @@ on_both! {
         for n in 0..5 {
             db.add_subscribers(id, &users(&[&format!("u{n}")]), &BY).await.unwrap();
         }
-        let first = db.subscribers(id, None, 2).await.unwrap();
+        let first = db.subscribers(id, None, 2, None).await.unwrap();
         assert_eq!(first.subscribers.iter().map(|s| s.account.as_str()).collect::<Vec<_>>(), ["u4", "u3"]);
         // Someone joins and someone on the next page leaves: the next page goes on from u3.
         db.add_subscribers(id, &users(&["late"]), &BY).await.unwrap();
         db.remove_subscribers(id, &users(&["u1"]), &BY).await.unwrap();
-        let second = db.subscribers(id, first.next, 2).await.unwrap();
+        let second = db.subscribers(id, first.next, 2, None).await.unwrap();
         assert_eq!(second.subscribers.iter().map(|s| s.account.as_str()).collect::<Vec<_>>(), ["u2", "u0"]);
         assert_eq!(second.next, None);
         assert_eq!(second.total, 5);
-        let missing = db.subscribers(404, None, 2).await;
+        let missing = db.subscribers(404, None, 2, None).await;
         assert!(matches!(missing, Err(StoreError::NotFound(Missing::Channel))), "{missing:?}");
     }
 
@@ -93,7 +93,7 @@ on_both! {
         let fan = SubscriberAccount::parse("fan").unwrap();
         db.modify_subscriber(one, &fan, Some("vip"), Some(MsgFlag::Discard), &BY).await.unwrap();
         db.modify_subscriber(one, &fan, None, None, &BY).await.unwrap();
-        let page = db.subscribers(one, None, 10).await.unwrap();
+        let page = db.subscribers(one, None, 10, None).await.unwrap();
         assert_eq!((page.subscribers[0].custom_string.as_str(), page.subscribers[0].msg_flag), ("vip", MsgFlag::Discard));
         let stranger = SubscriberAccount::parse("stranger").unwrap();
         let refused = db.modify_subscriber(one, &stranger, Some("x"), None, &BY).await;

@@ -78,8 +78,9 @@ pub fn Dialog(
 
 /// A question about something named, the name in bold: `template` holds `{key}` where the
 /// name goes (each language puts it where its grammar wants it).
-pub fn naming(template: &'static str, key: &str, name: String) -> impl IntoView {
+pub fn naming(template: &str, key: &str, name: String) -> impl IntoView {
     let (before, after) = crate::i18n::around(template, key);
+    let (before, after) = (before.to_owned(), after.to_owned());
     view! { <p>{before}<strong>{name}</strong>{after}</p> }
 }
 
@@ -91,7 +92,8 @@ pub fn Confirm(
     title_id: &'static str,
     #[prop(into)] title: String,
     /// The danger button's label ("Delete", "Recall", …).
-    confirm: &'static str,
+    #[prop(into)]
+    confirm: String,
     #[prop(into)] busy: Signal<bool>,
     on_confirm: Callback<()>,
     on_close: Callback<()>,

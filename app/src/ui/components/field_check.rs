@@ -20,7 +20,7 @@ pub fn check_as_typed<T>(
 #[component]
 pub fn CheckedField(
     id: &'static str,
-    label: &'static str,
+    #[prop(into)] label: String,
     value: RwSignal<String>,
     /// From [`check_as_typed`]; none for a field that is not checked as typed.
     #[prop(optional)]

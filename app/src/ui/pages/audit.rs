@@ -83,7 +83,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         <tr>
             <td><time datetime=format::iso(entry.at)>{format::timestamp(entry.at)}</time></td>
             <td>{entry.operator.clone()}</td>
-            <td>{crate::i18n::audit_action(crate::i18n::t(), &entry.action)}</td>
+            <td>{entry.label.clone()}</td>
             <td>{entry.subject.clone()}</td>
             <td>{entry.address.clone()}</td>
         </tr>

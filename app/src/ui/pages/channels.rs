@@ -154,6 +154,26 @@ fn ChannelRow(
                         {format::timestamp(channel.created_at)}
                     </time>
                 </p>
+                <p class="channel-stats">
+                    <a href=format!("/channels/{}/subscribers", channel.id)
+                        aria-label=crate::i18n::fill(t.subscribers_of, &[("name", &channel.name)])>
+                        {crate::i18n::fill(t.subscriber_count, &[
+                            ("count", &channel.subscriber_count.to_string()),
+                            ("max", &channel.max_subscribers.to_string()),
+                        ])}
+                    </a>
+                    " · "{crate::i18n::fill(t.posts_count, &[("count", &channel.post_count.to_string())])}
+                    " · "
+                    {match channel.last_post_at {
+                        Some(at) => view! {
+                            <span>
+                                {crate::i18n::fill(t.last_post, &[("time", &"")])}
+                                <time datetime=format::iso(at)>{format::timestamp(at)}</time>
+                            </span>
+                        }.into_any(),
+                        None => view! { <span>{t.no_posts_yet}</span> }.into_any(),
+                    }}
+                </p>
             </div>
             <div class="channel-actions">
                 <button

@@ -9,4 +9,5 @@ pub mod posts;
 pub mod recall_post;
 pub mod settings;
 pub mod sign_in;
+pub mod subscribers;
 pub mod webhooks;

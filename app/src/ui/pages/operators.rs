@@ -2,8 +2,9 @@
 //! password.
 
 use crate::api::auth::whoami;
-use crate::api::operators::{self as api, list_operators};
+use crate::api::operators::{self as api, list_operators, operator_texts};
 use crate::domain::{Field, NewPassword, Operator, OperatorName};
+use crate::i18n::pages::operators::OperatorTexts;
 use crate::ui::action_results::on_result;
 use crate::ui::components::{
     dialog::{naming, Confirm},
@@ -14,6 +15,10 @@ use crate::ui::format;
 use crate::ui::json_resource;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// The page's words, which come with it from the server (`i18n::pages`).
+type Texts = Arc<OperatorTexts>;
 
 #[component]
 pub fn OperatorsPage() -> impl IntoView {
@@ -23,6 +28,7 @@ pub fn OperatorsPage() -> impl IntoView {
     let remove = ServerAction::<api::RemoveOperator>::new();
     let operators = json_resource(move || (add.version().get(), remove.version().get()), |_| list_operators());
     let me = json_resource(|| (), |_| whoami());
+    let texts = json_resource(|| (), |_| operator_texts());
     let removing = RwSignal::new(None::<Operator>);
     // The dialog closes once the operator is removed; after a refusal it stays open.
     on_result(remove, move |result| match result {
@@ -33,37 +39,49 @@ pub fn OperatorsPage() -> impl IntoView {
     view! {
         <main class="page">
             <h1>{t.nav_operators}</h1>
-            <Transition fallback=move || view! { <p class="muted">{t.loading_operators}</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     let me = me.await.unwrap_or_default();
-                    match operators.await {
-                        Ok(list) => view! { <OperatorList list me removing/> }.into_any(),
-                        Err(err) => view! { <LoadError err/> }.into_any(),
+                    match (texts.await, operators.await) {
+                        (Ok(tx), Ok(list)) => {
+                            let tx: Texts = Arc::new(tx);
+                            let dialog_tx = tx.clone();
+                            view! {
+                                <OperatorList list me removing tx=tx.clone()/>
+                                <div class="operator-forms">
+                                    <AddOperator add tx=tx.clone()/>
+                                    <ChangePassword tx/>
+                                </div>
+                                {move || removing.get().map(|operator| view! {
+                                    <RemoveOperator
+                                        operator
+                                        remove
+                                        tx=dialog_tx.clone()
+                                        on_close=Callback::new(move |_| removing.set(None))
+                                    />
+                                })}
+                            }
+                            .into_any()
+                        }
+                        (Err(err), _) | (_, Err(err)) => view! { <LoadError err/> }.into_any(),
                     }
                 })}
             </Transition>
-            <div class="operator-forms">
-                <AddOperator add/>
-                <ChangePassword/>
-            </div>
         </main>
-        {move || removing.get().map(|operator| view! {
-            <RemoveOperator operator remove on_close=Callback::new(move |_| removing.set(None))/>
-        })}
     }
 }
 
 #[component]
-fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>) -> impl IntoView {
+fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Operator>>, tx: Texts) -> impl IntoView {
     let t = crate::i18n::t();
     view! {
         <table class="data-table" aria-label=t.nav_operators>
             <thead>
                 <tr>
                     <th scope="col">{t.f_operator_name}</th>
-                    <th scope="col">{t.added}</th>
-                    <th scope="col">{t.last_sign_in}</th>
-                    <th scope="col"><span class="sr-only">{t.actions}</span></th>
+                    <th scope="col">{tx.added().to_owned()}</th>
+                    <th scope="col">{tx.last_sign_in().to_owned()}</th>
+                    <th scope="col"><span class="sr-only">{tx.actions().to_owned()}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -71,14 +89,15 @@ fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Opera
                     let is_me = operator.name.eq_ignore_ascii_case(&me);
                     let label = crate::i18n::fill(t.remove_named, &[("name", &operator.name)]);
                     let for_remove = operator.clone();
+                    let (you, never) = (tx.you().to_owned(), tx.never().to_owned());
                     view! {
                         <tr>
                             <th scope="row">
                                 {operator.name.clone()}
-                                {is_me.then(|| view! { <span class="muted">{t.you}</span> })}
+                                {is_me.then(|| view! { <span class="muted">{you}</span> })}
                             </th>
                             <td><time datetime=format::iso(operator.created_at)>{format::timestamp(operator.created_at)}</time></td>
-                            <td>{operator.last_sign_in.map(format::timestamp).unwrap_or_else(|| t.never.into())}</td>
+                            <td>{operator.last_sign_in.map(format::timestamp).unwrap_or(never)}</td>
                             <td>
                                 {(!is_me).then(|| view! {
                                     <button
@@ -100,9 +119,8 @@ fn OperatorList(list: Vec<Operator>, me: String, removing: RwSignal<Option<Opera
 }
 
 #[component]
-fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
+fn AddOperator(add: ServerAction<api::AddOperator>, tx: Texts) -> impl IntoView {
     let toasts = use_toasts();
-    let t = crate::i18n::t();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let adding = add.pending();
@@ -124,34 +142,35 @@ fn AddOperator(add: ServerAction<api::AddOperator>) -> impl IntoView {
         done.set(None);
         add.dispatch(api::AddOperator { name: name.get_untracked(), password: password.get_untracked() });
     };
+    let added_template = tx.operator_added().to_owned();
     on_result(add, move |result| match result {
         Ok(added) => {
             name.set(String::new());
             password.set(String::new());
-            done.set(Some(crate::i18n::fill(t.operator_added, &[("name", &added.name)])));
+            done.set(Some(crate::i18n::fill(&added_template, &[("name", &added.name)])));
         }
         Err(err) => toasts.failure(err),
     });
     view! {
         <form class="card-form" aria-labelledby="add-operator-title" on:submit=submit>
-            <h2 id="add-operator-title">{t.add_operator}</h2>
-            <CheckedField id="new-operator-name" label=t.operator_name value=name error=name_error/>
+            <h2 id="add-operator-title">{tx.add_operator().to_owned()}</h2>
+            <CheckedField id="new-operator-name" label=tx.operator_name().to_owned() value=name error=name_error/>
             <CheckedField
                 id="new-operator-password"
-                label=t.initial_password
+                label=tx.initial_password().to_owned()
                 value=password
                 error=password_error
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || adding.get() || invalid()>{t.add_operator}</button>
+            <button type="submit" class="primary" disabled=move || adding.get() || invalid()>{tx.add_operator().to_owned()}</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
 }
 
 #[component]
-fn ChangePassword() -> impl IntoView {
+fn ChangePassword(tx: Texts) -> impl IntoView {
     let toasts = use_toasts();
     let t = crate::i18n::t();
     let current = RwSignal::new(String::new());
@@ -161,9 +180,10 @@ fn ChangePassword() -> impl IntoView {
     let changing = change.pending();
     let done = RwSignal::new(None::<String>);
     let new_error = check_as_typed(new, |v| NewPassword::parse(Field::NewPassword, v));
+    let differ = tx.passwords_differ().to_owned();
     let repeat_error = Memo::new(move |_| {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r).then(|| t.passwords_differ.to_owned())
+        (!r.is_empty() && n != r).then(|| differ.clone())
     });
     let invalid = move || {
         current.with(String::is_empty)
@@ -180,18 +200,19 @@ fn ChangePassword() -> impl IntoView {
         done.set(None);
         change.dispatch(api::ChangePassword { current: current.get_untracked(), new: new.get_untracked() });
     };
+    let changed = tx.password_changed().to_owned();
     on_result(change, move |result| match result {
         Ok(()) => {
             current.set(String::new());
             new.set(String::new());
             repeat.set(String::new());
-            done.set(Some(t.password_changed.into()));
+            done.set(Some(changed.clone()));
         }
         Err(err) => toasts.failure(err),
     });
     view! {
         <form class="card-form" aria-labelledby="change-password-title" on:submit=submit>
-            <h2 id="change-password-title">{t.change_password_title}</h2>
+            <h2 id="change-password-title">{tx.change_password_title().to_owned()}</h2>
             <CheckedField
                 id="current-password"
                 label=t.f_current_password
@@ -209,13 +230,13 @@ fn ChangePassword() -> impl IntoView {
             />
             <CheckedField
                 id="repeat-password"
-                label=t.repeat_password
+                label=tx.repeat_password().to_owned()
                 value=repeat
                 error=repeat_error
                 kind="password"
                 autocomplete="new-password"
             />
-            <button type="submit" class="primary" disabled=move || changing.get() || invalid()>{t.change_password}</button>
+            <button type="submit" class="primary" disabled=move || changing.get() || invalid()>{tx.change_password().to_owned()}</button>
             <p class="form-note" role="status">{move || done.get()}</p>
         </form>
     }
@@ -225,6 +246,7 @@ fn ChangePassword() -> impl IntoView {
 fn RemoveOperator(
     operator: Operator,
     remove: ServerAction<api::RemoveOperator>,
+    tx: Texts,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let id = operator.id;
@@ -232,7 +254,7 @@ fn RemoveOperator(
     view! {
         <Confirm
             title_id="remove-operator-title"
-            title=t.remove_operator_title
+            title=tx.remove_operator_title().to_owned()
             confirm=t.remove
             busy=remove.pending()
             on_confirm=Callback::new(move |_| {
@@ -240,7 +262,7 @@ fn RemoveOperator(
             })
             on_close
         >
-            {naming(t.remove_operator_body, "name", operator.name.clone())}
+            {naming(tx.remove_operator_body(), "name", operator.name.clone())}
         </Confirm>
     }
 }

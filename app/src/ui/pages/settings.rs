@@ -1,8 +1,9 @@
 //! The Settings page: what a script needs to call the REST API (application id, secret key,
 //! administrator identifiers).
 
-use crate::api::settings::{get_api_settings, AddApiAdmin, RemoveApiAdmin, RotateApiKey};
+use crate::api::settings::{get_api_settings, settings_texts, AddApiAdmin, RemoveApiAdmin, RotateApiKey};
 use crate::domain::{AdminIdentifier, ApiSettings};
+use crate::i18n::pages::settings::SettingsTexts;
 use crate::ui::action_results::{last_success, on_result};
 use crate::ui::components::{
     dialog::Confirm,
@@ -13,6 +14,10 @@ use crate::ui::format;
 use crate::ui::json_resource;
 use crate::ui::session::LoadError;
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// The page's words, which come with it from the server (`i18n::pages`).
+type Texts = Arc<SettingsTexts>;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -22,28 +27,36 @@ pub fn SettingsPage() -> impl IntoView {
     // After a refusal the settings are not read again: that would close the rotate dialog
     // and empty the identifier field, which are rebuilt with them.
     let (rotated, added, removed) = (last_success(rotate), last_success(add_admin), last_success(remove_admin));
+    let texts = json_resource(|| (), |_| settings_texts());
     let settings = json_resource(move || (rotated.get(), added.get(), removed.get()), |_| get_api_settings());
     // The key just made, shown until the page is left: it is not stored anywhere readable.
     let new_key = RwSignal::new(None::<NewKey>);
     let t = crate::i18n::t();
-    let (before, after) = crate::i18n::around(t.rest_api_intro, "path");
     view! {
         <main class="page">
             <h1>{t.nav_settings}</h1>
-            <section class="card-form" aria-labelledby="rest-api-title">
-                <h2 id="rest-api-title">{t.rest_api}</h2>
-                <p class="muted">
-                    {before}<code>"/v4/official_account_open_http_svc/<command>"</code>{after}
-                </p>
-                <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
-                    {move || Suspend::new(async move {
-                        match settings.await {
-                            Ok(current) => view! { <ApiSettingsView current new_key rotate add_admin remove_admin/> }.into_any(),
-                            Err(err) => view! { <LoadError err/> }.into_any(),
+            <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
+                {move || Suspend::new(async move {
+                    match (texts.await, settings.await) {
+                        (Ok(tx), Ok(current)) => {
+                            let tx: Texts = Arc::new(tx);
+                            let (before, after) = crate::i18n::around(tx.rest_api_intro(), "path");
+                            let (before, after) = (before.to_owned(), after.to_owned());
+                            view! {
+                                <section class="card-form" aria-labelledby="rest-api-title">
+                                    <h2 id="rest-api-title">{tx.rest_api().to_owned()}</h2>
+                                    <p class="muted">
+                                        {before}<code>"/v4/official_account_open_http_svc/<command>"</code>{after}
+                                    </p>
+                                    <ApiSettingsView current new_key rotate add_admin remove_admin tx/>
+                                </section>
+                            }
+                            .into_any()
                         }
-                    })}
-                </Transition>
-            </section>
+                        (Err(err), _) | (_, Err(err)) => view! { <LoadError err/> }.into_any(),
+                    }
+                })}
+            </Transition>
         </main>
     }
 }
@@ -62,9 +75,9 @@ fn ApiSettingsView(
     rotate: ServerAction<RotateApiKey>,
     add_admin: ServerAction<AddApiAdmin>,
     remove_admin: ServerAction<RemoveApiAdmin>,
+    tx: Texts,
 ) -> impl IntoView {
     let toasts = use_toasts();
-    let t = crate::i18n::t();
     let confirming = RwSignal::new(false);
     let rotating = rotate.pending();
     let has_key = current.key_hint.is_some();
@@ -79,24 +92,25 @@ fn ApiSettingsView(
         Err(err) => toasts.failure(err),
     });
     let key_state = match (&current.key_hint, current.key_created_at) {
-        (Some(hint), Some(at)) => crate::i18n::fill(t.key_made, &[("time", &format::timestamp(at)), ("hint", hint)]),
-        _ => t.no_key.to_owned(),
+        (Some(hint), Some(at)) => crate::i18n::fill(tx.key_made(), &[("time", &format::timestamp(at)), ("hint", hint)]),
+        _ => tx.no_key().to_owned(),
     };
+    let (key_tx, dialog_tx) = (tx.clone(), tx.clone());
     view! {
         <dl class="settings-list">
-            <dt>{t.app_id}</dt>
+            <dt>{tx.app_id().to_owned()}</dt>
             <dd><code data-testid="sdkappid">{current.sdkappid}</code></dd>
-            <dt>{t.secret_key}</dt>
+            <dt>{tx.secret_key().to_owned()}</dt>
             <dd>{key_state}</dd>
         </dl>
         {move || new_key.get().map(|NewKey { key, replaced }| view! {
             <div class="new-key" role="status">
-                <label for="new-secret-key">{t.new_secret_key}</label>
+                <label for="new-secret-key">{key_tx.new_secret_key().to_owned()}</label>
                 <input id="new-secret-key" readonly prop:value=key size="70"/>
                 <p>
-                    {t.copy_key_now}
+                    {key_tx.copy_key_now().to_owned()}
                     {replaced.then_some(" ")}
-                    {replaced.then_some(t.previous_key_void)}
+                    {replaced.then_some(key_tx.previous_key_void().to_owned())}
                 </p>
             </div>
         })}
@@ -107,21 +121,24 @@ fn ApiSettingsView(
                 disabled=move || rotating.get()
                 on:click=move |_| if has_key { confirming.set(true) } else { make_key() }
             >
-                {if has_key { t.rotate_key } else { t.create_key }}
+                {if has_key { tx.rotate_key().to_owned() } else { tx.create_key().to_owned() }}
             </button>
         </div>
-        <AdminList admins=current.admins add_admin remove_admin/>
-        {move || confirming.get().then(|| view! {
-            <Confirm
-                title_id="rotate-key-title"
-                title=t.rotate_title
-                confirm=t.rotate
-                busy=rotating
-                on_confirm=Callback::new(move |_| make_key())
-                on_close=Callback::new(move |_| confirming.set(false))
-            >
-                <p>{t.rotate_body}</p>
-            </Confirm>
+        <AdminList admins=current.admins add_admin remove_admin tx/>
+        {move || confirming.get().then(|| {
+            let body = dialog_tx.rotate_body().to_owned();
+            view! {
+                <Confirm
+                    title_id="rotate-key-title"
+                    title=dialog_tx.rotate_title().to_owned()
+                    confirm=dialog_tx.rotate().to_owned()
+                    busy=rotating
+                    on_confirm=Callback::new(move |_| make_key())
+                    on_close=Callback::new(move |_| confirming.set(false))
+                >
+                    <p>{body}</p>
+                </Confirm>
+            }
         })}
     }
 }
@@ -131,6 +148,7 @@ fn AdminList(
     admins: Vec<String>,
     add_admin: ServerAction<AddApiAdmin>,
     remove_admin: ServerAction<RemoveApiAdmin>,
+    tx: Texts,
 ) -> impl IntoView {
     let toasts = use_toasts();
     let t = crate::i18n::t();
@@ -157,14 +175,14 @@ fn AdminList(
         }
     });
     view! {
-        <h3 id="admins-title">{t.administrators}</h3>
+        <h3 id="admins-title">{tx.administrators().to_owned()}</h3>
         {if admins.is_empty() {
-            view! { <p class="muted">{t.no_admins}</p> }.into_any()
+            view! { <p class="muted">{tx.no_admins().to_owned()}</p> }.into_any()
         } else {
             view! {
                 <ul class="admin-list" aria-labelledby="admins-title">
                     {admins.into_iter().map(|name| {
-                        let label = crate::i18n::fill(t.remove_admin_named, &[("name", &name)]);
+                        let label = crate::i18n::fill(tx.remove_admin_named(), &[("name", &name)]);
                         let for_remove = name.clone();
                         view! {
                             <li>
@@ -178,9 +196,9 @@ fn AdminList(
                 </ul>
             }.into_any()
         }}
-        <form class="inline-form" on:submit=add aria-label=t.add_admin>
+        <form class="inline-form" on:submit=add aria-label=tx.add_admin().to_owned()>
             <CheckedField id="admin-identifier" label=t.f_admin_identifier value=identifier error/>
-            <button type="submit" disabled=move || adding.get() || error.get().is_some()>{t.add_admin}</button>
+            <button type="submit" disabled=move || adding.get() || error.get().is_some()>{tx.add_admin().to_owned()}</button>
         </form>
     }
 }

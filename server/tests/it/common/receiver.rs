@@ -57,9 +57,14 @@ async fn record(
 
 impl Receiver {
     pub async fn start() -> Self {
+        Self::start_on(0).await
+    }
+
+    /// A receiver on this port (0: any free one).
+    pub async fn start_on(port: u16) -> Self {
         let shared = Arc::new(Shared::default());
         *shared.answer.lock().unwrap() = (200, r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#.to_owned());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let url = format!("http://{}/im/callback", listener.local_addr().unwrap());
         let app = Router::new().route("/im/callback", post(record)).with_state(shared.clone());
         let task = tokio::spawn(async move {

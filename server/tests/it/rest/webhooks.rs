@@ -254,3 +254,33 @@ on_both! { async fn before_callbacks_are_obeyed(pool: TestDb) {
     let history = api.call("official_account_msg_get_simple", json!({"Official_Account": channel})).await;
     assert_eq!(history["RspMsgList"].as_array().unwrap().len(), 2, "{history}");
 }}
+
+on_both! { async fn racing_subscriptions_stop_at_the_maximum_and_announce_it_once(pool: TestDb) {
+    let api = Api::new(pool).await;
+    let receiver = Receiver::start().await;
+    set_webhook(&api, &receiver.url, "", &["AfterAddSubscriber", "AfterOfficialAccountFull"], false).await;
+    let created = api.call("create_official_account", json!({"Owner_Account": "o", "Name": "Popular", "MaxSubscriberNum": 50})).await;
+    let channel = created["OfficialAccountUserID"].as_str().unwrap().to_owned();
+    let calls = (0..10).map(|k| {
+        let list: Vec<Value> = (0..10).map(|i| json!({"Subscriber_Account": format!("u{k}-{i}")})).collect();
+        api.call("add_subscriber", json!({"Official_Account": channel, "SubscriberList": list}))
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let added: usize = answers
+        .iter()
+        .map(|a| a["SubscriberList"].as_array().unwrap().iter().filter(|r| r["Result"] == 1).count())
+        .sum();
+    assert_eq!(added, 50);
+    let info = api.call("get_official_account_info", json!({"OfficialAccountIdList": [{"Official_Account": channel}]})).await;
+    assert_eq!(info["OfficialAccountInfoList"][0]["SubscriberNum"], 50);
+    deliver(&api).await;
+    let hits = receiver.hits();
+    let full = hits.iter().filter(|h| h.command() == "OfficialAccount.CallbackAfterOfficialAccountFull").count();
+    assert_eq!(full, 1, "announced once");
+    let announced: usize = hits
+        .iter()
+        .filter(|h| h.command() == "OfficialAccount.CallbackAfterAddSubscriber")
+        .map(|h| h.json()["SubscribeAccountList"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(announced, 50, "every subscription announced, none refused");
+}}
