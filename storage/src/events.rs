@@ -166,18 +166,15 @@ impl NewEvent {
     }
 
     /// Subscribers added or removed (`SubscribeAccountList`).
-    pub fn subscribers(
-        callback: Callback,
-        channel: &crate::messages::AccountRow,
-        accounts: &[&str],
-        by: &Actor,
-    ) -> Self {
+    /// `channel` is its id, account id and name.
+    pub fn subscribers(callback: Callback, channel: (i64, &str, &str), accounts: &[&str], by: &Actor) -> Self {
         let list: Vec<Value> = accounts.iter().map(|a| serde_json::json!({ "Subscriber_Account": a })).collect();
         let fields = [
             ("Operator_Account".to_owned(), Value::from(by.operator_account())),
             ("SubscribeAccountList".to_owned(), Value::Array(list)),
         ];
-        Self::about(callback, channel, fields.into_iter().collect())
+        let (id, account, name) = channel;
+        Self::in_channel(callback, id, account, name, fields.into_iter().collect())
     }
 }
 

@@ -197,7 +197,11 @@ impl PgStore {
         let created_at = crate::clock::now();
         // Images are never changed once recorded: their facts can be read before the insert
         // (which refuses a post whose image went meanwhile).
-        let images = PgStore::image_facts(&mut *self.pool.acquire().await?, post).await?;
+        let images = if post.images.is_empty() {
+            vec![]
+        } else {
+            PgStore::image_facts(&mut *self.pool.acquire().await?, post).await?
+        };
         let sent = sent_fields(post.text(), &images, meta, created_at);
         let made = match insert(self, &self.pool, post, request_id, created_at, meta, by, Some(sent)).await {
             Ok(made) => made,

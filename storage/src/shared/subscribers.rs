@@ -49,11 +49,11 @@ on_both_engines! {
     }
 
     impl Store {
-        /// The channel's name, count and maximum, its row locked for the rest of the
-        /// transaction; `Missing::Channel` when there is none.
-        async fn lock_channel(tx: &mut Conn, channel_id: i64) -> StoreResult<(String, i64, i64)> {
-            let row: Option<(String, i64, i64)> = sqlx::query_as(concat!(
-                "SELECT name, subscriber_count, max_subscribers FROM channels WHERE id = $1",
+        /// The channel's name, count, maximum and account id, its row locked for the rest of
+        /// the transaction; `Missing::Channel` when there is none.
+        async fn lock_channel(tx: &mut Conn, channel_id: i64) -> StoreResult<(String, i64, i64, String)> {
+            let row: Option<(String, i64, i64, String)> = sqlx::query_as(concat!(
+                "SELECT name, subscriber_count, max_subscribers, COALESCE(account_id, '') FROM channels WHERE id = $1",
                 for_update!()
             ))
             .bind(channel_id)
@@ -100,7 +100,7 @@ on_both_engines! {
             by: &Actor,
         ) -> StoreResult<Subscriptions> {
             let mut tx = self.begin_write().await?;
-            let (name, before, max) = Store::lock_channel(&mut tx, channel_id).await?;
+            let (name, before, max, account) = Store::lock_channel(&mut tx, channel_id).await?;
             let named: Vec<&SubscriberAccount> = accounts.iter().collect();
             let existing = Store::subscribed_among(&mut tx, channel_id, &named).await?;
             // In the call's order: those already there, then new ones while there is room. A
@@ -141,11 +141,12 @@ on_both_engines! {
                 let subject = audit_subject(new.len(), channel_id, &name);
                 Store::audit(&mut tx, by, AuditAction::SubscribersAdded, &subject).await?;
                 Store::count_day(&mut tx, channel_id, after).await?;
-                let row = Store::account_row(&mut tx, channel_id).await?;
                 let added: Vec<&str> = new.iter().map(|a| a.as_ref()).collect();
-                self.emit(&mut tx, by, &NewEvent::subscribers(Callback::AfterAddSubscriber, &row, &added, by)).await?;
+                let event = NewEvent::subscribers(Callback::AfterAddSubscriber, (channel_id, &account, &name), &added, by);
+                self.emit(&mut tx, by, &event).await?;
                 if before < max && after >= max {
-                    self.emit(&mut tx, by, &NewEvent::about(Callback::AfterOfficialAccountFull, &row, Default::default())).await?;
+                    let full = NewEvent::in_channel(Callback::AfterOfficialAccountFull, channel_id, &account, &name, Default::default());
+                    self.emit(&mut tx, by, &full).await?;
                 }
             }
             tx.commit().await?;
@@ -160,7 +161,7 @@ on_both_engines! {
             by: &Actor,
         ) -> StoreResult<Vec<(SubscriberAccount, Unsubscribed)>> {
             let mut tx = self.begin_write().await?;
-            let (name, count, _) = Store::lock_channel(&mut tx, channel_id).await?;
+            let (name, count, _, account) = Store::lock_channel(&mut tx, channel_id).await?;
             let mut removed: HashSet<String> = HashSet::new();
             if !accounts.is_empty() {
                 let mut q = of_accounts("DELETE FROM subscribers", channel_id, accounts.iter());
@@ -176,12 +177,11 @@ on_both_engines! {
                 let subject = audit_subject(removed.len(), channel_id, &name);
                 Store::audit(&mut tx, by, AuditAction::SubscribersRemoved, &subject).await?;
                 Store::count_day(&mut tx, channel_id, count - removed.len() as i64).await?;
-                let row = Store::account_row(&mut tx, channel_id).await?;
                 // In the call's order.
                 let gone: Vec<&str> = accounts.iter().map(|a| a.as_ref()).filter(|a| removed.contains(*a)).collect();
                 let mut seen = HashSet::new();
                 let gone: Vec<&str> = gone.into_iter().filter(|a| seen.insert(*a)).collect();
-                let event = NewEvent::subscribers(Callback::AfterDeleteSubscriber, &row, &gone, by);
+                let event = NewEvent::subscribers(Callback::AfterDeleteSubscriber, (channel_id, &account, &name), &gone, by);
                 self.emit(&mut tx, by, &event).await?;
             }
             tx.commit().await?;
@@ -276,7 +276,7 @@ on_both_engines! {
             by: &Actor,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            let (name, _, _) = Store::lock_channel(&mut tx, channel_id).await?;
+            let (name, _, _, _) = Store::lock_channel(&mut tx, channel_id).await?;
             let changed = sqlx::query(
                 "UPDATE subscribers SET custom_string = COALESCE($1, custom_string), msg_flag = COALESCE($2, msg_flag)
                  WHERE channel_id = $3 AND account = $4",
