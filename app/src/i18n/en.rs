@@ -15,7 +15,7 @@ pub const EN: Messages = Messages {
     subscribers_of: "Subscribers of {name}",
     subscriber_count: "{count} subscribers (of at most {max})",
     col_subscribers: "subscribers",
-    posts_count: "{count} posts",
+    posts_count: "posts: {count}",
     last_post: "last post {time}",
     no_posts_yet: "no posts yet",
     nav_webhooks: "Webhooks",

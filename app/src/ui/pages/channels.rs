@@ -162,12 +162,12 @@ fn ChannelRow(
                             ("max", &channel.max_subscribers.to_string()),
                         ])}
                     </a>
-                    " · "{crate::i18n::fill(t.posts_count, &[("count", &channel.post_count.to_string())])}
                     " · "
                     {match channel.last_post_at {
                         Some(at) => view! {
                             <span>
-                                {crate::i18n::fill(t.last_post, &[("time", &"")])}
+                                {crate::i18n::fill(t.posts_count, &[("count", &channel.post_count.to_string())])}
+                                " · "{crate::i18n::fill(t.last_post, &[("time", &"")])}
                                 <time datetime=format::iso(at)>{format::timestamp(at)}</time>
                             </span>
                         }.into_any(),

@@ -45,18 +45,13 @@ pub fn OperatorsPage() -> impl IntoView {
                     match (texts.await, operators.await) {
                         (Ok(tx), Ok(list)) => {
                             let tx: Texts = Arc::new(tx);
-                            let dialog_tx = tx.clone();
                             view! {
                                 <OperatorList list me removing tx=tx.clone()/>
-                                <div class="operator-forms">
-                                    <AddOperator add tx=tx.clone()/>
-                                    <ChangePassword tx/>
-                                </div>
                                 {move || removing.get().map(|operator| view! {
                                     <RemoveOperator
                                         operator
                                         remove
-                                        tx=dialog_tx.clone()
+                                        tx=tx.clone()
                                         on_close=Callback::new(move |_| removing.set(None))
                                     />
                                 })}
@@ -65,6 +60,21 @@ pub fn OperatorsPage() -> impl IntoView {
                         }
                         (Err(err), _) | (_, Err(err)) => view! { <LoadError err/> }.into_any(),
                     }
+                })}
+            </Transition>
+            // Apart from the list, which is read again after each change: the forms keep
+            // what they show (an operator just added, a password changed).
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    texts.await.ok().map(|tx| {
+                        let tx: Texts = Arc::new(tx);
+                        view! {
+                            <div class="operator-forms">
+                                <AddOperator add tx=tx.clone()/>
+                                <ChangePassword tx/>
+                            </div>
+                        }
+                    })
                 })}
             </Transition>
         </main>

@@ -35,11 +35,10 @@ pub fn SubscribersPage() -> impl IntoView {
         move || (channel_id(), before.get(), prefix.get(), removed.get()),
         |(id, before, prefix, _)| list_subscribers(id, before, prefix),
     );
-    let search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let search = Callback::new(move |()| {
         before.set(None);
         prefix.set(typed.get_untracked().trim().to_owned());
-    };
+    });
     view! {
         <main class="page">
             <p><a href="/channels">{t.nav_channels}</a></p>
@@ -48,17 +47,7 @@ pub fn SubscribersPage() -> impl IntoView {
                     match (texts.await, list.await) {
                         (Ok(tx), Ok(list)) => {
                             let tx: Texts = Arc::new(tx);
-                            view! {
-                                <Subscribers list remove before tx=tx.clone()/>
-                                <form class="inline-form" role="search" on:submit=search aria-label=tx.search_subscribers().to_owned()>
-                                    <div class="field">
-                                        <label for="subscriber-prefix">{tx.subscriber_prefix().to_owned()}</label>
-                                        <input id="subscriber-prefix" type="search" bind:value=typed autocomplete="off"/>
-                                    </div>
-                                    <button type="submit">{t.search}</button>
-                                </form>
-                            }
-                            .into_any()
+                            view! { <Subscribers list remove before typed search tx/> }.into_any()
                         }
                         (Err(err), _) | (_, Err(err)) => view! { <LoadError err/> }.into_any(),
                     }
@@ -73,6 +62,9 @@ fn Subscribers(
     list: SubscriberList,
     remove: ServerAction<RemoveSubscriber>,
     before: RwSignal<Option<i64>>,
+    /// The search field's text, and what searching does.
+    typed: RwSignal<String>,
+    search: Callback<()>,
     tx: Texts,
 ) -> impl IntoView {
     let t = crate::i18n::t();
@@ -92,6 +84,21 @@ fn Subscribers(
         <h1>{fill(t.subscribers_of, &[("name", &list.channel_name)])}</h1>
         <p class="lead">{count}</p>
         <GrowthChart history=list.history.clone() last_day=list.last_day summary=tx.growth_summary().to_owned()/>
+        <form
+            class="inline-form"
+            role="search"
+            aria-label=tx.search_subscribers().to_owned()
+            on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                search.run(());
+            }
+        >
+            <div class="field">
+                <label for="subscriber-prefix">{tx.subscriber_prefix().to_owned()}</label>
+                <input id="subscriber-prefix" type="search" bind:value=typed autocomplete="off"/>
+            </div>
+            <button type="submit">{t.search}</button>
+        </form>
         {if list.subscribers.is_empty() {
             view! { <p class="muted">{tx.no_subscribers().to_owned()}</p> }.into_any()
         } else {

@@ -68,14 +68,18 @@ pub fn WebhooksPage() -> impl IntoView {
                             let tx: Texts = Arc::new(tx);
                             view! {
                                 <p class="muted">{tx.webhooks_intro().to_owned()}</p>
-                                <SettingsForm current save rotate new_secret tx=tx.clone()/>
-                                <DeliveryLog tx/>
+                                <SettingsForm current save rotate new_secret tx/>
                             }
                             .into_any()
                         }
                         (Err(err), _) | (_, Err(err)) => view! { <LoadError err/> }.into_any(),
                     }
                 })}
+            </Transition>
+            // Apart from the settings, which are read again after each save: the log keeps
+            // its filter and page.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move { texts.await.ok().map(|tx| view! { <DeliveryLog tx=Arc::new(tx)/> }) })}
             </Transition>
         </main>
     }
@@ -278,6 +282,7 @@ fn DeliveryTable(deliveries: Vec<Delivery>, redeliver: ServerAction<Redeliver>, 
         None => text,
     };
     view! {
+        <div class="table-scroll">
         <table class="data-table">
             <thead>
                 <tr>
@@ -328,5 +333,6 @@ fn DeliveryTable(deliveries: Vec<Delivery>, redeliver: ServerAction<Redeliver>, 
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
