@@ -211,8 +211,14 @@ pub trait EventStore: Send + Sync {
     /// Replaces the URL, token, callbacks switched on and the policy (not the secret).
     async fn save_webhook(&self, settings: &ValidWebhook, by: &Actor) -> StoreResult<()>;
     /// A new signing secret; the old one stays in use beside it until `previous_until`
-    /// (unix ms).
-    async fn set_signing_secret(&self, secret: &str, previous_until: i64, by: &Actor) -> StoreResult<()>;
+    /// (unix ms). With `only_if_none`, only when there is no secret yet: false when there was.
+    async fn set_signing_secret(
+        &self,
+        secret: &str,
+        previous_until: i64,
+        only_if_none: bool,
+        by: &Actor,
+    ) -> StoreResult<bool>;
     /// Records an event that changes nothing else (the test event).
     async fn record_event(&self, event: &NewEvent, by: &Actor) -> StoreResult<()>;
     /// Claims up to `limit` deliveries due at `now_ms`, oldest first: each is counted as

@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 use storage::Actor;
 
+/// The largest `CloudCustomData` a message carries (the REST API's limit).
+pub const MAX_CUSTOM_DATA_BYTES: usize = 12 * 1024;
+
 /// The vendor's time limit for before-callbacks.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -68,7 +71,14 @@ impl Webhooks {
             return unreachable("the answer is not a JSON object".to_owned());
         };
         let info = reply.get("ErrorInfo").and_then(Value::as_str).unwrap_or_default().to_owned();
-        match reply.get("ErrorCode").and_then(Value::as_i64).unwrap_or(0) {
+        let code = match reply.get("ErrorCode") {
+            None => 0,
+            Some(code) => match code.as_i64() {
+                Some(code) => code,
+                None => return unreachable("ErrorCode is not a whole number".to_owned()),
+            },
+        };
+        match code {
             0 => Verdict::Go {
                 refused: reply
                     .get("RefusedSubscribers_Account")

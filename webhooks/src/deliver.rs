@@ -45,9 +45,7 @@ impl Webhooks {
                 match hooks.deliver_due().await {
                     Ok(0) => hooks.db.wait_for_events(IDLE).await,
                     Ok(_) => {}
-                    Err(storage::StoreError::Database(sqlx_error)) if sqlx_error.to_string().contains("closed") => {
-                        break;
-                    }
+                    Err(storage::StoreError::Database(sqlx::Error::PoolClosed)) => break,
                     Err(error) => {
                         tracing::warn!(%error, "webhook delivery round failed; retrying");
                         tokio::time::sleep(IDLE).await;

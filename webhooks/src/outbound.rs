@@ -24,7 +24,10 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.is_multicast()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (18..20).contains(&b)))
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
@@ -37,7 +40,10 @@ pub fn is_public(ip: IpAddr) -> bool {
             if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
                 return is_public(v4_at(s[6], s[7]));
             }
-            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+                return false; // local-use NAT64: where it leads is the network's own
+            }
+            if s[0] == 0x64 && s[1] == 0xff9b {
                 return is_public(v4_at(s[6], s[7]));
             }
             if s[0] == 0x2002 {
@@ -48,7 +54,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] & 0xffc0) == 0xfec0)
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x2001 && (s[1] == 0x0db8 || s[1] == 0)))
         }
     }
 }

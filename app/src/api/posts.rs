@@ -58,7 +58,11 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
                             _ => crate::domain::PostType::TextOnly,
                         };
                     }
-                    meta.cloud_custom_data = cloud_custom_data.unwrap_or_default();
+                    let custom = cloud_custom_data.unwrap_or_default();
+                    if custom.contains('\0') || custom.len() > webhooks::before::MAX_CUSTOM_DATA_BYTES {
+                        return Err(AppError::refused_by_app("its CloudCustomData has NUL or is over 12 KB"));
+                    }
+                    meta.cloud_custom_data = custom;
                 }
                 Verdict::Refuse { info, .. } => return Err(AppError::refused_by_app(&info)),
                 Verdict::Drop => return Err(AppError::refused_by_app("")),

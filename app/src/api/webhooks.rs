@@ -46,10 +46,11 @@ pub async fn save_webhook(form: WebhookForm) -> Result<Option<String>, AppError>
     }
     let by = actor(&who);
     state.storage.db.save_webhook(&valid, &by).await?;
-    if valid.url.is_some() && state.storage.db.webhook().await?.secret.is_empty() {
+    if valid.url.is_some() {
         let secret = webhooks::sign::new_secret();
-        state.storage.db.set_signing_secret(&secret, 0, &by).await?;
-        return Ok(Some(secret));
+        if state.storage.db.set_signing_secret(&secret, 0, true, &by).await? {
+            return Ok(Some(secret));
+        }
     }
     Ok(None)
 }
@@ -62,7 +63,7 @@ pub async fn rotate_webhook_secret() -> Result<String, AppError> {
     let who = signed_in()?;
     let secret = webhooks::sign::new_secret();
     let until = storage::clock::now().saturating_add(24 * 3600).saturating_mul(1000);
-    state.storage.db.set_signing_secret(&secret, until, &actor(&who)).await?;
+    state.storage.db.set_signing_secret(&secret, until, false, &actor(&who)).await?;
     Ok(secret)
 }
 

@@ -18,6 +18,8 @@ CREATE TABLE events (
     payload          TEXT NOT NULL,
     delivery         TEXT NOT NULL DEFAULT 'none',
     attempts         BIGINT NOT NULL DEFAULT 0,
+    -- Attempts whose outcome is recorded: fewer than `attempts` while one is under way.
+    finished         BIGINT NOT NULL DEFAULT 0,
     next_attempt_at  BIGINT,
     last_attempt_at  BIGINT,
     last_status      BIGINT,
@@ -50,3 +52,6 @@ CREATE TABLE subscriber_days (
     subscribers BIGINT NOT NULL,
     PRIMARY KEY (channel_id, day)
 );
+-- Channels with subscribers already: their count today is where the chart starts.
+INSERT INTO subscriber_days (channel_id, day, subscribers)
+    SELECT id, CAST(extract(epoch FROM now()) AS BIGINT) / 86400, subscriber_count FROM channels WHERE subscriber_count > 0;

@@ -18,6 +18,8 @@ CREATE TABLE events (
     payload          TEXT NOT NULL,
     delivery         TEXT NOT NULL DEFAULT 'none',
     attempts         INTEGER NOT NULL DEFAULT 0,
+    -- Attempts whose outcome is recorded: fewer than `attempts` while one is under way.
+    finished         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER,
     last_attempt_at  INTEGER,
     last_status      INTEGER,
@@ -50,3 +52,6 @@ CREATE TABLE subscriber_days (
     subscribers INTEGER NOT NULL,
     PRIMARY KEY (channel_id, day)
 ) STRICT;
+-- Channels with subscribers already: their count today is where the chart starts.
+INSERT INTO subscriber_days (channel_id, day, subscribers)
+    SELECT id, CAST(strftime('%s', 'now') AS INTEGER) / 86400, subscriber_count FROM channels WHERE subscriber_count > 0;

@@ -96,7 +96,11 @@ impl PgStore {
                     heard = listener.try_recv() => {
                         if heard.is_err() {
                             *guard = None;
+                            return;
                         }
+                        // One round claims whatever is due: the notifications queued
+                        // meanwhile (one per commit) need no round each.
+                        while let Some(Ok(Some(_))) = futures_util::FutureExt::now_or_never(listener.try_recv()) {}
                     }
                     _ = bell => {}
                     _ = tokio::time::sleep(at_most) => {}

@@ -101,19 +101,32 @@ on_both_engines! {
             Ok(())
         }
 
-        async fn set_signing_secret(&self, secret: &str, previous_until: i64, by: &Actor) -> StoreResult<()> {
+        async fn set_signing_secret(
+            &self,
+            secret: &str,
+            previous_until: i64,
+            only_if_none: bool,
+            by: &Actor,
+        ) -> StoreResult<bool> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "UPDATE webhook_settings SET previous_secret = secret, previous_until = $1, secret = $2 WHERE id = 1",
+            // One statement: of two first saves at once, one makes the secret.
+            let changed = sqlx::query(
+                "UPDATE webhook_settings SET previous_secret = secret, previous_until = $1, secret = $2
+                 WHERE id = 1 AND (NOT $3 OR secret = '')",
             )
             .bind(previous_until)
             .bind(secret)
+            .bind(only_if_none)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
             let hint = crate::database::key_hint(secret);
             Store::audit(&mut tx, by, AuditAction::WebhookSecretRotated, &format!("…{hint}")).await?;
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         }
 
         async fn record_event(&self, event: &NewEvent, by: &Actor) -> StoreResult<()> {
@@ -154,7 +167,7 @@ on_both_engines! {
             for a in attempts {
                 sqlx::query(
                     "UPDATE events SET delivery = $1, next_attempt_at = $2, last_attempt_at = $3, last_status = $4,
-                            last_error = $5, last_latency_ms = $6
+                            last_error = $5, last_latency_ms = $6, finished = attempts
                      WHERE id = $7 AND attempts = $8 AND delivery = 'pending'",
                 )
                 .bind(a.state())
@@ -197,11 +210,12 @@ on_both_engines! {
 
         async fn redeliver(&self, id: i64, by: &Actor) -> StoreResult<bool> {
             let mut tx = self.begin_write().await?;
-            // Only a delivery whose last attempt failed; a pending one keeps its place in
-            // the schedule but is tried now.
+            // Only a delivery whose last attempt failed, and none while an attempt is under
+            // way (that would start a second one beside it); a pending one is tried now.
             let command: Option<String> = sqlx::query_scalar(
                 "UPDATE events SET delivery = 'pending', next_attempt_at = 0
-                 WHERE id = $1 AND (delivery = 'failed' OR (delivery = 'pending' AND last_error <> ''))
+                 WHERE id = $1 AND attempts = finished
+                   AND (delivery = 'failed' OR (delivery = 'pending' AND last_error <> ''))
                  RETURNING command",
             )
             .bind(id)

@@ -65,6 +65,8 @@ on_both! {
         // The claimer died: the lease runs out and another takes it, as attempt 2.
         let again = db.claim_deliveries(61_000, 60_000, 10).await.unwrap();
         assert_eq!((again[0].id, again[0].attempts), (id, 2));
+        // While an attempt is under way it cannot be redelivered (a second one beside it).
+        assert!(!db.redeliver(id, &BY).await.unwrap());
         // The first claimer's late result is not recorded; the second's is.
         db.finish_deliveries(&[attempt(id, 1, "", None)]).await.unwrap();
         assert_eq!(db.pending_deliveries().await.unwrap(), 1);
