@@ -1,6 +1,6 @@
 // Channel Console benchmark: prints figures, asserts nothing. Run through scripts/bench,
 // which builds the release server and site first.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -8,8 +8,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { encodePng, solidPng } from '../end2end/png.cjs';
+
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const siteRoot = path.join(root, 'target', 'site');
@@ -183,7 +186,7 @@ function storageArgs(databaseUrl, mediaPrefix) {
   return args;
 }
 
-async function startServer(dataDir, port_ = port, databaseUrl = process.env.BENCH_DB_MAIN, mediaPrefix = 'main') {
+async function startServer(dataDir, port_ = port, databaseUrl = process.env.BENCH_DB_MAIN, mediaPrefix = 'main', env = {}) {
   const base = `http://127.0.0.1:${port_}`;
   const child = spawn(
     path.join(root, 'target', 'release', 'server'),
@@ -192,7 +195,7 @@ async function startServer(dataDir, port_ = port, databaseUrl = process.env.BENC
       cwd: root,
       env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot, RUST_LOG: 'warn', CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
         // The webhook figures' receiver listens on 127.0.0.1.
-        CONSOLE_WEBHOOK_ALLOW_PRIVATE: 'true' },
+        CONSOLE_WEBHOOK_ALLOW_PRIVATE: 'true', ...env },
       stdio: 'inherit',
     },
   );
@@ -251,7 +254,12 @@ async function writeRate(count, what, request) {
   latencies.sort((a, b) => a - b);
   row(`${what} per second`, (count / seconds).toFixed(0));
   row('latency p50 / p99', `${percentile(latencies, 50).toFixed(2)} ms`, `${percentile(latencies, 99).toFixed(2)} ms`);
-  return { rate: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    rate: count / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1],
+  };
 }
 
 async function createChannels(photo) {
@@ -693,6 +701,81 @@ async function subscribersBench() {
   }
 }
 
+/**
+ * `scripts/bench durability` (SQLite): text posts published per second with
+ * `--sqlite-synchronous full` (the default: every acknowledged commit is on disk) and
+ * `normal`, each on a fresh database with 100,000 seeded posts; then, with FULL, how long
+ * publishes wait while `server backup` copies that database beside them (its longest wait
+ * is the figure: a backup must not hold publishers up).
+ */
+async function durabilityBench() {
+  const seeded = Number(process.env.BENCH_DURABILITY_POSTS ?? 100_000);
+  for (const mode of ['full', 'normal']) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `console-bench-${mode}-`));
+    const durabilityPort = port + 3;
+    const at = `http://127.0.0.1:${durabilityPort}`;
+    try {
+      await new Promise((resolve, reject) => {
+        const child = spawn(path.join(root, 'target', 'release', 'seed'), ['--data-dir', dataDir, '--posts', String(seeded)], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
+      });
+      const server = await startServer(dataDir, durabilityPort, undefined, 'durability', { CONSOLE_SQLITE_SYNCHRONOUS: mode });
+      try {
+        const channels = await (
+          await fetch(`${at}/api/channel_options`, {
+            method: 'POST',
+            headers: withSession(at, { 'content-type': 'application/x-www-form-urlencoded' }),
+            body: '',
+          })
+        ).json();
+        console.log(`\n== SQLite synchronous=${mode.toUpperCase()} (${seeded} posts seeded)`);
+        await publishRate(at, channels[0].id);
+        if (mode !== 'full') continue;
+        console.log(`\n== A backup taken while ${CONCURRENCY} clients publish`);
+        const backupDir = path.join(dataDir, 'backup');
+        let backupSeconds = 0;
+        const backup = (async () => {
+          await sleep(500);
+          const t = performance.now();
+          await promisify(execFile)(path.join(root, 'target', 'release', 'server'), ['backup', '--to', backupDir, '--data-dir', dataDir], {
+            cwd: root,
+            env: { ...process.env, RUST_LOG: 'warn' },
+          });
+          backupSeconds = (performance.now() - t) / 1000;
+        })();
+        let during = null;
+        let rounds = 0;
+        // Publishing goes on for as long as the backup takes (at least one round).
+        while (rounds === 0 || backupSeconds === 0) {
+          const figures = await writeRate(PUBLISHES, 'posts published during the backup', (i) => [
+            `${at}/api/publish_post`,
+            {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                draft: { channel_id: channels[0].id, kind: 'TextOnly', text: `During the backup ${rounds}-${i}`, images: [], links: [] },
+                request_id: `backup-${rounds}-${i}`,
+              }),
+            },
+          ]);
+          during = during && during.max > figures.max ? during : figures;
+          rounds++;
+        }
+        await backup;
+        row('backup of the database', `${backupSeconds.toFixed(1)} s`);
+        row('longest publish during it', `${during.max.toFixed(1)} ms`);
+        console.log('target: no publish held up for more than about 100 ms');
+      } finally {
+        server.kill('SIGTERM');
+        await once(server, 'exit');
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
 async function main() {
   console.log(`Channel Console benchmark — ${os.cpus().length} cores, ${mb(os.totalmem())} memory, ${new Date().toISOString()}`);
   console.log(`database: ${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'}; media: ${process.env.BENCH_MEDIA_URL ?? 'local files'}`);
@@ -700,6 +783,8 @@ async function main() {
   if (process.argv.includes('posts')) return postsBench();
   // `scripts/bench subscribers` runs only the subscriber and webhook figures.
   if (process.argv.includes('subscribers')) return subscribersBench();
+  // `scripts/bench durability` runs only the commit durability and backup figures.
+  if (process.argv.includes('durability')) return durabilityBench();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);
   try {

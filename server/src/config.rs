@@ -40,6 +40,14 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// How long a failing webhook delivery is retried.
     pub webhook_retry_for: Duration,
+    /// Whether a SQLite commit is on disk when acknowledged.
+    pub durability: storage::Durability,
+    /// Who may read `/metrics`.
+    pub metrics: crate::metrics::MetricsAccess,
+    /// Plain text or JSON log lines.
+    pub log_format: LogFormat,
+    /// Requests of each kind served at once, and how long one waits for a turn.
+    pub shed: crate::shed::ShedLimits,
 }
 
 // By hand, so that the admin password never reaches a log.
@@ -59,6 +67,11 @@ impl std::fmt::Debug for Config {
             .field("connections", &self.connections)
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field("webhook_retry_for", &self.webhook_retry_for)
+            .field("durability", &self.durability)
+            .field("metrics_token", &self.metrics.token.as_ref().map(|_| "(set)"))
+            .field("metrics_allow", &self.metrics.allow)
+            .field("log_format", &self.log_format)
+            .field("shed", &self.shed)
             .finish()
     }
 }
@@ -134,6 +147,10 @@ pub enum Command {
     Operator(crate::operator_command::Command),
     /// Print a UserSig for calling the REST API as administrator IDENTIFIER
     Usersig(crate::usersig_command::Command),
+    /// Back up the database and its images into a new directory, while the console serves
+    Backup(crate::backup_command::Backup),
+    /// Restore a backup into the configured database and media store (either engine)
+    Restore(crate::backup_command::Restore),
     /// Compress the release build's wasm chunks under LEPTOS_SITE_ROOT against its main
     /// module, for browsers that take dictionary compression (the build's last step)
     CompressChunks,
@@ -200,6 +217,42 @@ pub struct ServerArgs {
     #[arg(long, env = "CONSOLE_WEBHOOK_RETRY_HOURS", value_name = "HOURS", value_parser = positive,
           default_value_t = 24)]
     pub webhook_retry_hours: u64,
+    /// full: a SQLite commit is on disk when acknowledged; normal: faster, but the last
+    /// commits before a power cut or an OS crash may be lost
+    #[arg(long, env = "CONSOLE_SQLITE_SYNCHRONOUS", value_name = "MODE", value_enum, default_value_t = Synchronous::Full)]
+    pub sqlite_synchronous: Synchronous,
+    /// A bearer token that may read /metrics (prefer the variable: flags show in `ps`)
+    #[arg(long, env = "CONSOLE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Addresses or CIDRs that may read /metrics without the token [default: none]
+    #[arg(long, env = "CONSOLE_METRICS_ALLOW", value_name = "LIST", value_parser = TrustedProxies::parse)]
+    pub metrics_allow: Option<TrustedProxies>,
+    /// Log lines as plain text or as JSON objects (one per line)
+    #[arg(long, env = "CONSOLE_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Requests of one kind (REST API, console) served at once; past it they wait
+    /// --request-queue-ms for a turn, then are answered 503 with Retry-After
+    #[arg(long, env = "CONSOLE_MAX_REQUESTS_IN_FLIGHT", value_name = "N", value_parser = positive,
+          default_value_t = crate::shed::ShedLimits::default().max_in_flight as u64)]
+    pub max_requests_in_flight: u64,
+    /// How long a request may wait for a turn before it is answered 503
+    #[arg(long, env = "CONSOLE_REQUEST_QUEUE_MS", value_name = "MS",
+          default_value_t = crate::shed::ShedLimits::default().queue.as_millis() as u64)]
+    pub request_queue_ms: u64,
+}
+
+/// `--sqlite-synchronous`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// A database URL, which `Debug` shows without its password.
@@ -290,6 +343,8 @@ impl Cli {
         match &self.command {
             Some(Command::Operator(command)) => command.server_args(),
             Some(Command::Usersig(command)) => &command.server,
+            Some(Command::Backup(command)) => &command.server,
+            Some(Command::Restore(command)) => &command.server,
             Some(Command::CompressChunks) | None => &self.server,
         }
     }
@@ -325,6 +380,19 @@ impl ServerArgs {
             },
             webhook_allow_private: self.webhook_allow_private,
             webhook_retry_for: Duration::from_secs(self.webhook_retry_hours.saturating_mul(3600)),
+            durability: match self.sqlite_synchronous {
+                Synchronous::Full => storage::Durability::Full,
+                Synchronous::Normal => storage::Durability::Normal,
+            },
+            metrics: crate::metrics::MetricsAccess {
+                token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+                allow: self.metrics_allow.clone().unwrap_or_default(),
+            },
+            log_format: self.log_format,
+            shed: crate::shed::ShedLimits {
+                max_in_flight: usize::try_from(self.max_requests_in_flight).unwrap_or(usize::MAX),
+                queue: Duration::from_millis(self.request_queue_ms),
+            },
             data_dir,
         }
     }
@@ -387,6 +455,11 @@ mod tests {
         assert_eq!(c.public_origin, None);
         assert_eq!(c.unused_upload_grace, Duration::from_secs(86_400));
         assert_eq!(c.connections, ConnectionLimits::default());
+        assert_eq!(c.durability, storage::Durability::Full, "durable unless told otherwise");
+        assert_eq!(c.metrics.token, None);
+        assert_eq!(c.metrics.allow, TrustedProxies::default());
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.shed, crate::shed::ShedLimits::default());
         assert!(cli(&[]).unwrap().command.is_none());
     }
 
@@ -412,6 +485,12 @@ mod tests {
             ("unused-upload-grace-secs", "CONSOLE_UNUSED_UPLOAD_GRACE_SECS"),
             ("webhook-allow-private", "CONSOLE_WEBHOOK_ALLOW_PRIVATE"),
             ("webhook-retry-hours", "CONSOLE_WEBHOOK_RETRY_HOURS"),
+            ("sqlite-synchronous", "CONSOLE_SQLITE_SYNCHRONOUS"),
+            ("metrics-token", "CONSOLE_METRICS_TOKEN"),
+            ("metrics-allow", "CONSOLE_METRICS_ALLOW"),
+            ("log-format", "CONSOLE_LOG_FORMAT"),
+            ("max-requests-in-flight", "CONSOLE_MAX_REQUESTS_IN_FLIGHT"),
+            ("request-queue-ms", "CONSOLE_REQUEST_QUEUE_MS"),
         ]
         .map(|(flag, var)| (flag.to_owned(), var.to_owned()));
         assert_eq!(vars, expected);
@@ -543,7 +622,7 @@ mod tests {
         for flag in ["--addr", "--data-dir", "--database-url", "--unused-upload-grace-secs", "CONSOLE_ADMIN_PASSWORD"] {
             assert!(help.contains(flag), "{flag} in {help}");
         }
-        for command in ["operator", "usersig", "compress-chunks"] {
+        for command in ["operator", "usersig", "backup", "restore", "compress-chunks"] {
             assert!(help.contains(command), "{command} in {help}");
         }
     }
@@ -573,6 +652,38 @@ mod tests {
         // A bad variable is refused as the flag would be.
         let env = |k: &str| (k == "CONSOLE_MAX_UPLOAD_MB").then(|| "lots".to_owned());
         assert_eq!(config(&[], env).unwrap_err().kind(), ErrorKind::ValueValidation);
+    }
+
+    #[test]
+    fn durability_metrics_logs_and_shedding() {
+        let c = config(&["--sqlite-synchronous", "normal", "--log-format", "json", "--request-queue-ms", "0"], no_env)
+            .unwrap();
+        assert_eq!(c.durability, storage::Durability::Normal);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.shed.queue, Duration::ZERO);
+        let env = |k: &str| {
+            match k {
+                "CONSOLE_METRICS_TOKEN" => Some("s3cret-token"),
+                "CONSOLE_METRICS_ALLOW" => Some("10.0.0.0/8"),
+                "CONSOLE_MAX_REQUESTS_IN_FLIGHT" => Some("4"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let c = config(&[], env).unwrap();
+        assert_eq!(c.metrics.token.as_deref(), Some("s3cret-token"));
+        assert!(c.metrics.allow.contains("10.1.1.1".parse().unwrap()));
+        assert_eq!(c.shed.max_in_flight, 4);
+        assert!(!format!("{c:?}").contains("s3cret-token"), "the token never reaches a log");
+        for args in [&["--sqlite-synchronous", "off"][..], &["--log-format", "xml"], &["--max-requests-in-flight", "0"]] {
+            assert!(matches!(error_kind(args), ErrorKind::InvalidValue | ErrorKind::ValueValidation), "{args:?}");
+        }
+        let backup = cli(&["backup", "--to", "/srv/backups/1", "--data-dir", "/srv/console"]).unwrap();
+        assert!(matches!(&backup.command, Some(Command::Backup(b)) if b.to == std::path::Path::new("/srv/backups/1")));
+        assert_eq!(backup.server_args().data_dir, PathBuf::from("/srv/console"));
+        let restore = cli(&["restore", "--from", "/srv/backups/1", "--force"]).unwrap();
+        assert!(matches!(&restore.command, Some(Command::Restore(r)) if r.force));
+        assert_eq!(error_kind(&["restore"]), ErrorKind::MissingRequiredArgument);
     }
 
     #[test]

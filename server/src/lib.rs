@@ -3,16 +3,20 @@
 
 pub mod assets;
 pub mod auth;
+pub mod backup_command;
 pub mod chunk_dictionary;
 pub mod config;
 pub mod forwarded;
 pub mod health;
 pub mod language;
 pub mod media;
+pub mod metrics;
 pub mod operator_command;
+pub mod request_log;
 pub mod rest;
 pub mod router;
 pub mod serve;
+pub mod shed;
 pub mod usersig_command;
 
 pub use app::context::AppState;
@@ -32,7 +36,7 @@ pub async fn open_storage(config: &Config) -> Result<(Storage, Engine), Box<dyn 
         use std::os::unix::fs::PermissionsExt;
         tokio::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700)).await?;
     }
-    let engine = Engine::connect(&config.database_url)
+    let engine = Engine::connect_with(&config.database_url, config.durability)
         .await
         .map_err(|e| format!("could not open the database {}: {e}", config.redacted_database_url()))?;
     let media = MediaStore::open(&config.media_url, &config.data_dir, config.max_upload_bytes)

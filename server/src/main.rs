@@ -1,8 +1,8 @@
 use clap::Parser;
 use leptos::config::get_configuration;
-use server::config::{Cli, Command};
+use server::config::{Cli, Command, LogFormat};
 use server::{
-    app_state, open_storage, operator_command,
+    app_state, backup_command, open_storage, operator_command,
     router::{router_with, Network},
     serve::serve,
     usersig_command, webhook_options,
@@ -26,13 +26,15 @@ fn compress_chunks(options: &leptos::config::LeptosOptions) {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
-
     // clap reads the arguments and the environment; `--help` and a wrong flag or value end
     // the process here (exit code 0 and 2).
     let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match cli.server_args().log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // One JSON object per line, with the request's id from its span.
+        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).init(),
+    }
     let mut leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => fail(&format!("Leptos configuration: {e}")),
@@ -54,6 +56,18 @@ async fn main() {
         }
         Some(Command::Usersig(command)) => {
             if let Err(e) = usersig_command::run(command, &config).await {
+                fail(&e.to_string());
+            }
+            return;
+        }
+        Some(Command::Backup(command)) => {
+            if let Err(e) = backup_command::backup(command, &config).await {
+                fail(&e.to_string());
+            }
+            return;
+        }
+        Some(Command::Restore(command)) => {
+            if let Err(e) = backup_command::restore(command, &config).await {
                 fail(&e.to_string());
             }
             return;
@@ -88,8 +102,12 @@ async fn main() {
         .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)));
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.redacted_database_url());
-    let network =
-        Network { trusted_proxies: config.trusted_proxies.clone(), public_origin: config.public_origin.clone() };
+    let network = Network {
+        trusted_proxies: config.trusted_proxies.clone(),
+        public_origin: config.public_origin.clone(),
+        metrics: config.metrics.clone(),
+        shed: Some(config.shed),
+    };
     if let Err(e) = serve(listener, router_with(state, network), config.connections, shutdown_signal()).await {
         fail(&format!("server error: {e}"));
     }

@@ -34,6 +34,10 @@ pub struct Network {
     pub trusted_proxies: crate::forwarded::TrustedProxies,
     /// `https://console.example.com`: what a browser's `Origin` must be for a write.
     pub public_origin: Option<String>,
+    /// Who may read `/metrics` (nobody by default).
+    pub metrics: crate::metrics::MetricsAccess,
+    /// Requests served at once and their queue; `None` serves everything (tests).
+    pub shed: Option<crate::shed::ShedLimits>,
 }
 
 /// The router with no proxy in front (tests, and a console reached directly).
@@ -76,10 +80,11 @@ pub fn router_with(state: AppState, network: Network) -> Router {
             post(crate::rest::handle).layer(DefaultBodyLimit::disable()),
         );
 
-    Router::new()
+    let console = Router::new()
         .merge(pages_and_functions)
         .merge(media)
         .nest("/pkg", crate::assets::pkg_service(&state.leptos_options, dictionary))
+        .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn_with_state((state.clone(), public, network.clone()), require_operator))
@@ -104,7 +109,19 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         ))
         .layer(crate::assets::compression())
         .layer(axum::middleware::from_fn(refuse_dot_segments))
-        .with_state(state)
+        .with_state(state.clone());
+    // Outside the sign-in gate: Prometheus presents a token or an allowed address instead.
+    let metrics = Router::new()
+        .route("/metrics", get(crate::metrics::scrape))
+        .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
+        .with_state((state, network.metrics.clone()));
+    let mut served = console.merge(metrics);
+    if let Some(limits) = network.shed {
+        served = served.layer(axum::middleware::from_fn_with_state(crate::shed::Shedder::new(limits), crate::shed::shed));
+    }
+    served
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(axum::middleware::from_fn(crate::request_log::request_id))
 }
 
 fn is_wasm(response: &Response) -> bool {

@@ -105,6 +105,7 @@ impl Auth {
         let matches = self.hasher.verify(found.as_ref().map(|c| c.password_hash.clone()), password).await?;
         let Some(found) = found.filter(|_| matches) else {
             // Counted already, before the check.
+            crate::measure::sign_in_failed();
             self.db.record(&Actor::sign_in_attempt(name, from), AuditAction::SignInFailed, "").await?;
             return Err(AuthError::WrongCredentials);
         };

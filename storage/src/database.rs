@@ -382,6 +382,21 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }
 
+/// How busy the database is, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Load {
+    /// Connections open in the pool, and how many of them are idle.
+    pub connections: u32,
+    pub idle: u32,
+    pub max_connections: u32,
+    /// Writes waiting for SQLite's one writer's turn (always 0 on PostgreSQL).
+    pub write_queue: usize,
+}
+
+pub trait LoadStore: Send + Sync {
+    fn load(&self) -> Load;
+}
+
 /// What the load balancer's readiness check asks.
 #[async_trait]
 pub trait Health: Send + Sync {
@@ -406,6 +421,7 @@ pub trait Database:
     + ApiStore
     + ThrottleStore
     + Health
+    + LoadStore
 {
 }
 
@@ -421,6 +437,7 @@ impl<T> Database for T where
         + ApiStore
         + ThrottleStore
         + Health
+    + LoadStore
 {
 }
 

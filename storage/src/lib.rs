@@ -12,12 +12,14 @@
 //! - [`error`]: what can go wrong, as types; the front ends say it.
 
 pub mod audit;
+pub mod backup;
 pub mod auth;
 pub mod clock;
 pub mod database;
 pub mod error;
 pub mod events;
 mod every;
+mod measure;
 pub mod media;
 pub mod messages;
 pub mod password;
@@ -36,6 +38,16 @@ use domain::{Channel, ChannelFields, MediaId};
 use media::{MediaStore, StoredMedia};
 use std::sync::Arc;
 
+/// Whether a SQLite commit is on disk when it is acknowledged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: an acknowledged commit survives a power cut or an OS crash.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: faster; the last commits before a power cut may be lost.
+    Normal,
+}
+
 /// An open database of either engine, chosen by its URL at run time.
 #[derive(Clone, Debug)]
 pub enum Engine {
@@ -48,11 +60,17 @@ impl Engine {
     /// (created if missing) or `postgres://` / `postgresql://` (a Unix socket with
     /// `?host=/socket/dir`).
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_with(url, Durability::Full).await
+    }
+
+    /// The same, with SQLite's durability of commits chosen (PostgreSQL's is the
+    /// database's own setting, durable by default).
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres(postgres::PgStore::connect(url).await?))
         } else if url.starts_with("sqlite:") {
             sqlite::create_private(url)?;
-            Ok(Engine::Sqlite(sqlite::SqliteStore::connect(url).await?))
+            Ok(Engine::Sqlite(sqlite::SqliteStore::connect_with(url, durability).await?))
         } else {
             Err(sqlx::Error::Configuration(
                 format!("unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB").into(),

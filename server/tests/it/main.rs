@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod backup;
 mod auth;
 mod channels;
 mod cli;
@@ -19,6 +20,7 @@ mod limits;
 mod malformed;
 mod media;
 mod media_access;
+mod operations;
 mod operator_command;
 mod posts;
 mod rest;

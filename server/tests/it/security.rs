@@ -136,7 +136,7 @@ on_both! { async fn over_https_the_cookie_is_host_only_and_hsts_is_sent(pool: Te
     let app = TestApp::new(pool).await;
     let network = server::router::Network {
         trusted_proxies: server::forwarded::TrustedProxies::parse("127.0.0.1").unwrap(),
-        public_origin: None,
+        ..Default::default()
     };
     let router = server::router::router_with(app.state.clone(), network);
     let mut request = Request::post("/api/sign_in")

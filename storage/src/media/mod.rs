@@ -170,7 +170,7 @@ impl MediaStore {
     }
 
     /// The name of an image's file (relative to the root or the bucket's prefix).
-    fn key(id: &MediaId, variant: Variant) -> String {
+    pub(crate) fn key(id: &MediaId, variant: Variant) -> String {
         let (dir, rest) = id.as_ref().split_at(2);
         match variant {
             Variant::Original => format!("{dir}/{rest}"),
@@ -353,6 +353,63 @@ impl MediaStore {
                 }
                 file.flush().await?;
                 Ok(LocalCopy { path: tmp.path.clone(), _temp: Some(tmp) })
+            }
+        }
+    }
+
+    /// Copies a stored file to `dest` on the local disk (a backup), synced; its size and
+    /// SHA-256, or `None` when there is no such file.
+    pub async fn export_file(
+        &self,
+        id: &MediaId,
+        variant: Variant,
+        dest: &Path,
+    ) -> std::io::Result<Option<crate::backup::FileSum>> {
+        let Some(opened) = self.open_file(id, variant).await? else { return Ok(None) };
+        let size = match &opened {
+            Opened::File(path) => tokio::fs::metadata(path).await?.len(),
+            Opened::Object { size, .. } => *size,
+        };
+        if let Some(dir) = dest.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let mut file = tokio::fs::File::create(dest).await?;
+        let mut hasher = Sha256::new();
+        let mut bytes = 0u64;
+        let mut stream = match opened.read(0..size).await {
+            Ok(stream) => stream,
+            // Removed between the look and the read.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            hasher.update(&chunk);
+            bytes += chunk.len() as u64;
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        Ok(Some(crate::backup::FileSum { bytes, sha256: crate::random::hex(&hasher.finalize()) }))
+    }
+
+    /// Stores the local file `source` as an image's file (a restore), replacing any there.
+    pub async fn import_file(&self, id: &MediaId, variant: Variant, source: &Path) -> std::io::Result<()> {
+        match &self.backend {
+            Backend::Local { root } => {
+                let dest = root.join(Self::key(id, variant));
+                if let Some(dir) = dest.parent() {
+                    tokio::fs::create_dir_all(dir).await?;
+                }
+                // Copied under a temporary name first: a file under its name is whole.
+                let tmp = TempFile::create(&self.tmp).await?;
+                tokio::fs::copy(source, &tmp.path).await?;
+                tokio::fs::File::open(&tmp.path).await?.sync_all().await?;
+                tmp.persist(&dest).await
+            }
+            Backend::Object { store, prefix } => {
+                let path = Self::object_path(prefix, id, variant);
+                let file = tokio::fs::File::open(source).await?;
+                transfer::upload(store.clone(), path, file, PART_BYTES, PARTS_IN_FLIGHT).await
             }
         }
     }

@@ -3,6 +3,7 @@
 //! one statement (`INSERT ... ON CONFLICT`, `UPDATE ... WHERE ... RETURNING`) or run under a
 //! lock on what they read (`FOR UPDATE`, an advisory lock).
 
+mod backup;
 mod media;
 mod post_list;
 mod posts;
@@ -122,6 +123,11 @@ impl PgStore {
 
     /// Starts a transaction that will write. Nothing is locked up front: each operation
     /// locks what it reads (`FOR UPDATE`, `FOR SHARE`) or decides in one statement.
+    /// No queue of its own: PostgreSQL's writers wait in the database (its row locks).
+    pub(crate) fn write_queue(&self) -> usize {
+        0
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
     }

@@ -23,6 +23,7 @@
 //! - `name_conflict!()`: the unique index that rule puts on operators' names, as an
 //!   `ON CONFLICT` target.
 //! - `binary_order!("col")`: code-point order for other text.
+//! - `json_object!()`: the function that makes a JSON object of name, value pairs.
 //!
 //! What differs beyond SQL text (how a write transaction starts, a lock serialising a set-up
 //! step) is an inherent method of the same name on both stores: `begin_write` and
@@ -50,6 +51,7 @@ macro_rules! on_both_engines {
             }
             macro_rules! name_conflict { () => { "(name)" } }
             macro_rules! binary_order { ($col:literal) => { $col } }
+            macro_rules! json_object { () => { "json_object" } }
             $($item)*
         }
         pub(crate) mod on_postgres {
@@ -69,6 +71,7 @@ macro_rules! on_both_engines {
             }
             macro_rules! name_conflict { () => { "((ascii_fold(name)))" } }
             macro_rules! binary_order { ($col:literal) => { concat!($col, " COLLATE \"C\"") } }
+            macro_rules! json_object { () => { "json_build_object" } }
             $($item)*
         }
     };
@@ -84,7 +87,9 @@ pub(crate) fn storable(text: &str) -> bool {
 pub(crate) mod api;
 pub(crate) mod audit_log;
 pub(crate) mod channels;
+pub(crate) mod copy;
 pub(crate) mod events;
+pub(crate) mod load;
 pub(crate) mod media;
 pub(crate) mod operators;
 pub(crate) mod posts;

@@ -46,7 +46,10 @@ on_both_engines! {
             meta: &MessageMeta,
             by: &Actor,
         ) -> StoreResult<Published> {
-            self.publish_post(post, request_id, meta, by).await
+            let started = std::time::Instant::now();
+            let published = self.publish_post(post, request_id, meta, by).await;
+            crate::measure::publish(started, published.is_ok());
+            published
         }
 
         async fn import_posts(&self, posts: &[(ValidPost, String, i64)]) -> StoreResult<()> {
@@ -58,7 +61,10 @@ on_both_engines! {
         }
 
         async fn list_posts(&self, filter: &ValidFilter) -> StoreResult<PostPage> {
-            self.list(filter).await
+            let started = std::time::Instant::now();
+            let page = self.list(filter).await;
+            crate::measure::list(started, !filter.terms.is_empty());
+            page
         }
 
         async fn message_key(&self, post_id: i64) -> StoreResult<Option<(i64, MessageKey)>> {

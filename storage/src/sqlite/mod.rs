@@ -3,6 +3,7 @@
 //! the write lock; within the process, writers queue for it on a fair async lock first
 //! ([`WriteTx`]).
 
+mod backup;
 mod media;
 mod post_list;
 mod posts;
@@ -14,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::ops::ControlFlow;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -84,6 +85,8 @@ impl std::ops::DerefMut for WriteTx {
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     writer: Arc<Mutex<()>>,
+    /// Write transactions waiting for the writers' turn (a metric).
+    waiting: Arc<AtomicUsize>,
     publishes: Arc<publish_batch::Queue>,
     /// The WAL's length at the checkpointer's last rewind.
     rewound_at: Arc<AtomicI64>,
@@ -93,12 +96,26 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database and applies pending migrations.
+    /// Opens (creating if missing) the database and applies pending migrations, with
+    /// commits durable when acknowledged.
     pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_with(database_url, crate::Durability::Full).await
+    }
+
+    /// The same, with the durability of commits chosen (`--sqlite-synchronous`).
+    pub async fn connect_with(database_url: &str, durability: crate::Durability) -> Result<Self, sqlx::Error> {
+        // FULL syncs the WAL at every commit, so a commit acknowledged survives a power cut;
+        // NORMAL syncs only at checkpoints, and the last commits before an OS crash may roll
+        // back. The publish queue commits a batch of publishes at once, so FULL costs one
+        // sync per batch rather than one per post (docs/benchmarks.md has both rates).
+        let synchronous = match durability {
+            crate::Durability::Full => SqliteSynchronous::Full,
+            crate::Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(database_url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             // Commits no longer copy the WAL back into the database every 1,000 pages (a
@@ -116,6 +133,7 @@ impl SqliteStore {
         Self {
             pool,
             writer: Arc::new(Mutex::new(())),
+            waiting: Arc::default(),
             publishes: Arc::default(),
             rewound_at: Arc::default(),
             events: Arc::default(),
@@ -227,8 +245,15 @@ impl SqliteStore {
     /// front, so concurrent writers wait for each other (busy timeout) instead of failing
     /// when a read transaction tries to upgrade to a write after another writer committed.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         let turn = self.writer.clone().lock_owned().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
         self.begin_in_turn(turn).await
+    }
+
+    /// The write queue's depth: transactions and publishes waiting for the writers' turn.
+    pub(crate) fn write_queue(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed) + self.publishes.len()
     }
 
     /// Makes the rest of a write transaction the only one doing this step, on any number of

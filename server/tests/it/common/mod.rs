@@ -24,7 +24,7 @@ pub mod process;
 pub mod receiver;
 mod test_db;
 pub(crate) use test_db::on_both;
-pub use test_db::TestDb;
+pub use test_db::{Kind as DbKind, TestDb};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -91,7 +91,19 @@ impl TestApp {
         Self::with_everything(db, media, leptos_options).await
     }
 
+    /// A console over a database restored from a backup: the test operator is there
+    /// already, and signs in with the password it had (nothing is added or removed).
+    pub async fn restored(db: TestDb) -> Self {
+        let media = db.media(50 * 1024 * 1024).await;
+        let leptos_options = LeptosOptions::builder().output_name("channel-console").build();
+        Self::build(db, media, leptos_options, false).await
+    }
+
     async fn with_everything(db: TestDb, media: MediaStore, leptos_options: LeptosOptions) -> Self {
+        Self::build(db, media, leptos_options, true).await
+    }
+
+    async fn build(db: TestDb, media: MediaStore, leptos_options: LeptosOptions, fresh: bool) -> Self {
         let storage = Storage::new(db.engine.database(), media);
         let clock = Arc::new(ManualClock::starting_now());
         // Tests' receivers listen on 127.0.0.1; images are named under a made-up origin.
@@ -108,10 +120,14 @@ impl TestApp {
         let auth = state.auth.clone();
         let name = OperatorName::parse(OPERATOR).unwrap();
         let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
-        let operator = auth.add_operator(&name, &password, &Actor::ServerCommand).await.unwrap();
-        let (_, token) = auth.sign_in(OPERATOR, PASSWORD, None).await.unwrap();
-        // Every test starts with an empty audit log: setting up is not what it tests.
-        sqlx::query("DELETE FROM audit_log").execute(&db.any).await.unwrap();
+        if fresh {
+            auth.add_operator(&name, &password, &Actor::ServerCommand).await.unwrap();
+        }
+        let (signed_in, token) = auth.sign_in(OPERATOR, PASSWORD, None).await.unwrap();
+        if fresh {
+            // Every test starts with an empty audit log: setting up is not what it tests.
+            sqlx::query("DELETE FROM audit_log").execute(&db.any).await.unwrap();
+        }
         Self {
             router: server::router::router(state.clone()),
             state,
@@ -120,7 +136,7 @@ impl TestApp {
             db,
             auth,
             storage,
-            operator_id: operator.id,
+            operator_id: signed_in.operator_id,
             cookie: Some(format!("{SESSION_COOKIE}={token}")),
             clock,
         }

@@ -59,6 +59,11 @@ impl Api {
         Self { app, appid, key, sig }
     }
 
+    /// The same application's key and administrator, over another console (a restored one).
+    pub(crate) fn over(&self, app: TestApp) -> Self {
+        Self { app, appid: self.appid, key: self.key.clone(), sig: self.sig.clone() }
+    }
+
     async fn call_with(&self, command: &str, query: &str, body: Body) -> Value {
         let reply = self
             .app
@@ -106,9 +111,13 @@ impl Api {
         .await
     }
 
+    /// The query string of a signed call.
+    pub(crate) fn signed_query(&self) -> String {
+        format!("sdkappid={}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", self.appid, self.sig)
+    }
+
     async fn upload(&self) -> Value {
-        let query =
-            format!("sdkappid={}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", self.appid, self.sig);
+        let query = self.signed_query();
         self.call_with("upload_image", &query, Body::from(crate::common::png(12, 8, 77))).await
     }
 
