@@ -675,7 +675,8 @@ mod tests {
         assert!(c.metrics.allow.contains("10.1.1.1".parse().unwrap()));
         assert_eq!(c.shed.max_in_flight, 4);
         assert!(!format!("{c:?}").contains("s3cret-token"), "the token never reaches a log");
-        for args in [&["--sqlite-synchronous", "off"][..], &["--log-format", "xml"], &["--max-requests-in-flight", "0"]] {
+        for args in [&["--sqlite-synchronous", "off"][..], &["--log-format", "xml"], &["--max-requests-in-flight", "0"]]
+        {
             assert!(matches!(error_kind(args), ErrorKind::InvalidValue | ErrorKind::ValueValidation), "{args:?}");
         }
         let backup = cli(&["backup", "--to", "/srv/backups/1", "--data-dir", "/srv/console"]).unwrap();

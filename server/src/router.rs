@@ -117,7 +117,8 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .with_state((state, network.metrics.clone()));
     let mut served = console.merge(metrics);
     if let Some(limits) = network.shed {
-        served = served.layer(axum::middleware::from_fn_with_state(crate::shed::Shedder::new(limits), crate::shed::shed));
+        served =
+            served.layer(axum::middleware::from_fn_with_state(crate::shed::Shedder::new(limits), crate::shed::shed));
     }
     served
         .layer(axum::middleware::from_fn(crate::metrics::track))

@@ -7,11 +7,11 @@
 //! the compiled app's files and images are never held back.
 
 use axum::body::{Body, Bytes};
-use http_body::Body as HttpBody;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::Body as HttpBody;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -119,12 +119,13 @@ fn busy(kind: Kind, path: &str) -> Response {
             })),
         )
             .into_response(),
-        Kind::Console if path.starts_with("/api/") => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(app::error::AppError::Busy { retry_after_secs: 1 }),
-        )
-            .into_response(),
-        Kind::Console => (StatusCode::SERVICE_UNAVAILABLE, "The server is busy. Try again in a moment.\n").into_response(),
+        Kind::Console if path.starts_with("/api/") => {
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(app::error::AppError::Busy { retry_after_secs: 1 }))
+                .into_response()
+        }
+        Kind::Console => {
+            (StatusCode::SERVICE_UNAVAILABLE, "The server is busy. Try again in a moment.\n").into_response()
+        }
     };
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

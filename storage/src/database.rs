@@ -437,7 +437,7 @@ impl<T> Database for T where
         + ApiStore
         + ThrottleStore
         + Health
-    + LoadStore
+        + LoadStore
 {
 }
 

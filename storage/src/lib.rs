@@ -12,8 +12,8 @@
 //! - [`error`]: what can go wrong, as types; the front ends say it.
 
 pub mod audit;
-pub mod backup;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod database;
 pub mod error;

@@ -86,12 +86,11 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
     assert_ok(&api.send_text(&account, "from the app backend", 7).await);
     let users: Vec<Value> = (0..250).map(|n| json!({"Subscriber_Account": format!("user{n}")})).collect();
     for chunk in users.chunks(100) {
-        let added =
-            api.call("add_subscriber", json!({"Official_Account": account, "SubscriberList": chunk})).await;
+        let added = api.call("add_subscriber", json!({"Official_Account": account, "SubscriberList": chunk})).await;
         assert_ok(&added);
     }
     let form = json!({"form": {
-        "url": "https://app.example.com/hooks",
+        "url": "http://127.0.0.1:9/hooks",
         "token": "hook-token",
         "callbacks": ["AfterSendMsg", "AfterAddSubscriber"],
         "when_unreachable": "Refuse",
@@ -117,7 +116,8 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
     let dst = &moved.app;
 
     // What both consoles serve is the same.
-    for (function, form) in [("list_channels", vec![("page", "1")]), ("get_webhook", vec![]), ("get_api_settings", vec![])]
+    for (function, form) in
+        [("list_channels", vec![("page", "1")]), ("get_webhook", vec![]), ("get_api_settings", vec![])]
     {
         let (a, b) = (src.call(function, &form).await, dst.call(function, &form).await);
         assert_eq!(b.status, StatusCode::OK, "{function}");

@@ -34,13 +34,19 @@ fn help_lists_every_flag_with_its_variable_and_no_secret() {
         "--unused-upload-grace-secs",
         "--webhook-allow-private",
         "--webhook-retry-hours",
+        "--sqlite-synchronous",
+        "--metrics-token",
+        "--metrics-allow",
+        "--log-format",
+        "--max-requests-in-flight",
+        "--request-queue-ms",
     ] {
         assert!(out.contains(flag), "{flag} missing from:\n{out}");
     }
     for variable in ["CONSOLE_ADDR", "DATABASE_URL", "CONSOLE_MEDIA_URL", "CONSOLE_ADMIN_PASSWORD"] {
         assert!(out.contains(variable), "{variable} missing from:\n{out}");
     }
-    for subcommand in ["operator", "usersig", "compress-chunks"] {
+    for subcommand in ["operator", "usersig", "backup", "restore", "compress-chunks"] {
         assert!(out.contains(subcommand), "{subcommand} missing from:\n{out}");
     }
     assert!(!out.contains("s3cret") && !out.contains("hunter2"), "{out}");
@@ -63,4 +69,30 @@ fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
 
     let (code, out) = server(&["usersig"], &[]);
     assert_eq!(code, Some(2), "a subcommand without its argument: {out}");
+}
+
+#[test]
+fn backup_then_restore_through_the_binary() {
+    let root = std::env::temp_dir().join(format!("console_cli_backup_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (source, target, backup) = (root.join("source"), root.join("target"), root.join("backup"));
+    let dir = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let (code, out) = server(&["operator", "add", "jane", "--data-dir", &dir(&source)], &[]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = server(&["backup", "--to", &dir(&backup), "--data-dir", &dir(&source)], &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Backed up") && out.contains("1 operators"), "{out}");
+    // Into the same backup again: refused, exit code 1, saying why.
+    let (code, out) = server(&["backup", "--to", &dir(&backup), "--data-dir", &dir(&source)], &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("not empty"), "{out}");
+    let (code, out) = server(&["restore", "--from", &dir(&backup), "--data-dir", &dir(&target)], &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Restored") && out.contains("1 operators"), "{out}");
+    let (code, out) = server(&["restore", "--from", &dir(&backup), "--data-dir", &dir(&target)], &[]);
+    assert_eq!(code, Some(1), "a second restore finds data: {out}");
+    assert!(out.contains("--force"), "{out}");
+    let (code, out) = server(&["restore", "--from", &dir(&backup), "--data-dir", &dir(&target), "--force"], &[]);
+    assert_eq!(code, Some(0), "{out}");
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
-mod backup;
 mod auth;
+mod backup;
 mod channels;
 mod cli;
 mod common;

@@ -225,8 +225,7 @@ async fn backup_once(engine: &Engine, media: &MediaStore, dir: &Path) -> Result<
         }
     }
     files.insert(DATABASE_FILE.to_owned(), files::sum(&db_path).await?);
-    let manifest =
-        Manifest { format: FORMAT, schema_version, created_at, source: source.to_owned(), tables, files };
+    let manifest = Manifest { format: FORMAT, schema_version, created_at, source: source.to_owned(), tables, files };
     files::write_manifest(dir, &manifest).await?;
     Ok(manifest)
 }
@@ -426,7 +425,6 @@ async fn restore_from(
     };
     Ok(Restored { manifest: manifest.clone(), indexed_posts })
 }
-
 
 /// Empties the target and copies every table into it from the backup.
 async fn copy_in(from: &mut dyn Rows, to: &mut dyn Rows) -> Result<(), RestoreError> {
