@@ -32,6 +32,16 @@ impl Verdict {
 }
 
 impl Webhooks {
+    /// Whether the app asked to be asked before `callback`'s change: what a caller needs
+    /// to gather for [`Self::before`] is read only then.
+    pub async fn asks_before(&self, callback: Callback) -> bool {
+        match self.db.webhook().await {
+            Ok(hook) => hook.is_on(callback),
+            // `before` says so in the log and goes ahead.
+            Err(_) => false,
+        }
+    }
+
     /// Asks the app before `callback`'s change (when that callback is switched on).
     pub async fn before(&self, callback: Callback, by: &Actor, fields: Map<String, Value>) -> Verdict {
         let settings =

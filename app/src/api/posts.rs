@@ -22,8 +22,14 @@ pub async fn publish_post(draft: PostDraft, request_id: String) -> Result<Post, 
     let mut meta = MessageMeta::default();
     let by = actor(&who);
     draft.validate()?;
-    // The app's backend may refuse, drop or rewrite the post (its before-callback).
-    if let Some(channel_id) = draft.channel_id {
+    // The app's backend may refuse, drop or rewrite the post (its before-callback). The
+    // channel's row (its account id) is read only when the app asks to be asked.
+    let channel_id = draft.channel_id;
+    let asks = match channel_id {
+        Some(_) => state.webhooks.asks_before(crate::domain::Callback::BeforeSendMsg).await,
+        None => false,
+    };
+    if let Some(channel_id) = channel_id.filter(|_| asks) {
         if let Some(row) = state.storage.db.channel(channel_id).await? {
             let fields = serde_json::Map::from_iter([
                 ("Official_Account".into(), serde_json::json!(row.account_id)),
