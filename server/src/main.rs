@@ -4,7 +4,7 @@ use server::config::{Cli, Command};
 use server::{
     app_state, open_storage, operator_command,
     router::{router_with, Network},
-    serve::serve,
+    serve::{serve, PerClient},
     usersig_command, webhook_options,
 };
 use tracing_subscriber::EnvFilter;
@@ -68,8 +68,9 @@ async fn main() {
     // between a change and its file removal).
     let every = std::time::Duration::from_secs(600).min(config.unused_upload_grace);
     storage.spawn_sweeper(every, std::time::Duration::from_secs(3600), config.unused_upload_grace);
-    let state = app_state(storage, config.session_idle, webhook_options(&config), leptos_options)
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let sessions = storage::auth::SessionLimits { idle: config.session_idle, max_age: config.session_max_age };
+    let state =
+        app_state(storage, sessions, webhook_options(&config), leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
     // Every server delivers webhooks; the database hands each event to one at a time.
     state.webhooks.spawn_deliverer();
     match state.auth.ensure_first_operator(config.admin_password.clone()).await {
@@ -88,9 +89,16 @@ async fn main() {
         .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)));
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.redacted_database_url());
-    let network =
-        Network { trusted_proxies: config.trusted_proxies.clone(), public_origin: config.public_origin.clone() };
-    if let Err(e) = serve(listener, router_with(state, network), config.connections, shutdown_signal()).await {
+    let network = Network {
+        trusted_proxies: config.trusted_proxies.clone(),
+        public_origin: config.public_origin.clone(),
+        forwarded_header: config.forwarded_header,
+        ..Network::default()
+    };
+    let per_client = PerClient { max: config.max_connections_per_client, exempt: config.trusted_proxies.clone() };
+    if let Err(e) =
+        serve(listener, router_with(state, network), config.connections, per_client, shutdown_signal()).await
+    {
         fail(&format!("server error: {e}"));
     }
 }

@@ -28,12 +28,17 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// How the console sits in the network: which proxies' forwarding headers are believed,
-/// and the origin browsers see when a proxy rewrites `Host`.
+/// the origin browsers see when a proxy rewrites `Host`, and how long clients may take to
+/// send a request's body.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     pub trusted_proxies: crate::forwarded::TrustedProxies,
     /// `https://console.example.com`: what a browser's `Origin` must be for a write.
     pub public_origin: Option<String>,
+    /// The one forwarding header the trusted proxies write.
+    pub forwarded_header: crate::forwarded::ForwardedHeader,
+    /// How long a request's body may take to arrive (uploads: how slowly).
+    pub body_deadline: crate::body_deadline::BodyDeadline,
 }
 
 /// The router with no proxy in front (tests, and a console reached directly).
@@ -104,6 +109,7 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         ))
         .layer(crate::assets::compression())
         .layer(axum::middleware::from_fn(refuse_dot_segments))
+        .layer(axum::middleware::from_fn_with_state(network.body_deadline, crate::body_deadline::limit))
         .with_state(state)
 }
 

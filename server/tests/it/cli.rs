@@ -27,6 +27,9 @@ fn help_lists_every_flag_with_its_variable_and_no_secret() {
         "--max-upload-mb",
         "--session-idle-secs",
         "--trusted-proxies",
+        "--forwarded-header",
+        "--max-connections-per-client",
+        "--session-max-age-days",
         "--public-origin",
         "--header-timeout-secs",
         "--idle-timeout-secs",
@@ -63,4 +66,33 @@ fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
 
     let (code, out) = server(&["usersig"], &[]);
     assert_eq!(code, Some(2), "a subcommand without its argument: {out}");
+}
+
+/// A database URL's secrets (its password, `?password=`, libpq's `?sslpassword=`) are
+/// never printed: not by the start-up log, not by sqlx's own warnings, not in the error of
+/// a database that cannot be opened, whether the server or a subcommand opens it.
+#[test]
+fn a_database_url_s_secrets_never_reach_the_output() {
+    let data_dir = std::env::temp_dir().join(format!("console-url-secrets-{}", std::process::id()));
+    let data_dir_arg = data_dir.display().to_string();
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let urls = [
+        // No server behind the socket: opening fails at once, after the URL was read.
+        "postgres://app:s3cret1@localhost/console?host=/nonexistent-console-socket&password=s3cret2&sslpassword=s3cret3&auth_token=s3cret4".to_owned(),
+        "mysql://app:s3cret5@db/console?password=s3cret6".to_owned(),
+        format!("sqlite://{data_dir_arg}/console.db?password=s3cret7"),
+    ];
+    for url in &urls {
+        for args in [
+            &["--data-dir", &data_dir_arg][..],
+            &["operator", "add", "jane", "--data-dir", &data_dir_arg],
+            &["usersig", "administrator", "--data-dir", &data_dir_arg],
+        ] {
+            let (code, out) = server(args, &[("DATABASE_URL", url.as_str()), ("RUST_LOG", "trace")]);
+            assert_eq!(code, Some(1), "{args:?} {url}: {out}");
+            assert!(out.contains("could not open the database"), "{args:?} {url}: {out}");
+            assert!(!out.contains("s3cret"), "{args:?} {url}: {out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
