@@ -61,19 +61,45 @@ pub fn actor(who: &SignedIn) -> Actor {
     who.actor(client_addr())
 }
 
-/// Whether the session cookie must be marked Secure: the request reached a trusted proxy
-/// over https. A claim of https from anyone else also counts here, and only here: it can
-/// only make the cookie stricter.
-pub fn over_https() -> bool {
-    client().https
-        || request_parts().is_some_and(|parts| {
-            parts.uri.scheme_str() == Some("https")
-                || parts
-                    .headers
-                    .get("x-forwarded-proto")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+/// Whether the console's cookies are the Secure `__Host-` ones: the request reached a
+/// trusted proxy over https. A claim of https from anyone else (`X-Forwarded-Proto` or a
+/// `Forwarded` `proto=`) also counts here, and only here: it can only make the cookies
+/// stricter, and a console behind an https proxy that is not listed as trusted still
+/// reads the cookies it sets. The sign-in gate and the server functions decide alike.
+pub fn secure_cookies(client: Client, uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> bool {
+    let claims = |name: &str, https: &dyn Fn(&str) -> bool| {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(https)
+    };
+    client.https
+        || uri.scheme_str() == Some("https")
+        || claims("x-forwarded-proto", &|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("https")))
+        || claims("forwarded", &|v| {
+            v.split([',', ';']).any(|pair| {
+                pair.trim().split_once('=').is_some_and(|(key, value)| {
+                    key.trim().eq_ignore_ascii_case("proto")
+                        && value.trim().trim_matches('"').eq_ignore_ascii_case("https")
+                })
+            })
         })
+}
+
+/// [`secure_cookies`] for the current server function call.
+pub fn over_https() -> bool {
+    request_parts().is_some_and(|parts| secure_cookies(client(), &parts.uri, &parts.headers))
+}
+
+/// The value of the cookie named `plain` (over http) or `__Host-<plain>` (over https) that
+/// the current call carries, if any.
+pub fn cookie(plain: &str) -> Option<String> {
+    let secure = over_https();
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|header| crate::cookies::named(header, plain, secure))
+        .map(str::to_owned)
 }
 
 /// Whether the request accepts HTML (a browser that posted a form itself).

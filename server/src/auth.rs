@@ -3,7 +3,7 @@
 //! else is answered with a redirect to sign-in (pages) or 401 (functions and uploads).
 
 use crate::router::Network;
-use app::context::AppState;
+use app::context::{secure_cookies, AppState, Client};
 use app::cookies::token_from_cookies;
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -53,9 +53,9 @@ pub async fn require_operator(
     next: Next,
 ) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let client = crate::forwarded::client(peer, request.headers(), &network.trusted_proxies);
+    let client = crate::forwarded::client(peer, request.headers(), &network.trusted_proxies, network.forwarded_header);
     request.extensions_mut().insert(client);
-    let mut response = gate(&state, &public, request, next).await;
+    let mut response = gate(&state, &public, client, request, next).await;
     if client.https {
         // Reached over https (through a trusted proxy): browsers must never fall back.
         response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
@@ -63,13 +63,16 @@ pub async fn require_operator(
     response
 }
 
-async fn gate(state: &AppState, public: &PublicPaths, mut request: Request, next: Next) -> Response {
+async fn gate(state: &AppState, public: &PublicPaths, client: Client, mut request: Request, next: Next) -> Response {
+    // Over https, only the `__Host-` cookie, which nothing but this host over https can
+    // set: a plain one (planted by a subdomain or a plain-http page) is never read there.
+    let secure = secure_cookies(client, request.uri(), request.headers());
     let token = request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookies)
+        .find_map(|cookies| token_from_cookies(cookies, secure))
         .map(str::to_owned);
     let signed_in = match token {
         Some(token) => match state.auth.session(&token).await {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use storage::media::MediaUrl;
 
-use crate::forwarded::TrustedProxies;
+use crate::forwarded::{ForwardedHeader, TrustedProxies};
 use crate::serve::ConnectionLimits;
 
 /// Runtime configuration (see the README for the variables and flags that set it).
@@ -32,6 +32,12 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// The origin browsers use (`https://console.example.com`), when a proxy rewrites Host.
     pub public_origin: Option<String>,
+    /// The one forwarding header the trusted proxies write (the other is never believed).
+    pub forwarded_header: ForwardedHeader,
+    /// Connections open at once from one client address (trusted proxies excepted).
+    pub max_connections_per_client: usize,
+    /// A session ends this long after signing in, however much it is used.
+    pub session_max_age: Duration,
     /// Uploads that nothing uses are removed after this long.
     pub unused_upload_grace: Duration,
     /// Header and silence timeouts, and the cap on open connections.
@@ -63,6 +69,9 @@ impl std::fmt::Debug for Config {
             .field("admin_password", &self.admin_password.as_ref().map(|_| "(set)"))
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_origin", &self.public_origin)
+            .field("forwarded_header", &self.forwarded_header)
+            .field("max_connections_per_client", &self.max_connections_per_client)
+            .field("session_max_age", &self.session_max_age)
             .field("unused_upload_grace", &self.unused_upload_grace)
             .field("connections", &self.connections)
             .field("webhook_allow_private", &self.webhook_allow_private)
@@ -87,12 +96,13 @@ impl Config {
 }
 
 /// `scheme://user:secret@host/...?password=secret` as `scheme://user:***@host/...?password=***`
-/// (sqlx takes a password in either place); any other URL as it is.
+/// (sqlx takes a password in either place; `sslpassword` and other parameters named like a
+/// secret are masked too); any other URL as it is.
 fn redact_password(raw: &str) -> String {
     let Ok(mut url) = url::Url::parse(raw) else {
         // Not a URL the url crate reads (it reads every postgres:// one sqlx does): shown
         // only when it cannot hold a password.
-        return if raw.contains('@') || raw.contains("password") { UNSHOWN_URL.to_owned() } else { raw.to_owned() };
+        return if raw.contains('@') || secret_parameter(raw) { UNSHOWN_URL.to_owned() } else { raw.to_owned() };
     };
     // A password the parser did not find where it looks (say, a '#' in it cut the URL
     // short): nothing is shown rather than a piece of it.
@@ -102,17 +112,24 @@ fn redact_password(raw: &str) -> String {
     if url.password().is_some() && url.set_password(Some("***")).is_err() {
         return UNSHOWN_URL.to_owned();
     }
-    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+    if url.query_pairs().any(|(k, _)| secret_parameter(&k)) {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("password") { "***".to_owned() } else { v.into_owned() };
+                let v = if secret_parameter(&k) { "***".to_owned() } else { v.into_owned() };
                 (k.into_owned(), v)
             })
             .collect();
         url.query_pairs_mut().clear().extend_pairs(pairs);
     }
     url.to_string()
+}
+
+/// Whether a URL parameter's name (or a whole text) speaks of a secret: `password`,
+/// `sslpassword`, `secret`, `token`, in any case.
+fn secret_parameter(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pass", "secret", "token"].iter().any(|word| name.contains(word))
 }
 
 const UNSHOWN_URL: &str = "(a database URL that is not shown, as it may hold a password)";
@@ -191,6 +208,20 @@ pub struct ServerArgs {
     /// https://console.example.com [default: the request's Host]
     #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN", value_name = "ORIGIN", value_parser = empty_is_unset(public_origin))]
     pub public_origin: Option<EmptyIsUnset<String>>,
+    /// The forwarding header the trusted proxies write, the only one believed:
+    /// x-forwarded-for (with X-Forwarded-Proto) or forwarded
+    #[arg(long, env = "CONSOLE_FORWARDED_HEADER", value_name = "HEADER", value_parser = ForwardedHeader::parse,
+          default_value = "x-forwarded-for")]
+    pub forwarded_header: ForwardedHeader,
+    /// Connections open at once from one client address (trusted proxies excepted); past
+    /// it, its new connections get 503 and are closed
+    #[arg(long, env = "CONSOLE_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", value_parser = positive,
+          default_value_t = crate::serve::PerClient::DEFAULT_MAX as u64)]
+    pub max_connections_per_client: u64,
+    /// A session ends this many days after signing in, however much it is used
+    #[arg(long, env = "CONSOLE_SESSION_MAX_AGE_DAYS", value_name = "DAYS", value_parser = positive,
+          default_value_t = storage::auth::SessionLimits::default().max_age.as_secs() / 86_400)]
+    pub session_max_age_days: u64,
     /// A request's headers must arrive within this long (also how long an idle kept-alive
     /// connection is held)
     #[arg(long, env = "CONSOLE_HEADER_TIMEOUT_SECS", value_name = "SECS", value_parser = positive,
@@ -372,6 +403,9 @@ impl ServerArgs {
             admin_password: admin_password.filter(|p| !p.is_empty()),
             trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
             public_origin: self.public_origin.as_ref().and_then(|o| o.0.clone()),
+            forwarded_header: self.forwarded_header,
+            max_connections_per_client: usize::try_from(self.max_connections_per_client).unwrap_or(usize::MAX),
+            session_max_age: Duration::from_secs(self.session_max_age_days.saturating_mul(86_400)),
             unused_upload_grace: Duration::from_secs(self.unused_upload_grace_secs),
             connections: ConnectionLimits {
                 header_timeout: Duration::from_secs(self.header_timeout_secs),
@@ -479,6 +513,9 @@ mod tests {
             ("session-idle-secs", "CONSOLE_SESSION_IDLE_SECS"),
             ("trusted-proxies", "CONSOLE_TRUSTED_PROXIES"),
             ("public-origin", "CONSOLE_PUBLIC_ORIGIN"),
+            ("forwarded-header", "CONSOLE_FORWARDED_HEADER"),
+            ("max-connections-per-client", "CONSOLE_MAX_CONNECTIONS_PER_CLIENT"),
+            ("session-max-age-days", "CONSOLE_SESSION_MAX_AGE_DAYS"),
             ("header-timeout-secs", "CONSOLE_HEADER_TIMEOUT_SECS"),
             ("idle-timeout-secs", "CONSOLE_IDLE_TIMEOUT_SECS"),
             ("max-connections", "CONSOLE_MAX_CONNECTIONS"),
@@ -576,6 +613,36 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_header_per_client_cap_and_session_lifetime() {
+        let c = config(&[], no_env).unwrap();
+        assert_eq!(c.forwarded_header, ForwardedHeader::XForwardedFor);
+        assert_eq!(c.max_connections_per_client, 64);
+        assert_eq!(c.session_max_age, Duration::from_secs(30 * 86_400));
+        let env = |k: &str| {
+            match k {
+                "CONSOLE_FORWARDED_HEADER" => Some("Forwarded"),
+                "CONSOLE_MAX_CONNECTIONS_PER_CLIENT" => Some("8"),
+                "CONSOLE_SESSION_MAX_AGE_DAYS" => Some("7"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let c = config(&[], env).unwrap();
+        assert_eq!(c.forwarded_header, ForwardedHeader::Forwarded);
+        assert_eq!(c.max_connections_per_client, 8);
+        assert_eq!(c.session_max_age, Duration::from_secs(7 * 86_400));
+        let c = config(&["--forwarded-header", "x-forwarded-for"], env).unwrap();
+        assert_eq!(c.forwarded_header, ForwardedHeader::XForwardedFor);
+        for bad in [
+            &["--forwarded-header", "x-real-ip"][..],
+            &["--max-connections-per-client", "0"],
+            &["--session-max-age-days", "0"],
+        ] {
+            assert_eq!(error_kind(bad), ErrorKind::ValueValidation, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn passwords_never_reach_the_log() {
         assert_eq!(
             redact_password("postgres://app:s3cret@db.internal/console"),
@@ -595,6 +662,11 @@ mod tests {
         // sqlx also takes the password as a parameter.
         let redacted = redact_password("postgres://app@db/console?password=s3cret&sslmode=require");
         assert_eq!(redacted, "postgres://app@db/console?password=***&sslmode=require");
+        // And libpq's key passphrase, and anything else named like a secret.
+        let redacted =
+            redact_password("postgres://app@db/console?sslpassword=s3cret&PassWord=s3cret&auth_token=s3cret");
+        assert!(!redacted.contains("s3cret"), "{redacted}");
+        assert_eq!(redact_password("postgres://[db/?sslpassword=s3cret"), UNSHOWN_URL);
         // A '#' in the password ends the URL early for a parser: nothing of it is shown.
         assert_eq!(redact_password("postgres://app:12#x@db/console"), UNSHOWN_URL);
 

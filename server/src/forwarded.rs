@@ -1,7 +1,9 @@
-//! Who a request came from when the console sits behind load balancers or proxies: their
-//! `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` headers are believed only when the
-//! connection comes from a trusted proxy (`--trusted-proxies`); from anyone else they are
-//! ignored, and the peer address is the client.
+//! Who a request came from when the console sits behind load balancers or proxies: the
+//! forwarding header the proxies write (`--forwarded-header`: `X-Forwarded-For` with
+//! `X-Forwarded-Proto`, or `Forwarded`) is believed only when the connection comes from a
+//! trusted proxy (`--trusted-proxies`); from anyone else it is ignored, and the peer address
+//! is the client. The other header is never read: a proxy passes on what a client wrote in
+//! a header it does not write itself, so believing it would let the client pick its address.
 
 pub use app::context::Client;
 use axum::http::HeaderMap;
@@ -45,6 +47,28 @@ impl TrustedProxies {
     }
 }
 
+/// Which forwarding header the trusted proxies write (and which alone is believed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` for the address, `X-Forwarded-Proto` for the protocol (nginx's
+    /// usual set-up, most cloud load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239's `Forwarded`: `for=` for the address, `proto=` for the protocol.
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    /// `x-forwarded-for` or `forwarded` (any case).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            _ => Err("expected x-forwarded-for or forwarded".to_owned()),
+        }
+    }
+}
+
 /// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`) is the IPv4 address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -67,44 +91,50 @@ fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
 
 /// The client, from the peer address and (only when the peer is a trusted proxy) the
 /// forwarding headers: the nearest address in the chain that is not a trusted proxy.
-pub fn client(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Client {
+pub fn client(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies, header: ForwardedHeader) -> Client {
     let Some(peer) = peer.filter(|p| trusted.contains(*p)) else {
         return Client { addr: peer, https: false };
     };
-    let (chain, proto) = forwarded(headers);
+    let (chain, proto) = match header {
+        ForwardedHeader::Forwarded => standard(headers),
+        ForwardedHeader::XForwardedFor => x_forwarded(headers),
+    };
     let addr = chain.iter().rev().find(|ip| !trusted.contains(**ip)).or(chain.first()).copied().unwrap_or(peer);
     Client { addr: Some(addr), https: proto.is_some_and(|p| p.eq_ignore_ascii_case("https")) }
 }
 
-/// The addresses of the chain (oldest first) and the original protocol, from `Forwarded`
-/// when present, otherwise from `X-Forwarded-For` and `X-Forwarded-Proto`.
-fn forwarded(headers: &HeaderMap) -> (Vec<IpAddr>, Option<String>) {
-    let values = |name: &str| -> Vec<String> {
-        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
-    };
-    let standard = values("forwarded");
-    if !standard.is_empty() {
-        let mut chain = Vec::new();
-        let mut proto = None;
-        for element in standard.iter().flat_map(|v| v.split(',')) {
-            for pair in element.split(';') {
-                let Some((key, value)) = pair.trim().split_once('=') else { continue };
-                let value = value.trim().trim_matches('"');
-                match key.trim().to_ascii_lowercase().as_str() {
-                    "for" => chain.extend(node_address(value)),
-                    "proto" => proto = Some(value.to_owned()),
-                    _ => {}
-                }
+fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+}
+
+/// The addresses of the chain (oldest first) and the original protocol, from `Forwarded`.
+/// The protocol is the one the nearest proxy saw, the last `proto=`.
+fn standard(headers: &HeaderMap) -> (Vec<IpAddr>, Option<String>) {
+    let mut chain = Vec::new();
+    let mut proto = None;
+    for element in values(headers, "forwarded").iter().flat_map(|v| v.split(',')) {
+        for pair in element.split(';') {
+            let Some((key, value)) = pair.trim().split_once('=') else { continue };
+            let value = value.trim().trim_matches('"');
+            match key.trim().to_ascii_lowercase().as_str() {
+                "for" => chain.extend(node_address(value)),
+                "proto" => proto = Some(value.to_owned()),
+                _ => {}
             }
         }
-        return (chain, proto);
     }
-    let chain = values("x-forwarded-for")
+    (chain, proto)
+}
+
+/// The same from `X-Forwarded-For` and `X-Forwarded-Proto`.
+fn x_forwarded(headers: &HeaderMap) -> (Vec<IpAddr>, Option<String>) {
+    let chain = values(headers, "x-forwarded-for")
         .iter()
         .flat_map(|v| v.split(','))
         .filter_map(|item| node_address(item.trim()))
         .collect();
-    let proto = values("x-forwarded-proto").last().and_then(|v| v.split(',').next_back()).map(|p| p.trim().to_owned());
+    let proto =
+        values(headers, "x-forwarded-proto").last().and_then(|v| v.split(',').next_back()).map(|p| p.trim().to_owned());
     (chain, proto)
 }
 
@@ -148,16 +178,53 @@ mod tests {
         let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
         let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.5"), ("x-forwarded-proto", "https")]);
         let proxy = Some("10.0.0.2".parse().unwrap());
-        assert_eq!(client(proxy, &h, &trusted), Client { addr: Some("203.0.113.9".parse().unwrap()), https: true });
+        let xff = ForwardedHeader::XForwardedFor;
+        assert_eq!(
+            client(proxy, &h, &trusted, xff),
+            Client { addr: Some("203.0.113.9".parse().unwrap()), https: true }
+        );
         let stranger = Some("198.51.100.1".parse().unwrap());
-        assert_eq!(client(stranger, &h, &trusted), Client { addr: stranger, https: false });
+        assert_eq!(client(stranger, &h, &trusted, xff), Client { addr: stranger, https: false });
         // A client cannot hide behind an address it writes itself in front of the chain.
         let spoofed = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9")]);
-        assert_eq!(client(proxy, &spoofed, &trusted).addr, Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(client(proxy, &spoofed, &trusted, xff).addr, Some("203.0.113.9".parse().unwrap()));
         let standard = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.3")]);
         assert_eq!(
-            client(proxy, &standard, &trusted),
+            client(proxy, &standard, &trusted, ForwardedHeader::Forwarded),
             Client { addr: Some("2001:db8::7".parse().unwrap()), https: true }
         );
+    }
+
+    #[test]
+    fn only_the_header_the_proxy_writes_is_believed() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let proxy = Some("10.0.0.2".parse().unwrap());
+        // nginx appended the real peer to X-Forwarded-For and set X-Forwarded-Proto; the
+        // client wrote a Forwarded header of its own, which nginx passed on untouched.
+        let h = headers(&[
+            ("forwarded", "for=198.51.100.77;proto=https"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-forwarded-proto", "http"),
+        ]);
+        assert_eq!(
+            client(proxy, &h, &trusted, ForwardedHeader::XForwardedFor),
+            Client { addr: Some("203.0.113.9".parse().unwrap()), https: false }
+        );
+        // A proxy that writes Forwarded: X-Forwarded-* from the client count for nothing.
+        let h = headers(&[
+            ("forwarded", "for=203.0.113.9;proto=https"),
+            ("x-forwarded-for", "198.51.100.77"),
+            ("x-forwarded-proto", "http"),
+        ]);
+        assert_eq!(
+            client(proxy, &h, &trusted, ForwardedHeader::Forwarded),
+            Client { addr: Some("203.0.113.9".parse().unwrap()), https: true }
+        );
+        // Without the header the proxy writes, the proxy itself is the client.
+        let only_forwarded = headers(&[("forwarded", "for=198.51.100.77")]);
+        assert_eq!(client(proxy, &only_forwarded, &trusted, ForwardedHeader::XForwardedFor).addr, proxy);
+        assert_eq!(ForwardedHeader::parse("X-Forwarded-For"), Ok(ForwardedHeader::XForwardedFor));
+        assert_eq!(ForwardedHeader::parse("forwarded"), Ok(ForwardedHeader::Forwarded));
+        assert!(ForwardedHeader::parse("x-real-ip").is_err());
     }
 }

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod backup_command;
+pub mod body_deadline;
 pub mod chunk_dictionary;
 pub mod config;
 pub mod forwarded;
@@ -22,7 +23,7 @@ pub mod usersig_command;
 pub use app::context::AppState;
 pub use config::Config;
 
-use storage::auth::Auth;
+use storage::auth::{Auth, SessionLimits};
 use storage::media::MediaStore;
 use storage::{Engine, Storage};
 
@@ -57,24 +58,24 @@ pub fn webhook_options(config: &Config) -> webhooks::Options {
 /// The state every handler shares, over an open storage.
 pub fn app_state(
     storage: Storage,
-    session_idle: std::time::Duration,
+    sessions: SessionLimits,
     hooks: webhooks::Options,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
     let clock = std::sync::Arc::new(storage::clock::SystemClock);
-    app_state_with_clock(storage, session_idle, clock, hooks, leptos_options)
+    app_state_with_clock(storage, sessions, clock, hooks, leptos_options)
 }
 
-/// The same over a clock of the caller's: sessions' idleness and the sign-in throttle are
-/// measured on it (tests move a `ManualClock` instead of sleeping).
+/// The same over a clock of the caller's: sessions' idleness and lifetime and the sign-in
+/// throttle are measured on it (tests move a `ManualClock` instead of sleeping).
 pub fn app_state_with_clock(
     storage: Storage,
-    session_idle: std::time::Duration,
+    sessions: SessionLimits,
     clock: std::sync::Arc<dyn storage::clock::Clock>,
     hooks: webhooks::Options,
     leptos_options: leptos::config::LeptosOptions,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    let auth = Auth::with_clock(storage.db.clone(), session_idle, clock.clone())?;
+    let auth = Auth::with_limits(storage.db.clone(), sessions, clock.clone())?;
     let webhooks = webhooks::Webhooks::new(storage.db.clone(), clock, hooks)?;
     Ok(AppState { leptos_options, storage, auth, webhooks })
 }

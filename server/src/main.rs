@@ -4,7 +4,7 @@ use server::config::{Cli, Command, LogFormat};
 use server::{
     app_state, backup_command, open_storage, operator_command,
     router::{router_with, Network},
-    serve::serve,
+    serve::{serve, PerClient},
     usersig_command, webhook_options,
 };
 use tracing_subscriber::EnvFilter;
@@ -82,8 +82,9 @@ async fn main() {
     // between a change and its file removal).
     let every = std::time::Duration::from_secs(600).min(config.unused_upload_grace);
     storage.spawn_sweeper(every, std::time::Duration::from_secs(3600), config.unused_upload_grace);
-    let state = app_state(storage, config.session_idle, webhook_options(&config), leptos_options)
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let sessions = storage::auth::SessionLimits { idle: config.session_idle, max_age: config.session_max_age };
+    let state =
+        app_state(storage, sessions, webhook_options(&config), leptos_options).unwrap_or_else(|e| fail(&e.to_string()));
     // Every server delivers webhooks; the database hands each event to one at a time.
     state.webhooks.spawn_deliverer();
     match state.auth.ensure_first_operator(config.admin_password.clone()).await {
@@ -107,8 +108,13 @@ async fn main() {
         public_origin: config.public_origin.clone(),
         metrics: config.metrics.clone(),
         shed: Some(config.shed),
+        forwarded_header: config.forwarded_header,
+        ..Network::default()
     };
-    if let Err(e) = serve(listener, router_with(state, network), config.connections, shutdown_signal()).await {
+    let per_client = PerClient { max: config.max_connections_per_client, exempt: config.trusted_proxies.clone() };
+    if let Err(e) =
+        serve(listener, router_with(state, network), config.connections, per_client, shutdown_signal()).await
+    {
         fail(&format!("server error: {e}"));
     }
 }

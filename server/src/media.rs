@@ -223,7 +223,8 @@ fn byte_range(header: &str, size: u64) -> Result<std::ops::Range<u64>, RangeErro
             if end < start {
                 return Err(RangeError::Ignored);
             }
-            start..(end + 1).min(size)
+            // A last byte past the file's end means the end (RFC 9110, 14.1.2), however far.
+            start..end.saturating_add(1).min(size)
         }
         (true, true) => return Err(RangeError::Ignored),
     };
@@ -247,5 +248,10 @@ mod tests {
         assert_eq!(byte_range("bytes=0-1,5-6", 100), Err(RangeError::Ignored));
         assert_eq!(byte_range("items=0-1", 100), Err(RangeError::Ignored));
         assert_eq!(byte_range("bytes=5-1", 100), Err(RangeError::Ignored));
+        assert_eq!(byte_range("bytes=5-18446744073709551615", 100), Ok(5..100));
+        assert_eq!(byte_range("bytes=5-18446744073709551614", 100), Ok(5..100));
+        assert_eq!(byte_range("bytes=18446744073709551615-18446744073709551615", 100), Err(RangeError::Unsatisfiable));
+        assert_eq!(byte_range("bytes=-18446744073709551615", 100), Ok(0..100));
+        assert_eq!(byte_range("bytes=5-18446744073709551616", 100), Err(RangeError::Ignored));
     }
 }

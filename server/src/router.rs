@@ -28,7 +28,8 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// How the console sits in the network: which proxies' forwarding headers are believed,
-/// and the origin browsers see when a proxy rewrites `Host`.
+/// the origin browsers see when a proxy rewrites `Host`, and how long clients may take to
+/// send a request's body.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     pub trusted_proxies: crate::forwarded::TrustedProxies,
@@ -38,6 +39,10 @@ pub struct Network {
     pub metrics: crate::metrics::MetricsAccess,
     /// Requests served at once and their queue; `None` serves everything (tests).
     pub shed: Option<crate::shed::ShedLimits>,
+    /// The one forwarding header the trusted proxies write.
+    pub forwarded_header: crate::forwarded::ForwardedHeader,
+    /// How long a request's body may take to arrive (uploads: how slowly).
+    pub body_deadline: crate::body_deadline::BodyDeadline,
 }
 
 /// The router with no proxy in front (tests, and a console reached directly).
@@ -115,7 +120,9 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .route("/metrics", get(crate::metrics::scrape))
         .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
         .with_state((state, network.metrics.clone()));
-    let mut served = console.merge(metrics);
+    let mut served = console
+        .merge(metrics)
+        .layer(axum::middleware::from_fn_with_state(network.body_deadline, crate::body_deadline::limit));
     if let Some(limits) = network.shed {
         served =
             served.layer(axum::middleware::from_fn_with_state(crate::shed::Shedder::new(limits), crate::shed::shed));

@@ -1,18 +1,23 @@
 //! Accepting connections, with the limits axum's `serve` does not offer: how long a client
 //! may take to send a request's headers, how long a connection may stay silent, and how
-//! many connections are open at once. A client that opens connections and never finishes a
-//! request holds each for the header timeout at most, and past the cap new connections are
-//! answered 503 and closed at once instead of waiting in the kernel's queue.
+//! many connections are open at once, in all and from one client address. A client that
+//! opens connections and never finishes a request holds each for the header timeout at
+//! most, and past either cap new connections are answered 503 and closed at once instead of
+//! waiting in the kernel's queue. (How long a request's body may take is
+//! `crate::body_deadline`'s.)
 
+use crate::forwarded::TrustedProxies;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -42,6 +47,66 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// The cap on connections open at once from one client address, so that one client (one
+/// IPv4 address, one IPv6 /64) cannot take every connection the server has. Connections
+/// from trusted proxies are not capped here: every client behind them shares their address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PerClient {
+    pub max: usize,
+    pub exempt: TrustedProxies,
+}
+
+impl PerClient {
+    pub const DEFAULT_MAX: usize = 64;
+}
+
+impl Default for PerClient {
+    fn default() -> Self {
+        Self { max: Self::DEFAULT_MAX, exempt: TrustedProxies::default() }
+    }
+}
+
+/// The connections open per client address; a [`ClientSlot`] holds one of them.
+#[derive(Clone, Default)]
+struct OpenPerClient(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One open connection of a client, given back when dropped.
+struct ClientSlot {
+    open: OpenPerClient,
+    key: Option<String>,
+}
+
+impl OpenPerClient {
+    /// A slot for a connection from `peer`, or `None` when the client has `limit.max` open.
+    fn take(&self, peer: IpAddr, limit: &PerClient) -> Option<ClientSlot> {
+        if limit.exempt.contains(peer) {
+            return Some(ClientSlot { open: self.clone(), key: None });
+        }
+        // Counted as the sign-in throttle counts addresses: IPv6 per /64.
+        let key = storage::throttle::address_key(Some(peer));
+        let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(key.clone()).or_default();
+        if *count >= limit.max.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot { open: self.clone(), key: Some(key) })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut open = self.open.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&key);
+            }
+        }
+    }
+}
+
 /// A request line and headers longer than this are answered 431 (as large as a proxy's
 /// usual limit; a browser's cookies and headers come to a few KiB).
 const MAX_HEADER_BYTES: usize = 32 * 1024;
@@ -56,9 +121,11 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    per_client: PerClient,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let open_per_client = OpenPerClient::default();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -83,6 +150,10 @@ pub async fn serve(
         // Pages are streamed in several writes; without TCP_NODELAY, Nagle's algorithm holds
         // the last one back until the client's delayed ACK (40 ms) on kept-alive connections.
         let _ = stream.set_nodelay(true);
+        let Some(slot) = open_per_client.take(addr.ip(), &per_client) else {
+            tokio::spawn(refuse(stream));
+            continue;
+        };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             tokio::spawn(refuse(stream));
             continue;
@@ -100,6 +171,7 @@ pub async fn serve(
                 tracing::debug!(%addr, error = %e, "connection ended");
             }
             drop(permit);
+            drop(slot);
         });
     }
     drop(listener);

@@ -8,7 +8,8 @@ use std::net::IpAddr;
 pub enum Actor {
     /// An operator signed in to the console, from an address (when known).
     Operator { name: String, address: Option<IpAddr> },
-    /// Someone who tried to sign in under `name` (as typed: nobody is signed in yet).
+    /// Someone who tried to sign in as the operator `name`, or under a name that is no
+    /// operator's ([`Actor::UNKNOWN_NAME`]).
     SignInAttempt { name: String, address: Option<IpAddr> },
     /// A REST API call, signed by this administrator identifier, from an address (when
     /// known).
@@ -18,14 +19,24 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// Typed names are kept to a sane length in the log.
+    /// Names are kept to a sane length in the log.
     const MAX_TRIED_NAME_CHARS: usize = 64;
 
-    /// Someone who typed `tried` as an operator name. Anonymous input reaches the log only
-    /// without control and bidirectional-override characters (which could forge or reorder
-    /// what an operator reads there), trimmed to a sane length.
-    pub fn sign_in_attempt(tried: &str, address: Option<IpAddr>) -> Self {
-        let name = tried.chars().filter(|c| !is_hidden_control(*c)).collect::<String>();
+    /// What the log's "operator" column holds for a failed sign-in under a name that is no
+    /// operator's. What was typed is not kept: it may well be a password typed into the
+    /// name field, and every operator reads the log. (No operator name can be this: names
+    /// have no spaces or brackets.) The audit page says it in the reader's language.
+    pub const UNKNOWN_NAME: &'static str = "(unknown name)";
+
+    /// Someone who tried to sign in as `operator` (the name as stored, when the name typed
+    /// is an operator's), or under a name that is no operator's (`None`). The name reaches
+    /// the log only without control and bidirectional-override characters (which could
+    /// forge or reorder what an operator reads there), trimmed to a sane length.
+    pub fn sign_in_attempt(operator: Option<&str>, address: Option<IpAddr>) -> Self {
+        let Some(operator) = operator else {
+            return Actor::SignInAttempt { name: Self::UNKNOWN_NAME.to_owned(), address };
+        };
+        let name = operator.chars().filter(|c| !is_hidden_control(*c)).collect::<String>();
         let name = name.trim().chars().take(Self::MAX_TRIED_NAME_CHARS).collect();
         Actor::SignInAttempt { name, address }
     }
@@ -67,8 +78,11 @@ mod tests {
         assert_eq!(Actor::Operator { name: "jane".into(), address: at }.address(), "127.0.0.1");
         assert_eq!(Actor::Api { identifier: "bot".into(), address: None }.label(), "api:bot");
         assert_eq!(Actor::ServerCommand.label(), "server");
-        assert_eq!(Actor::sign_in_attempt(&"x".repeat(100), None).label().len(), 64);
-        let forged = Actor::sign_in_attempt("admin\u{202E}nimda\n2026-01-01 root\u{0}\u{2066}", None);
+        assert_eq!(Actor::sign_in_attempt(Some(&"x".repeat(100)), None).label().len(), 64);
+        let forged = Actor::sign_in_attempt(Some("admin\u{202E}nimda\n2026-01-01 root\u{0}\u{2066}"), None);
         assert_eq!(forged.label(), "adminnimda2026-01-01 root");
+        assert_eq!(Actor::sign_in_attempt(None, at).label(), Actor::UNKNOWN_NAME);
+        assert_eq!(Actor::sign_in_attempt(None, at).address(), "127.0.0.1");
+        assert!(domain::OperatorName::parse(Actor::UNKNOWN_NAME).is_err(), "no operator can be called so");
     }
 }

@@ -1,10 +1,12 @@
 //! Signing in and sessions. A session is a random 256-bit token in the operator's cookie;
-//! the database keeps only the token's SHA-256, the operator and when it was last used, so
-//! signing out and removing an operator end it for good.
+//! the database keeps only the token's SHA-256, the operator, when it began and when it was
+//! last used, so signing out and removing an operator end it for good. A session ends when
+//! it is idle too long, and at its absolute lifetime however much it is used.
 
 use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
 use crate::database::Database;
+use crate::device::DeviceCookies;
 use crate::error::{AuthError, StoreError};
 use crate::password::Hasher;
 use crate::random;
@@ -31,14 +33,42 @@ impl SignedIn {
     }
 }
 
+/// How long sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A session unused for this long is over.
+    pub idle: Duration,
+    /// A session is over this long after it began, however much it is used: a stolen
+    /// token, kept busy, is not good forever.
+    pub max_age: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self { idle: Auth::DEFAULT_IDLE, max_age: Duration::from_secs(30 * 24 * 3600) }
+    }
+}
+
+/// A session just started: its operator, its token (for the session cookie) and a new
+/// device cookie for the browser that started it.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub who: SignedIn,
+    pub token: String,
+    pub device_cookie: String,
+}
+
 /// Sessions, the sign-in throttle and password checks, over one database.
 #[derive(Clone)]
 pub struct Auth {
     db: Arc<dyn Database>,
     /// A session unused for this long is over.
     idle: Duration,
+    /// A session is over this long after it began.
+    max_age: Duration,
     hasher: Hasher,
     throttle: Throttle,
+    devices: DeviceCookies,
     /// Sessions checked against the database in the last moment (token hash -> operator,
     /// when checked), so that a burst of requests does not read the session table for each.
     /// Everything in this process that ends sessions evicts them here; a session ended by
@@ -57,10 +87,17 @@ impl Auth {
 
     /// Over a clock of the caller's (tests move a [`crate::clock::ManualClock`]).
     pub fn with_clock(db: Arc<dyn Database>, idle: Duration, clock: Arc<dyn Clock>) -> Result<Self, AuthError> {
+        Self::with_limits(db, SessionLimits { idle, ..SessionLimits::default() }, clock)
+    }
+
+    /// With both limits of sessions, over a clock of the caller's.
+    pub fn with_limits(db: Arc<dyn Database>, limits: SessionLimits, clock: Arc<dyn Clock>) -> Result<Self, AuthError> {
         Ok(Self {
             throttle: Throttle::new(db.clone(), clock.clone()),
+            devices: DeviceCookies::new(db.clone()),
             db,
-            idle,
+            idle: limits.idle,
+            max_age: limits.max_age,
             hasher: Hasher::new()?,
             recent: Arc::default(),
             clock,
@@ -72,9 +109,9 @@ impl Auth {
     }
 
     /// How long a session checked against the database is trusted without checking again:
-    /// two seconds, and never more than half the idle limit.
+    /// two seconds, and never more than half the idle limit or half the lifetime.
     fn recheck(&self) -> Duration {
-        Duration::from_secs(2).min(self.idle / 2)
+        Duration::from_secs(2).min(self.idle / 2).min(self.max_age / 2)
     }
 
     /// Whether a cache entry checked at `checked_ms` may still be trusted.
@@ -90,37 +127,66 @@ impl Auth {
     }
 
     /// Checks a name and password; on success starts a session and returns its token (for
-    /// the cookie). Failures from one address are slowed down (see `Throttle`), and each
-    /// attempt is in the audit log.
+    /// the cookie). See [`Auth::sign_in_from`].
     pub async fn sign_in(
         &self,
         name: &str,
         password: &str,
         from: Option<IpAddr>,
     ) -> Result<(SignedIn, String), AuthError> {
-        if let Some(wait) = self.throttle.begin(from, name).await? {
+        let started = self.sign_in_from(name, password, from, None).await?;
+        Ok((started.who, started.token))
+    }
+
+    /// Checks a name and password from a browser that may hold a device cookie; on success
+    /// starts a session and returns its token and a new device cookie for the browser.
+    /// Failures are slowed down per address, and per device cookie or (from a browser
+    /// without a valid one for this name) per name (see `Throttle`); each failure is in
+    /// the audit log.
+    pub async fn sign_in_from(
+        &self,
+        name: &str,
+        password: &str,
+        from: Option<IpAddr>,
+        device_cookie: Option<&str>,
+    ) -> Result<Started, AuthError> {
+        let now = self.clock.now();
+        let device = match device_cookie {
+            Some(cookie) => self.devices.verify(cookie, name, now).await?,
+            None => None,
+        };
+        let device = device.as_deref();
+        if let Some(wait) = self.throttle.begin(from, name, device).await? {
             return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
         }
         let found = self.db.credentials(name.trim()).await?;
         let matches = self.hasher.verify(found.as_ref().map(|c| c.password_hash.clone()), password).await?;
-        let Some(found) = found.filter(|_| matches) else {
-            // Counted already, before the check.
-            crate::measure::sign_in_failed();
-            self.db.record(&Actor::sign_in_attempt(name, from), AuditAction::SignInFailed, "").await?;
-            return Err(AuthError::WrongCredentials);
+        let found = match found {
+            Some(found) if matches => found,
+            other => {
+                // Counted already, before the check. The log names the operator as stored,
+                // or nobody: a name that is no operator's may be a password typed into the
+                // wrong field.
+                crate::measure::sign_in_failed();
+                let tried = Actor::sign_in_attempt(other.as_ref().map(|c| c.name.as_str()), from);
+                self.db.record(&tried, AuditAction::SignInFailed, "").await?;
+                return Err(AuthError::WrongCredentials);
+            }
         };
-        self.throttle.succeeded(from, name).await?;
+        self.throttle.succeeded(from, name, device).await?;
         let token = random::hex_token::<32>();
         let token_hash = token_hash(&token);
-        let now = self.clock.now();
         let actor = Actor::Operator { name: found.name.clone(), address: from };
         let cutoff = now - self.idle.as_secs() as i64;
         self.db.start_session(found.operator_id, &token_hash, now, cutoff, &actor).await?;
-        Ok((SignedIn { operator_id: found.operator_id, name: found.name, token_hash }, token))
+        let device_cookie = self.devices.issue(&found.name, now).await?;
+        let who = SignedIn { operator_id: found.operator_id, name: found.name, token_hash };
+        Ok(Started { who, token, device_cookie })
     }
 
-    /// The operator a session token belongs to, if the session exists and is not idle past
-    /// the limit. Marks the session as used (at most every few seconds, to spare writes).
+    /// The operator a session token belongs to, if the session exists, is not idle past
+    /// the limit and is younger than its lifetime. Marks the session as used (at most every
+    /// few seconds, to spare writes).
     pub async fn session(&self, token: &str) -> Result<Option<SignedIn>, StoreError> {
         let token_hash = token_hash(token);
         if let Ok(recent) = self.recent.lock() {
@@ -133,7 +199,7 @@ impl Auth {
         let Some(stored) = self.db.session(&token_hash).await? else { return Ok(None) };
         let now = self.clock.now();
         let idle = self.idle.as_secs() as i64;
-        if now - stored.last_seen_at >= idle {
+        if now - stored.last_seen_at >= idle || now - stored.created_at >= self.max_age.as_secs() as i64 {
             self.forget(|hash, _| hash == token_hash);
             self.db.end_session(&token_hash, None).await?;
             return Ok(None);
@@ -202,11 +268,11 @@ impl Auth {
         password: &str,
         from: Option<IpAddr>,
     ) -> Result<bool, AuthError> {
-        if let Some(wait) = self.throttle.begin(from, &who.name).await? {
+        if let Some(wait) = self.throttle.begin(from, &who.name, None).await? {
             return Err(AuthError::Throttled { retry_after_secs: wait.as_secs().max(1) });
         }
         if self.check_password(who.operator_id, password).await? {
-            self.throttle.succeeded(from, &who.name).await?;
+            self.throttle.succeeded(from, &who.name, None).await?;
             return Ok(true);
         }
         self.db.record(&who.actor(from), AuditAction::PasswordCheckFailed, &who.name).await?;

@@ -43,11 +43,12 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// A stored session: its operator and when it was last used (unix seconds).
+/// A stored session: its operator, when it began and when it was last used (unix seconds).
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub operator_id: i64,
     pub name: String,
+    pub created_at: i64,
     pub last_seen_at: i64,
 }
 
@@ -362,12 +363,13 @@ pub trait ApiStore: Send + Sync {
     async fn remove_api_admin(&self, identifier: &str, by: &Actor) -> StoreResult<()>;
 }
 
-/// Password attempts, counted per key (a client address, an operator name) in the
-/// database, so that every server counts the same attempts.
+/// Password attempts, counted per key (a client address, a device cookie, an operator
+/// name) in the database, so that every server counts the same attempts; and the key
+/// device cookies are signed with.
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
     /// Counts an attempt at `now_ms` under every key, before its password is checked,
-    /// unless `wait` (given a key's count so far and the milliseconds since its last
+    /// unless `wait` (given a key, its count so far and the milliseconds since its last
     /// attempt) says one of them must still wait: then nothing is counted and the longest
     /// wait is returned. Atomic: attempts racing on any number of servers are counted one
     /// by one. Counts whose last attempt is older than `forget_before_ms` start again.
@@ -376,10 +378,14 @@ pub trait ThrottleStore: Send + Sync {
         keys: &[String],
         now_ms: i64,
         forget_before_ms: i64,
-        wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
+        wait: &(dyn for<'k> Fn(&'k str, u32, i64) -> Option<std::time::Duration> + Sync),
     ) -> StoreResult<Option<std::time::Duration>>;
     /// Forgets a key's attempts (its owner got the password right).
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// The key device cookies are signed with: `candidate` (a fresh random secret) is
+    /// stored if there is none yet, and whichever is stored is returned, so servers racing
+    /// to make the first key all end up with the same one.
+    async fn device_key(&self, candidate: &str) -> StoreResult<String>;
 }
 
 /// How busy the database is, for the metrics.

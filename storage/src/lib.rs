@@ -6,7 +6,8 @@
 //!   database), and [`Engine`] picks one by the database URL at run time.
 //! - [`media`]: image files, content-addressed, streamed in with bounded memory.
 //! - [`auth`]: sessions, the sign-in throttle and password checks over the database;
-//!   [`password`] hashes, [`throttle`] counts failures.
+//!   [`password`] hashes, [`throttle`] counts failures, [`device`] signs and checks the
+//!   device cookies that exempt an operator's own browsers from their name's count.
 //! - [`audit`]: who made a change; every change's audit entry is written in the change's
 //!   own transaction.
 //! - [`error`]: what can go wrong, as types; the front ends say it.
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod backup;
 pub mod clock;
 pub mod database;
+pub mod device;
 pub mod error;
 pub mod events;
 mod every;
@@ -72,8 +74,13 @@ impl Engine {
             sqlite::create_private(url)?;
             Ok(Engine::Sqlite(sqlite::SqliteStore::connect_with(url, durability).await?))
         } else {
+            // The scheme alone: the rest of the URL may hold a password.
+            let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+            let scheme: String =
+                scheme.chars().filter(|c| c.is_ascii_alphanumeric() || "+-.".contains(*c)).take(20).collect();
             Err(sqlx::Error::Configuration(
-                format!("unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB").into(),
+                format!("unsupported database URL scheme {scheme:?}: use sqlite://FILE or postgres://USER@HOST/DB")
+                    .into(),
             ))
         }
     }

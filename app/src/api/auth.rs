@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    context::{accepts_html, actor, client_addr, over_https, signed_in, AppState},
+    context::{accepts_html, actor, client_addr, cookie, over_https, signed_in, AppState},
     cookies,
 };
 
@@ -26,14 +26,18 @@ pub fn local_path(next: &str) -> String {
 }
 
 /// Checks the operator's name and password and starts a session (the cookie is set on the
-/// response). Returns the page to open next.
+/// response, with a new device cookie: this browser is then known to be the operator's, so
+/// wrong passwords others send to the name do not slow it down). Returns the page to open
+/// next.
 #[server(prefix = "/api", endpoint = "sign_in", output = Json)]
 pub async fn sign_in(operator: String, password: String, next: String) -> Result<String, AppError> {
     let state = AppState::from_context()?;
-    let (who, token) = state.auth.sign_in(&operator, &password, client_addr()).await?;
-    tracing::info!(operator = %who.name, "signed in");
+    let device = cookie(cookies::DEVICE_COOKIE);
+    let started = state.auth.sign_in_from(&operator, &password, client_addr(), device.as_deref()).await?;
+    tracing::info!(operator = %started.who.name, "signed in");
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    set_cookie(&response, &cookies::session_cookie(&token, over_https()));
+    set_cookie(&response, &cookies::session_cookie(&started.token, over_https()));
+    set_cookie(&response, &cookies::device_cookie(&started.device_cookie, over_https()));
     let next = local_path(&next);
     // A browser that posted the form itself (before the page was interactive) is sent on.
     if accepts_html() {

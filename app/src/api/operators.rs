@@ -64,6 +64,7 @@ pub async fn audit_log(before: Option<i64>) -> Result<AuditPage, AppError> {
     let locale = crate::i18n::current();
     for entry in &mut page.entries {
         entry.label = crate::i18n::audit_action(locale, &entry.action);
+        entry.operator = crate::i18n::audit_operator(locale, &entry.operator);
     }
     Ok(page)
 }

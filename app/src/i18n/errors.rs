@@ -87,6 +87,20 @@ pub fn audit_action(locale: super::Locale, stored: &str) -> String {
     .to_owned()
 }
 
+/// How the audit log's "operator" column says who acted: as stored, but for a failed
+/// sign-in under a name that is no operator's, which is said in the reader's language.
+#[cfg(feature = "ssr")]
+pub fn audit_operator(locale: super::Locale, stored: &str) -> String {
+    if stored != storage::Actor::UNKNOWN_NAME {
+        return stored.to_owned();
+    }
+    match locale {
+        super::Locale::En => "unknown name",
+        super::Locale::Ko => "알 수 없는 이름",
+    }
+    .to_owned()
+}
+
 pub fn validation_text(t: &Messages, err: &ValidationError) -> String {
     let field = field_name(t, err.field());
     match err {

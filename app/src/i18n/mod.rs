@@ -17,7 +17,7 @@ mod negotiate;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub use errors::audit_action;
+pub use errors::{audit_action, audit_operator};
 pub use errors::{error_text, field_name, post_type, validation_text};
 pub use messages::Messages;
 #[cfg(feature = "ssr")]

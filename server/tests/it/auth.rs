@@ -342,3 +342,161 @@ on_both! { async fn the_first_admin_password_can_come_from_the_environment(pool:
     assert!(first.password.is_none(), "nothing to print");
     assert!(auth.sign_in("admin", "from the environment", None).await.is_ok());
 }}
+
+const ADMIN_PASSWORD: &str = "the administrator's own passphrase";
+
+/// A sign-in form from the client at `address`, with the browser's device cookie if it has
+/// one.
+async fn sign_in_at(app: &TestApp, name: &str, password: &str, address: &str, device: Option<&str>) -> Reply {
+    let mut request = form("/api/sign_in", &[("operator", name), ("password", password), ("next", "/posts")]);
+    let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    if let Some(device) = device {
+        request.headers_mut().insert(header::COOKIE, device.parse().unwrap());
+    }
+    app.send_anonymous(request).await
+}
+
+/// The device cookie a sign-in set (`console_device=...`), as the browser sends it back.
+fn device_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("console_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a device cookie")
+}
+
+fn retry_after(reply: &Reply) -> u64 {
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", String::from_utf8_lossy(&reply.body));
+    let secs = reply.json()["TooManyAttempts"]["retry_after_secs"].as_u64().unwrap();
+    assert_eq!(reply.headers[header::RETRY_AFTER], secs.to_string().as_str());
+    secs
+}
+
+async fn add_admin(app: &TestApp) {
+    let added = app.call("add_operator", &[("name", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", String::from_utf8_lossy(&added.body));
+}
+
+on_both! { /// Issue 29: 200 wrong passwords for `admin` from 200 addresses, each one checked
+/// (a client told to wait waits, then tries again). Then the administrator's own browser,
+/// which signed in before, signs in at once; a new browser at a new address is told to
+/// wait a few seconds at most, never refused for the throttle's whole window.
+async fn guesses_sprayed_at_a_name_do_not_lock_its_owner_out(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    add_admin(&app).await;
+    let first = sign_in_at(&app, "admin", ADMIN_PASSWORD, "192.0.2.1", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let device = device_cookie(&first);
+    let set = first.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).find(|v| v.starts_with("console_device=")).unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age=31536000"), "{set}");
+
+    let mut waits = Vec::new();
+    for n in 0..200u32 {
+        let address = format!("10.9.{}.{}", n / 200, n % 200 + 1);
+        loop {
+            let reply = sign_in_at(&app, "admin", &format!("guess number {n}"), &address, None).await;
+            if reply.status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = retry_after(&reply);
+                waits.push(wait);
+                app.clock.advance(std::time::Duration::from_secs(wait));
+                continue;
+            }
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "guess {n}");
+            break;
+        }
+    }
+    assert!(waits.len() > 150, "the name slows the guessing down: {} waits", waits.len());
+    assert!(waits.iter().all(|w| *w <= 4), "never more than a few seconds: {waits:?}");
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 200, "every guess was checked");
+
+    // Right after the last guess: the administrator's browser gets in at once.
+    let owner = sign_in_at(&app, "admin", ADMIN_PASSWORD, "198.51.100.7", Some(&device)).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", String::from_utf8_lossy(&owner.body));
+    // A browser the name does not know, at an address nobody used: a short wait at most.
+    let stranger = sign_in_at(&app, "admin", ADMIN_PASSWORD, "198.51.100.8", None).await;
+    if stranger.status != StatusCode::OK {
+        let wait = retry_after(&stranger);
+        assert!(wait <= 4, "{wait}");
+        app.clock.advance(std::time::Duration::from_secs(wait));
+        let again = sign_in_at(&app, "admin", ADMIN_PASSWORD, "198.51.100.8", None).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", String::from_utf8_lossy(&again.body));
+    }
+}}
+
+on_both! { /// A device cookie that keeps failing is locked out on its own (as an address is),
+/// without charging the name; a forged or altered one, or another operator's, counts as
+/// none.
+async fn a_device_cookie_that_keeps_failing_is_locked_out_alone(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    add_admin(&app).await;
+    let device = device_cookie(&sign_in_at(&app, "admin", ADMIN_PASSWORD, "192.0.2.1", None).await);
+    for n in 0..5 {
+        let reply = sign_in_at(&app, "admin", "a wrong password", &format!("10.8.0.{}", n + 1), Some(&device)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now, with this cookie, from a fresh address.
+    let locked = sign_in_at(&app, "admin", ADMIN_PASSWORD, "10.8.1.1", Some(&device)).await;
+    assert!(retry_after(&locked) >= 1);
+    // The name was not charged: a browser without the cookie gets in at once.
+    let other = sign_in_at(&app, "admin", ADMIN_PASSWORD, "10.8.1.2", None).await;
+    assert_eq!(other.status, StatusCode::OK);
+    let fresh = device_cookie(&other);
+
+    // Five failures at the name from browsers it does not know: unknown clients wait.
+    for n in 0..5 {
+        let reply = sign_in_at(&app, "admin", "a wrong password", &format!("10.7.0.{}", n + 1), None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let (name, value) = fresh.split_once('=').unwrap();
+    let mut altered = value.to_owned();
+    let last = if altered.ends_with('0') { '1' } else { '0' };
+    altered.pop();
+    altered.push(last);
+    let tester = device_cookie(&sign_in_at(&app, OPERATOR, PASSWORD, "10.7.1.9", None).await);
+    for not_admins in [format!("{name}={altered}"), format!("{name}=v1.61646d696e.1.2.3"), tester] {
+        let reply = sign_in_at(&app, "admin", ADMIN_PASSWORD, "10.7.1.1", Some(&not_admins)).await;
+        assert!(retry_after(&reply) >= 1, "{not_admins}");
+    }
+    let genuine = sign_in_at(&app, "admin", ADMIN_PASSWORD, "10.7.1.1", Some(&fresh)).await;
+    assert_eq!(genuine.status, StatusCode::OK);
+}}
+
+on_both! { /// Sessions end at their absolute lifetime, however busy: each request below comes
+/// before the idle limit (an hour), and still the session ends 4 hours after signing in.
+async fn a_session_in_constant_use_still_ends_at_its_lifetime(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let limits = storage::auth::SessionLimits {
+        idle: std::time::Duration::from_secs(3600),
+        max_age: std::time::Duration::from_secs(4 * 3600),
+    };
+    let auth = storage::auth::Auth::with_limits(app.storage.db.clone(), limits, app.clock.clone()).unwrap();
+    let router = server::router::router(app::context::AppState { auth: auth.clone(), ..app.state.clone() });
+    let (_, token) = auth.sign_in(OPERATOR, PASSWORD, None).await.unwrap();
+    let whoami = || {
+        let mut request = form("/api/whoami", &[]);
+        request.headers_mut().insert(header::COOKIE, format!("console_session={token}").parse().unwrap());
+        tower::ServiceExt::oneshot(router.clone(), request)
+    };
+    for _ in 0..4 {
+        assert_eq!(whoami().await.unwrap().status(), StatusCode::OK);
+        app.clock.advance(std::time::Duration::from_secs(3599));
+    }
+    // 4 h less 4 s after signing in, used 1 s ago: still on. At 4 h: over.
+    assert_eq!(whoami().await.unwrap().status(), StatusCode::OK);
+    app.clock.advance(std::time::Duration::from_secs(4));
+    assert_eq!(whoami().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE operator_id = $1")
+        .bind(app.operator_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 1, "that session is deleted (the test's own, made at its start, remains)");
+}}

@@ -27,6 +27,9 @@ fn help_lists_every_flag_with_its_variable_and_no_secret() {
         "--max-upload-mb",
         "--session-idle-secs",
         "--trusted-proxies",
+        "--forwarded-header",
+        "--max-connections-per-client",
+        "--session-max-age-days",
         "--public-origin",
         "--header-timeout-secs",
         "--idle-timeout-secs",
@@ -95,4 +98,33 @@ fn backup_then_restore_through_the_binary() {
     let (code, out) = server(&["restore", "--from", &dir(&backup), "--data-dir", &dir(&target), "--force"], &[]);
     assert_eq!(code, Some(0), "{out}");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A database URL's secrets (its password, `?password=`, libpq's `?sslpassword=`) are
+/// never printed: not by the start-up log, not by sqlx's own warnings, not in the error of
+/// a database that cannot be opened, whether the server or a subcommand opens it.
+#[test]
+fn a_database_url_s_secrets_never_reach_the_output() {
+    let data_dir = std::env::temp_dir().join(format!("console-url-secrets-{}", std::process::id()));
+    let data_dir_arg = data_dir.display().to_string();
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let urls = [
+        // No server behind the socket: opening fails at once, after the URL was read.
+        "postgres://app:s3cret1@localhost/console?host=/nonexistent-console-socket&password=s3cret2&sslpassword=s3cret3&auth_token=s3cret4".to_owned(),
+        "mysql://app:s3cret5@db/console?password=s3cret6".to_owned(),
+        format!("sqlite://{data_dir_arg}/console.db?password=s3cret7"),
+    ];
+    for url in &urls {
+        for args in [
+            &["--data-dir", &data_dir_arg][..],
+            &["operator", "add", "jane", "--data-dir", &data_dir_arg],
+            &["usersig", "administrator", "--data-dir", &data_dir_arg],
+        ] {
+            let (code, out) = server(args, &[("DATABASE_URL", url.as_str()), ("RUST_LOG", "trace")]);
+            assert_eq!(code, Some(1), "{args:?} {url}: {out}");
+            assert!(out.contains("could not open the database"), "{args:?} {url}: {out}");
+            assert!(!out.contains("s3cret"), "{args:?} {url}: {out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

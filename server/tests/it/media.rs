@@ -132,3 +132,29 @@ on_both! { async fn a_sweep_never_removes_a_file_an_upload_has_just_claimed(pool
     }
     assert!(kept > 0, "the upload came last at least once");
 }}
+
+on_both! { /// A byte range whose last byte is past the file's end, however far (the largest
+/// number a u64 holds, where `end + 1` overflows), ends at the file's end: 206, never a
+/// fault. Local files (SQLite) and the bucket (PostgreSQL) alike.
+async fn a_range_ending_past_the_file_is_clamped_to_its_end(pool: TestDb) {
+    let app = TestApp::new(pool).await;
+    let bytes = png(40, 30, 9);
+    let id = app.upload(bytes.clone()).await.json()["id"].as_str().unwrap().to_owned();
+    let size = bytes.len();
+    for last in ["18446744073709551615", "18446744073709551614", &(size + 10).to_string()] {
+        let request = axum::http::Request::get(format!("/media/{id}"))
+            .header(header::RANGE, format!("bytes=5-{last}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::PARTIAL_CONTENT, "bytes=5-{last}");
+        assert_eq!(reply.headers[header::CONTENT_RANGE], format!("bytes 5-{}/{size}", size - 1), "bytes=5-{last}");
+        assert_eq!(reply.body, bytes[5..], "bytes=5-{last}");
+    }
+    // A first byte past the end is still not satisfiable.
+    let request = axum::http::Request::get(format!("/media/{id}"))
+        .header(header::RANGE, "bytes=18446744073709551615-18446744073709551615")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::RANGE_NOT_SATISFIABLE);
+}}

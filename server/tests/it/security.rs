@@ -113,23 +113,50 @@ on_both! { async fn odd_search_terms_never_answer_a_fault(pool: TestDb) {
     assert_eq!(found.json()["posts"].as_array().unwrap().len(), 1, "quotes are dropped, NEAR is a word");
 }}
 
-on_both! { async fn a_typed_name_reaches_the_audit_log_without_hidden_characters(pool: TestDb) {
+fn sign_in_form(name: &str, password: &str) -> Request<Body> {
+    let encode = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("operator={}&password={}&next=%2F", encode(name), encode(password))))
+        .unwrap()
+}
+
+async fn failed_sign_ins(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT operator FROM audit_log WHERE action = 'sign_in_failed' ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+on_both! { /// A failed sign-in names the operator only when the name is one: a password typed
+/// into the name field never reaches the audit log, which every operator reads.
+async fn a_failed_sign_in_under_no_operators_name_keeps_nothing_typed(pool: TestDb) {
     let app = TestApp::new(pool).await;
-    let body = format!("operator={}&password=wrong+password&next=%2F", "ad%E2%80%AEmin%0A2026%00");
-    let reply = app
-        .send_anonymous(
-            Request::post("/api/sign_in")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    let logged: String = sqlx::query_scalar("SELECT operator FROM audit_log WHERE action = 'sign_in_failed'")
-        .fetch_one(&app.pool)
+    let typed = ["my secret passphrase 2026", "ad\u{202E}min\n2026\u{0}"];
+    for name in typed {
+        assert_eq!(app.send_anonymous(sign_in_form(name, "wrong password")).await.status, StatusCode::UNAUTHORIZED);
+    }
+    // An operator's name, in another case and with spaces around: the name as stored.
+    let known = format!("  {}  ", crate::common::OPERATOR.to_uppercase());
+    assert_eq!(app.send_anonymous(sign_in_form(&known, "wrong password")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(failed_sign_ins(&app).await, [storage::Actor::UNKNOWN_NAME, storage::Actor::UNKNOWN_NAME, crate::common::OPERATOR]);
+    let everything: Vec<(String, String, String)> = sqlx::query_as("SELECT operator, subject, address FROM audit_log")
+        .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(logged, "admin2026");
+    assert!(!format!("{everything:?}").contains("passphrase"), "{everything:?}");
+
+    // The audit page says so in the reader's language.
+    for (lang, said) in [("en", "unknown name"), ("ko", "알 수 없는 이름")] {
+        let request = Request::post("/api/audit_log")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap();
+        let page = app.send(request).await.json();
+        let operators: Vec<&str> = page["entries"].as_array().unwrap().iter().map(|e| e["operator"].as_str().unwrap()).collect();
+        assert_eq!(operators, [crate::common::OPERATOR, said, said], "{lang}");
+    }
 }}
 
 on_both! { async fn over_https_the_cookie_is_host_only_and_hsts_is_sent(pool: TestDb) {
@@ -189,3 +216,84 @@ async fn a_write_that_cannot_get_the_database_in_time_is_503_with_retry_after() 
     assert_eq!(app.create("Later", "", &photo).await.status, StatusCode::OK, "nothing was lost: it works again");
     assert_eq!(app.channel_count().await, 1);
 }
+
+/// The console behind a proxy at 127.0.0.1 that writes `header`, and a request from it.
+fn behind_proxy(app: &TestApp, header: server::forwarded::ForwardedHeader) -> axum::Router {
+    let network = server::router::Network {
+        trusted_proxies: server::forwarded::TrustedProxies::parse("127.0.0.1").unwrap(),
+        forwarded_header: header,
+        ..Default::default()
+    };
+    server::router::router_with(app.state.clone(), network)
+}
+
+fn through_proxy(mut request: Request<Body>, headers: &[(&str, &str)]) -> Request<Body> {
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .append(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+    }
+    let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+async fn last_failure_address(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT address FROM audit_log WHERE action = 'sign_in_failed' ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+on_both! { /// Behind a proxy that writes X-Forwarded-For, a `Forwarded` header the client wrote
+/// itself (which the proxy passes on) picks neither the address the throttle and the audit
+/// log see nor the protocol; and the other way round with `--forwarded-header forwarded`.
+async fn only_the_forwarding_header_the_proxy_writes_is_believed(pool: TestDb) {
+    use server::forwarded::ForwardedHeader;
+    let app = TestApp::new(pool).await;
+    let spoofed = [("forwarded", "for=198.51.100.77;proto=https"), ("x-forwarded-for", "203.0.113.9")];
+    let request = through_proxy(sign_in_form(crate::common::OPERATOR, "wrong password"), &spoofed);
+    let reply = tower::ServiceExt::oneshot(behind_proxy(&app, ForwardedHeader::XForwardedFor), request).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    assert!(reply.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none(), "the client's proto=https is not believed");
+    assert_eq!(last_failure_address(&app).await, "203.0.113.9");
+
+    let written = [("forwarded", "for=203.0.113.10;proto=https"), ("x-forwarded-for", "198.51.100.77"), ("x-forwarded-proto", "http")];
+    let request = through_proxy(sign_in_form(crate::common::OPERATOR, "wrong password"), &written);
+    let reply = tower::ServiceExt::oneshot(behind_proxy(&app, ForwardedHeader::Forwarded), request).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+    assert_eq!(last_failure_address(&app).await, "203.0.113.10");
+}}
+
+on_both! { /// Over https only the `__Host-` session cookie is read: a plain `console_session`
+/// (which a subdomain or a plain-http page can plant, and which the browser may send
+/// first) is ignored there. Over http only the plain one is read.
+async fn over_https_only_the_host_session_cookie_is_read(pool: TestDb) {
+    use server::forwarded::ForwardedHeader;
+    let app = TestApp::new(pool).await;
+    let added = app.call("add_operator", &[("name", "jane"), ("password", "long enough password")]).await;
+    assert_eq!(added.status, StatusCode::OK);
+    let https = [("x-forwarded-proto", "https"), ("x-forwarded-for", "203.0.113.7")];
+    let router = behind_proxy(&app, ForwardedHeader::XForwardedFor);
+    let reply = tower::ServiceExt::oneshot(router.clone(), through_proxy(sign_in_form("jane", "long enough password"), &https)).await.unwrap();
+    let set = reply.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let jane = set.split(';').next().unwrap().to_owned();
+    assert!(jane.starts_with("__Host-console_session="), "{jane}");
+    // The tester's plain session cookie, planted in front of Jane's.
+    let planted = app.cookie.clone().unwrap();
+    let whoami = |cookie: String, headers: &[(&str, &str)]| {
+        let mut request = Request::post("/api/whoami").header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+        request = through_proxy(request, headers);
+        tower::ServiceExt::oneshot(router.clone(), request)
+    };
+    let reply = whoami(format!("{planted}; {jane}"), &https).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let body = http_body_util::BodyExt::collect(reply.into_body()).await.unwrap().to_bytes();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap(), serde_json::json!("jane"));
+    assert_eq!(whoami(planted.clone(), &https).await.unwrap().status(), StatusCode::UNAUTHORIZED, "plain cookie over https");
+    // Over plain http, the plain cookie only.
+    let http = [("x-forwarded-for", "203.0.113.7")];
+    assert_eq!(whoami(planted.clone(), &http).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(whoami(jane.clone(), &http).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}}

@@ -52,7 +52,7 @@ const fn table(name: &'static str, key: &'static [&'static str]) -> Table {
 }
 
 /// Parents before the rows that refer to them.
-pub const TABLES: [Table; 13] = [
+pub const TABLES: [Table; 14] = [
     table("media", &["id"]),
     table("channels", &["id"]),
     table("posts", &["id"]),
@@ -66,11 +66,13 @@ pub const TABLES: [Table; 13] = [
     table("subscriber_days", &["channel_id", "day"]),
     table("events", &["id"]),
     table("webhook_settings", &["id"]),
+    // The device cookies' key: browsers keep their exemption from the sign-in throttle.
+    table("signing_keys", &["purpose"]),
 ];
 
-/// Tables of one row that a new database already has (made by its migrations): they do not
-/// make a database "hold data".
-const SETTINGS_TABLES: [&str; 2] = ["api_settings", "webhook_settings"];
+/// Tables a console fills by itself (rows its migrations make, a key made on first use):
+/// they do not make a database "hold data".
+const SETTINGS_TABLES: [&str; 3] = ["api_settings", "webhook_settings", "signing_keys"];
 
 /// What a running console keeps only for a while: never copied, emptied by a restore.
 const TRANSIENT_TABLES: [&str; 4] = ["sessions", "sign_in_failures", "media_claims", "media_sweep"];

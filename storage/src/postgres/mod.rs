@@ -7,6 +7,7 @@ mod backup;
 mod media;
 mod post_list;
 mod posts;
+mod url_parameters;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
@@ -38,7 +39,12 @@ impl PgStore {
     /// Connects and applies pending migrations. Servers starting together are safe: the
     /// migrator holds an advisory lock while it runs.
     pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
-        let options = PgConnectOptions::from_str(database_url)?;
+        let (database_url, dropped) = url_parameters::known_parameters_only(database_url);
+        for name in dropped {
+            // By name only: the value may be a secret.
+            tracing::warn!(parameter = %name, "the database URL's parameter is not supported and was ignored");
+        }
+        let options = PgConnectOptions::from_str(&database_url)?;
         let pool = PgPoolOptions::new()
             // 16 for requests, and one that the webhook deliverer's LISTEN holds.
             .max_connections(17)

@@ -1,4 +1,5 @@
-//! Operators' sessions, the sign-in throttle's counts, and the health check.
+//! Operators' sessions, the sign-in throttle's counts and the device cookies' key, and the
+//! health check.
 
 use crate::audit::Actor;
 use crate::database::{Health, SessionStore, StoredSession, ThrottleStore};
@@ -39,14 +40,19 @@ on_both_engines! {
         }
 
         async fn session(&self, token_hash: &str) -> StoreResult<Option<StoredSession>> {
-            let row: Option<(i64, String, i64)> = sqlx::query_as(
-                "SELECT s.operator_id, o.name, s.last_seen_at FROM sessions s \
+            let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+                "SELECT s.operator_id, o.name, s.created_at, s.last_seen_at FROM sessions s \
                  JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = $1",
             )
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-            Ok(row.map(|(operator_id, name, last_seen_at)| StoredSession { operator_id, name, last_seen_at }))
+            Ok(row.map(|(operator_id, name, created_at, last_seen_at)| StoredSession {
+                operator_id,
+                name,
+                created_at,
+                last_seen_at,
+            }))
         }
 
         async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
@@ -78,7 +84,7 @@ on_both_engines! {
             keys: &[String],
             now_ms: i64,
             forget_before_ms: i64,
-            wait: &(dyn Fn(u32, i64) -> Option<std::time::Duration> + Sync),
+            wait: &(dyn for<'k> Fn(&'k str, u32, i64) -> Option<std::time::Duration> + Sync),
         ) -> StoreResult<Option<std::time::Duration>> {
             let mut tx = self.begin_write().await?;
             // Every key's row is made or found and locked in one statement (an upsert that
@@ -100,7 +106,7 @@ on_both_engines! {
                 .fetch_one(&mut *tx)
                 .await?;
                 let count = if last < forget_before_ms { 0 } else { u32::try_from(count).unwrap_or(0) };
-                longest = longest.max(wait(count, now_ms - last));
+                longest = longest.max(wait(key, count, now_ms - last));
             }
             if longest.is_some() {
                 tx.rollback().await?;
@@ -139,6 +145,26 @@ on_both_engines! {
             sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn device_key(&self, candidate: &str) -> StoreResult<String> {
+            const READ: &str = "SELECT secret FROM signing_keys WHERE purpose = 'device_cookies'";
+            if let Some(secret) = sqlx::query_scalar(READ).fetch_optional(&self.pool).await? {
+                return Ok(secret);
+            }
+            let mut tx = self.begin_write().await?;
+            // Of two servers making the first key at once, one inserts; both read its key.
+            sqlx::query(
+                "INSERT INTO signing_keys (purpose, secret, created_at) VALUES ('device_cookies', $1, $2)
+                 ON CONFLICT (purpose) DO NOTHING",
+            )
+            .bind(candidate)
+            .bind(crate::clock::now())
+            .execute(&mut *tx)
+            .await?;
+            let secret: String = sqlx::query_scalar(READ).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(secret)
         }
     }
 

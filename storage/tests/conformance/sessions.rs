@@ -7,7 +7,7 @@ use storage::{Conflict, Missing, StoreError};
 
 /// The throttle's rule in these tests: from the third counted attempt on, wait a second
 /// after the last one.
-fn wait(count: u32, since_ms: i64) -> Option<Duration> {
+fn wait(_key: &str, count: u32, since_ms: i64) -> Option<Duration> {
     (count >= 3 && since_ms < 1000).then(|| Duration::from_millis((1000 - since_ms) as u64))
 }
 
@@ -19,7 +19,8 @@ on_both! {
         let session = db.session("new").await.unwrap().unwrap();
         assert_eq!((session.operator_id, session.name.as_str(), session.last_seen_at), (op.id, "op", 200));
         db.touch_session("new", 250).await.unwrap();
-        assert_eq!(db.session("new").await.unwrap().unwrap().last_seen_at, 250);
+        let touched = db.session("new").await.unwrap().unwrap();
+        assert_eq!((touched.created_at, touched.last_seen_at), (200, 250), "using a session never moves its start");
         // A session idle since before the cutoff is swept by the next sign-in.
         db.start_session(op.id, "third", 300, 150, &BY).await.unwrap();
         assert!(db.session("old").await.unwrap().is_none());
@@ -56,6 +57,18 @@ on_both! {
         assert_eq!(db.begin_attempt(&other, 11_005, 0, &wait).await.unwrap(), None);
         // Counts whose last attempt is older than `forget_before` start again.
         assert_eq!(db.begin_attempt(&keys, 11_006, 11_004, &wait).await.unwrap(), None);
+    }
+
+    async fn the_device_cookie_key_is_made_once_and_shared(db) {
+        let racing = (0..4).map(|n| {
+            let db = db.clone();
+            tokio::spawn(async move { db.device_key(&format!("candidate-{n}")).await })
+        });
+        let keys: Vec<String> =
+            futures_util::future::join_all(racing).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+        assert!(keys[0].starts_with("candidate-"), "{keys:?}");
+        assert!(keys.iter().all(|k| k == &keys[0]), "one key for every server: {keys:?}");
+        assert_eq!(db.device_key("later").await.unwrap(), keys[0]);
     }
 
     async fn attempts_racing_are_counted_one_by_one(db) {

@@ -109,14 +109,9 @@ impl TestApp {
         // Tests' receivers listen on 127.0.0.1; images are named under a made-up origin.
         let hooks =
             webhooks::Options { allow_private: true, base: "http://console.test".to_owned(), ..Default::default() };
-        let state = server::app_state_with_clock(
-            storage.clone(),
-            Duration::from_secs(3600),
-            clock.clone(),
-            hooks,
-            leptos_options,
-        )
-        .unwrap();
+        let sessions = storage::auth::SessionLimits { idle: Duration::from_secs(3600), ..Default::default() };
+        let state =
+            server::app_state_with_clock(storage.clone(), sessions, clock.clone(), hooks, leptos_options).unwrap();
         let auth = state.auth.clone();
         let name = OperatorName::parse(OPERATOR).unwrap();
         let password = NewPassword::parse(Field::Password, PASSWORD).unwrap();
