@@ -2,6 +2,10 @@
 //! made otherwise, sent back as `x-request-id`, and carried by every log line written while
 //! the request is handled (with `--log-format json`, a field of each line). Each request
 //! ends with one line: its method, path, status and time.
+//!
+//! The compiled app's own files under `/pkg/` get an id in the log but do not carry it back:
+//! they are immutable and fetched thirty at a time on a first visit, whose bytes (headers
+//! included) have a budget that 32 bytes a file would break.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -27,12 +31,13 @@ pub async fn request_id(request: Request, next: Next) -> Response {
         .unwrap_or_else(storage::random::hex_token::<8>);
     let span = tracing::info_span!("request", id = %id);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let echo = !path.starts_with("/pkg/");
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| {
         tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1e3, "answered")
     });
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Some(value) = HeaderValue::from_str(&id).ok().filter(|_| echo) {
         response.headers_mut().insert(HEADER, value);
     }
     response

@@ -135,6 +135,7 @@ async fn past_capacity_requests_are_refused_at_once_and_the_console_goes_on() {
     // Health checks and a signed-in operator's pages have turns of their own.
     let health = router.clone().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.headers()["x-request-id"].len(), 16, "a new id, sent back");
     let page = Request::post("/api/list_channels")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, api.app.cookie.clone().unwrap())
