@@ -74,8 +74,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `GET /metrics`.
-pub async fn scrape(State((state, access)): State<(AppState, MetricsAccess)>, request: Request) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+pub async fn scrape(
+    State((state, access, proxies)): State<(AppState, MetricsAccess, TrustedProxies)>,
+    request: Request,
+) -> Response {
+    // A proxy's address speaks for whoever it forwards: it admits by token only.
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0).filter(|p| !proxies.contains(p.ip()));
     if !access.admits(peer, request.headers()) {
         return (StatusCode::NOT_FOUND, "Not found\n").into_response();
     }

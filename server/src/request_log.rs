@@ -1,4 +1,5 @@
-//! One id per request: taken from the `x-request-id` a proxy sent when it is a plain token,
+//! One id per request: taken from the `x-request-id` a trusted proxy sent when it is a plain
+//! token (anyone else's is not believed),
 //! made otherwise, sent back as `x-request-id`, and carried by every log line written while
 //! the request is handled (with `--log-format json`, a field of each line). Each request
 //! ends with one line: its method, path, status and time.
@@ -7,10 +8,12 @@
 //! they are immutable and fetched thirty at a time on a first visit, whose bytes (headers
 //! included) have a budget that 32 bytes a file would break.
 
-use axum::extract::Request;
+use crate::forwarded::TrustedProxies;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use std::net::SocketAddr;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -21,10 +24,13 @@ fn plain(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-pub async fn request_id(request: Request, next: Next) -> Response {
+pub async fn request_id(State(proxies): State<TrustedProxies>, request: Request, next: Next) -> Response {
+    let from_proxy =
+        request.extensions().get::<ConnectInfo<SocketAddr>>().is_some_and(|peer| proxies.contains(peer.0.ip()));
     let id = request
         .headers()
         .get(HEADER)
+        .filter(|_| from_proxy)
         .and_then(|v| v.to_str().ok())
         .filter(|id| plain(id))
         .map(str::to_owned)

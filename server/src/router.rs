@@ -94,12 +94,12 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn_with_state((state.clone(), public, network.clone()), require_operator))
         .layer(axum::middleware::from_fn_with_state(network.public_origin.clone(), same_origin_writes))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        // Both govern documents (and what a page, stylesheet or script fetches); a wasm
-        // module is neither, and a page's chunks come as a dozen of them.
+        // These govern documents, scripts and stylesheets (and what they fetch); a wasm module
+        // is none of them (browsers compile only what is sent as application/wasm, sniffing
+        // or not), and a page's chunks come as a dozen of them, each paying for every header.
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, |res: &Response| {
+            (!is_wasm(res)).then(|| HeaderValue::from_static("nosniff"))
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, |res: &Response| {
             (!is_wasm(res)).then(|| HeaderValue::from_static("same-origin"))
         }))
@@ -119,17 +119,19 @@ pub fn router_with(state: AppState, network: Network) -> Router {
     let metrics = Router::new()
         .route("/metrics", get(crate::metrics::scrape))
         .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
-        .with_state((state, network.metrics.clone()));
+        .with_state((state, network.metrics.clone(), network.trusted_proxies.clone()));
     let mut served = console
         .merge(metrics)
         .layer(axum::middleware::from_fn_with_state(network.body_deadline, crate::body_deadline::limit));
     if let Some(limits) = network.shed {
-        served =
-            served.layer(axum::middleware::from_fn_with_state(crate::shed::Shedder::new(limits), crate::shed::shed));
+        served = served.layer(axum::middleware::from_fn_with_state(
+            crate::shed::Shedder::new(limits, network.trusted_proxies.clone()),
+            crate::shed::shed,
+        ));
     }
     served
         .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(axum::middleware::from_fn(crate::request_log::request_id))
+        .layer(axum::middleware::from_fn_with_state(network.trusted_proxies.clone(), crate::request_log::request_id))
 }
 
 fn is_wasm(response: &Response) -> bool {

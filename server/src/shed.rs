@@ -4,16 +4,22 @@
 //! finds them all busy waits at most `queue` for a turn and is otherwise answered 503 with
 //! `Retry-After` at once. The REST API and the console have a budget each, so an app
 //! flooding the API leaves operators' pages and sign-in alone; health checks, the metrics,
-//! the compiled app's files and images are never held back.
+//! the compiled app's files, images and uploads (which have limits of their own: bytes,
+//! progress, connections) are never held back. One client address may hold at most a
+//! quarter of a kind's turns, so a client that sends its bodies slowly cannot take them all:
+//! past that it is answered 429 (trusted proxies are exempt: they buffer bodies, and every
+//! client behind one shares its address).
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::Body as HttpBody;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -39,6 +45,11 @@ pub struct Shedder {
     rest: Arc<Semaphore>,
     console: Arc<Semaphore>,
     queue: Duration,
+    /// Turns one client address may hold, per kind.
+    per_client: usize,
+    /// Turns held, per kind and client address.
+    held: Holders,
+    proxies: crate::forwarded::TrustedProxies,
 }
 
 #[derive(Clone, Copy)]
@@ -48,6 +59,10 @@ enum Kind {
 }
 
 impl Kind {
+    fn index(self) -> u8 {
+        self as u8
+    }
+
     fn label(self) -> &'static str {
         match self {
             Kind::Rest => "rest",
@@ -57,17 +72,34 @@ impl Kind {
 }
 
 impl Shedder {
-    pub fn new(limits: ShedLimits) -> Self {
+    pub fn new(limits: ShedLimits, proxies: crate::forwarded::TrustedProxies) -> Self {
         let permits = limits.max_in_flight.max(1);
         Self {
             rest: Arc::new(Semaphore::new(permits)),
             console: Arc::new(Semaphore::new(permits)),
             queue: limits.queue,
+            per_client: (permits / 4).max(1),
+            held: Arc::default(),
+            proxies,
         }
     }
 
+    /// Counts a turn for `client`, unless it holds its share already.
+    fn take_share(&self, kind: Kind, client: Option<IpAddr>) -> Result<Share, ()> {
+        let Some(ip) = client.filter(|ip| !self.proxies.contains(*ip)) else {
+            return Ok(Share { held: None });
+        };
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = held.entry((kind.index(), ip)).or_insert(0);
+        if *count >= self.per_client {
+            return Err(());
+        }
+        *count += 1;
+        Ok(Share { held: Some((self.held.clone(), (kind.index(), ip))) })
+    }
+
     fn kind(path: &str) -> Option<Kind> {
-        let free = matches!(path, "/healthz" | "/readyz" | "/metrics")
+        let free = matches!(path, "/healthz" | "/readyz" | "/metrics" | "/media")
             || path.starts_with("/pkg/")
             || path.starts_with("/media/")
             || path.starts_with("/language/");
@@ -88,8 +120,37 @@ impl Shedder {
     }
 }
 
+/// Turns held, per (kind, client address).
+type Holders = Arc<Mutex<HashMap<(u8, IpAddr), usize>>>;
+
+/// A client's count of held turns, given back when dropped.
+struct Share {
+    held: Option<(Holders, (u8, IpAddr))>,
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        if let Some((held, key)) = &self.held {
+            let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(count) = held.get_mut(key) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    held.remove(key);
+                }
+            }
+        }
+    }
+}
+
 pub async fn shed(State(shedder): State<Shedder>, request: Request, next: Next) -> Response {
     let Some(kind) = Shedder::kind(request.uri().path()) else { return next.run(request).await };
+    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let Ok(share) = shedder.take_share(kind, client) else {
+        metrics::counter!("http_requests_shed_total", "kind" => kind.label()).increment(1);
+        let mut response = busy(kind, request.uri().path());
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return response;
+    };
     let turns = shedder.turns(kind).clone();
     let permit = match turns.clone().try_acquire_owned() {
         Ok(permit) => permit,
@@ -103,7 +164,7 @@ pub async fn shed(State(shedder): State<Shedder>, request: Request, next: Next) 
     };
     let response = next.run(request).await;
     // The turn ends with the body: a page streams after its head.
-    response.map(|body| Body::new(Held { body, _permit: permit }))
+    response.map(|body| Body::new(Held { body, _permit: permit, _share: share }))
 }
 
 /// 503 with `Retry-After`, in the form the caller reads: the vendor's envelope for the REST
@@ -136,6 +197,7 @@ fn busy(kind: Kind, path: &str) -> Response {
 struct Held {
     body: Body,
     _permit: OwnedSemaphorePermit,
+    _share: Share,
 }
 
 impl HttpBody for Held {
@@ -167,7 +229,7 @@ mod tests {
         assert!(matches!(Shedder::kind("/v4/official_account_open_http_svc/send"), Some(Kind::Rest)));
         assert!(matches!(Shedder::kind("/api/sign_in"), Some(Kind::Console)));
         assert!(matches!(Shedder::kind("/channels"), Some(Kind::Console)));
-        for free in ["/healthz", "/readyz", "/metrics", "/pkg/app.wasm", "/media/abc/thumb", "/language/ko"] {
+        for free in ["/healthz", "/readyz", "/metrics", "/pkg/app.wasm", "/media", "/media/abc/thumb", "/language/ko"] {
             assert!(Shedder::kind(free).is_none(), "{free}");
         }
     }

@@ -32,11 +32,11 @@ fn backup_dir(db: &TestDb) -> PathBuf {
     db.data_dir.join("backup")
 }
 
-/// A fresh, empty database of the same engine as `db`.
+/// A fresh, empty database of the other engine: a backup of either restores into either.
 async fn another(db: &TestDb) -> TestDb {
     match db.kind {
-        crate::common::DbKind::Sqlite => TestDb::sqlite().await,
-        crate::common::DbKind::Postgres => TestDb::postgres().await,
+        crate::common::DbKind::Sqlite => TestDb::postgres().await,
+        crate::common::DbKind::Postgres => TestDb::sqlite().await,
     }
 }
 
@@ -80,8 +80,10 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
     let links = json!([{"label": "Kimchi recipe", "url": "https://example.com/kimchi"}]);
     publish(src, draft(channel, "Fermented cabbage 김치 for winter", &[&image], links), "r1").await;
     publish(src, draft(channel, "A second post about moving", &[], json!([])), "r2").await;
-    let recalled = publish(src, draft(channel, "Posted by mistake", &[], json!([])), "r3").await;
+    let erratum = json!([{"label": "Erratum note", "url": "https://example.com/erratum"}]);
+    let recalled = publish(src, draft(channel, "Posted by mistake", &[], erratum), "r3").await;
     assert_eq!(src.call("recall_post", &[("id", &recalled.to_string())]).await.status, StatusCode::OK);
+    let last = publish(src, draft(channel, "Later news", &[], json!([])), "r3b").await;
     let account = api.create("App channel").await;
     assert_ok(&api.send_text(&account, "from the app backend", 7).await);
     let users: Vec<Value> = (0..250).map(|n| json!({"Subscriber_Account": format!("user{n}")})).collect();
@@ -102,14 +104,14 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
     let dir = backup_dir(&src.db);
     let manifest = backup::backup(&src.db.engine, &src.storage.media, &dir).await.unwrap();
     assert_eq!(manifest.source, "sqlite");
-    assert_eq!(manifest.tables["posts"], 4);
+    assert_eq!(manifest.tables["posts"], 5);
     assert_eq!(manifest.tables["subscribers"], 250);
     assert_eq!(manifest.media_files(), 3, "two originals and one thumbnail: {:?}", manifest.files.keys());
 
     // Restored into PostgreSQL with images in the bucket.
     let target = TestDb::postgres().await;
     let restored = restore_into(&target, &dir, false).await.unwrap();
-    assert_eq!(restored.indexed_posts, 3, "the recalled post gets no search entry");
+    assert_eq!(restored.indexed_posts, 5, "every post, recalled ones too, is searchable again");
     // The test operator signs in with the password it had.
     let dst = TestApp::restored(target).await;
     let moved = api.over(dst);
@@ -123,7 +125,16 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
         assert_eq!(b.status, StatusCode::OK, "{function}");
         assert_eq!(a.json(), b.json(), "{function}");
     }
-    for filter in [json!({}), json!({"q": "김치"}), json!({"q": "Kimchi"}), json!({"recalled": true})] {
+    let filters = [
+        json!({}),
+        json!({"q": "김치"}),
+        json!({"q": "Kimchi"}),
+        json!({"recalled": true}),
+        json!({"q": "Erratum"}),
+        json!({"recalled": true, "q": "Erratum"}),
+        json!({"recalled": true, "q": "mistake"}),
+    ];
+    for filter in filters {
         let body = json!({ "filter": filter });
         let (a, b) = (src.call_json("list_posts", body.clone()).await, dst.call_json("list_posts", body).await);
         assert_eq!(b.status, StatusCode::OK);
@@ -131,6 +142,10 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
     }
     let found = dst.call_json("list_posts", json!({"filter": {"q": "Kimchi"}})).await.json();
     assert_eq!(found["posts"].as_array().unwrap().len(), 1, "a link's label is searchable: {found}");
+    let found = dst.call_json("list_posts", json!({"filter": {"q": "Erratum"}})).await.json();
+    assert_eq!(found["posts"], json!([]), "a recalled post's label is no other post's: {found}");
+    let found = dst.call_json("list_posts", json!({"filter": {"recalled": true, "q": "Erratum"}})).await.json();
+    assert_eq!(found["posts"][0]["id"], recalled, "recalled posts are searched too: {found}");
     for path in [format!("/media/{photo}"), format!("/media/{image}"), format!("/media/{photo}/thumb")] {
         let (a, b) = (src.get(&path).await, dst.get(&path).await);
         assert_eq!(b.status, StatusCode::OK, "{path}");
@@ -150,7 +165,7 @@ async fn sqlite_to_postgres_and_a_bucket_keeps_everything() {
 
     // New rows take new ids on the restored database.
     let next = publish(dst, draft(channel, "First post after the move", &[], json!([])), "r4").await;
-    assert!(next > recalled, "{next} after {recalled}");
+    assert!(next > last, "{next} after {last}");
     assert_ok(&moved.send_text(&account, "the app still publishes", 8).await);
 }
 

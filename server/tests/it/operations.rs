@@ -18,6 +18,8 @@ fn metrics_router(app: &TestApp, token: Option<&str>, allow: &str) -> axum::Rout
             token: token.map(str::to_owned),
             allow: server::forwarded::TrustedProxies::parse(allow).unwrap(),
         },
+        // A proxy on this machine, as nginx would be.
+        trusted_proxies: server::forwarded::TrustedProxies::parse("127.0.0.1").unwrap(),
         ..Default::default()
     };
     server::router::router_with(app.state.clone(), network)
@@ -38,7 +40,7 @@ async fn scrape(router: &axum::Router, bearer: Option<&str>, from: &str) -> (Sta
 
 on_both! { async fn metrics_need_the_token_or_an_allowed_address_and_are_prometheus_text(pool: TestDb) {
     let app = TestApp::new(pool).await;
-    let router = metrics_router(&app, Some("scrape-secret"), "10.1.0.0/16");
+    let router = metrics_router(&app, Some("scrape-secret"), "10.1.0.0/16, 127.0.0.1");
     // Some traffic to count: a page function, a search, a miss.
     let mut request = Request::post("/api/list_channels")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -49,9 +51,14 @@ on_both! { async fn metrics_need_the_token_or_an_allowed_address_and_are_prometh
     request.extensions_mut().insert(ConnectInfo("127.0.0.1:9".parse::<SocketAddr>().unwrap()));
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["x-request-id"], "trace-42", "a proxy's plain id is kept");
+    assert_eq!(response.headers()["x-request-id"], "trace-42", "a trusted proxy's plain id is kept");
+    let mut request = Request::get("/healthz").header("x-request-id", "forged-by-a-client").body(Body::empty()).unwrap();
+    request.extensions_mut().insert(ConnectInfo("192.0.2.7:9".parse::<SocketAddr>().unwrap()));
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_ne!(response.headers()["x-request-id"], "forged-by-a-client", "anyone else's is not believed");
     app.call_json("list_posts", serde_json::json!({"filter": {"q": "anything"}})).await;
 
+    // 127.0.0.1 is allowed, but it is the proxy: whoever it forwards needs the token.
     assert_eq!(scrape(&router, None, "127.0.0.1:9").await.0, StatusCode::NOT_FOUND);
     assert_eq!(scrape(&router, Some("wrong"), "127.0.0.1:9").await.0, StatusCode::NOT_FOUND);
     assert_eq!(scrape(&router, Some("scrape-secretX"), "127.0.0.1:9").await.0, StatusCode::NOT_FOUND);
@@ -89,7 +96,7 @@ on_both! { async fn metrics_need_the_token_or_an_allowed_address_and_are_prometh
 
 /// A REST upload whose body never arrives: it holds its turn until dropped. `reading` is
 /// told when the handler starts reading the body (it holds a turn then).
-fn never_ending_upload(api: &Api, reading: tokio::sync::oneshot::Sender<()>) -> Request<Body> {
+fn never_ending_upload(api: &Api, from: &str, reading: tokio::sync::oneshot::Sender<()>) -> Request<Body> {
     let mut reading = Some(reading);
     let body = futures_util::stream::poll_fn(move |_| -> Poll<Option<Result<bytes::Bytes, std::io::Error>>> {
         if let Some(reading) = reading.take() {
@@ -97,35 +104,47 @@ fn never_ending_upload(api: &Api, reading: tokio::sync::oneshot::Sender<()>) -> 
         }
         Poll::Pending
     });
-    Request::post(format!("/v4/official_account_open_http_svc/upload_image?{}", api.signed_query()))
+    let mut request = Request::post(format!("/v4/official_account_open_http_svc/upload_image?{}", api.signed_query()))
         .body(Body::from_stream(body))
-        .unwrap()
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(from.parse::<SocketAddr>().unwrap()));
+    request
 }
 
 #[tokio::test]
 async fn past_capacity_requests_are_refused_at_once_and_the_console_goes_on() {
     let api = Api::new(TestDb::sqlite().await).await;
     let network = server::router::Network {
-        shed: Some(server::shed::ShedLimits { max_in_flight: 2, queue: Duration::from_millis(5) }),
+        // Four turns; one client address may hold one of them.
+        shed: Some(server::shed::ShedLimits { max_in_flight: 4, queue: Duration::from_millis(5) }),
         ..Default::default()
     };
     let router = server::router::router_with(api.app.state.clone(), network);
-    // The REST API's two turns, taken by uploads that never finish.
+    // The REST API's four turns, taken by uploads that never finish, from four clients.
     let mut held = Vec::new();
-    for _ in 0..2 {
+    for n in 1..=4 {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let request = never_ending_upload(&api, tx);
+        let request = never_ending_upload(&api, &format!("10.0.0.{n}:5000"), tx);
         let router = router.clone();
         held.push(tokio::spawn(async move { router.oneshot(request).await }));
         rx.await.unwrap();
     }
-    let call = || {
-        Request::post(format!("/v4/official_account_open_http_svc/get_official_account_info?{}", api.signed_query()))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(r#"{"Official_Account": "@TOA#_none"}"#))
-            .unwrap()
+    let call = |from: &str| {
+        let mut request = Request::post(format!(
+            "/v4/official_account_open_http_svc/get_official_account_info?{}",
+            api.signed_query()
+        ))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"Official_Account": "@TOA#_none"}"#))
+        .unwrap();
+        request.extensions_mut().insert(ConnectInfo(from.parse::<SocketAddr>().unwrap()));
+        request
     };
-    let refused = router.clone().oneshot(call()).await.unwrap();
+    // A client holding its share is told so (429), whatever is free.
+    let over_share = router.clone().oneshot(call("10.0.0.1:6000")).await.unwrap();
+    assert_eq!(over_share.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(over_share.headers()[header::RETRY_AFTER], "1");
+    let refused = router.clone().oneshot(call("10.0.0.9:6000")).await.unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
     let body = axum::body::to_bytes(refused.into_body(), 4096).await.unwrap();
@@ -149,7 +168,7 @@ async fn past_capacity_requests_are_refused_at_once_and_the_console_goes_on() {
     let _ = one.await;
     let mut answered = None;
     for _ in 0..100 {
-        let response = router.clone().oneshot(call()).await.unwrap();
+        let response = router.clone().oneshot(call("10.0.0.9:6000")).await.unwrap();
         if response.status() != StatusCode::SERVICE_UNAVAILABLE {
             answered = Some(response.status());
             break;

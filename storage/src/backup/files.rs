@@ -90,6 +90,20 @@ pub(crate) async fn verify(dir: &Path, manifest: &Manifest) -> Result<(), Restor
     }
 }
 
+/// Removes what a directory holds, not the directory (it may be a mount point, or one its
+/// owner made).
+pub(crate) async fn empty(dir: &Path) -> std::io::Result<()> {
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        if entry.file_type().await?.is_dir() {
+            tokio::fs::remove_dir_all(entry.path()).await?;
+        } else {
+            tokio::fs::remove_file(entry.path()).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A working file, removed when dropped.
 pub(crate) struct Scratch(pub(crate) PathBuf);
 

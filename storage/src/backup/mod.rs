@@ -96,8 +96,8 @@ pub(crate) trait Rows: Send {
     async fn write(&mut self, table: &str, columns: &[String], rows: &str) -> Result<u64, sqlx::Error>;
     async fn count(&mut self, table: &str) -> Result<i64, sqlx::Error>;
     async fn clear(&mut self, table: &str) -> Result<(), sqlx::Error>;
-    /// Posts not recalled, after `after` by id, with what their search entry holds.
-    async fn live_posts(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error>;
+    /// Posts after `after` by id (recalled ones too), with what their search entry holds.
+    async fn posts_to_index(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error>;
 }
 
 /// What `manifest.json` says of a backup.
@@ -168,16 +168,25 @@ pub async fn backup(engine: &Engine, media: &MediaStore, dir: &Path) -> Result<M
     if tokio::fs::read_dir(dir).await?.next_entry().await?.is_some() {
         return Err(BackupError::NotEmpty(dir.to_owned()));
     }
+    // A backup holds password hashes and the REST API's key: its owner's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tokio::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).await?;
+    }
     // An image whose channel was deleted between the snapshot and the copy of its file is
     // gone from the store: a new snapshot no longer names it.
     let mut tries = 0;
     loop {
-        match backup_once(engine, media, dir).await {
+        let taken = backup_once(engine, media, dir).await;
+        if taken.is_err() {
+            // What a failed attempt wrote is no backup; the directory stays, empty.
+            let _ = files::empty(dir).await;
+        }
+        match taken {
             Err(BackupError::Unsettled(id)) if tries < 2 => {
                 tracing::info!(image = %id, "an image went during the backup; taking it again");
                 tries += 1;
-                tokio::fs::remove_dir_all(dir).await?;
-                tokio::fs::create_dir_all(dir).await?;
+                files::empty(dir).await?;
             }
             done => return done,
         }
@@ -214,7 +223,8 @@ async fn backup_once(engine: &Engine, media: &MediaStore, dir: &Path) -> Result<
 
     let mut files = BTreeMap::new();
     for id in images {
-        let id = MediaId::parse(Field::PostImages, &id).map_err(|_| BackupError::Unsettled(id.clone()))?;
+        let id = MediaId::parse(Field::PostImages, &id)
+            .map_err(|_| BackupError::Database(sqlx::Error::Protocol(format!("the image id {id:?} is not one"))))?;
         for variant in [Variant::Original, Variant::Thumbnail] {
             let path = media_path(&id, variant);
             match media.export_file(&id, variant, &dir.join(&path)).await? {
@@ -293,7 +303,7 @@ fn media_path(id: &MediaId, variant: Variant) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
     pub manifest: Manifest,
-    /// Posts given search entries again.
+    /// Posts given search entries again (every post).
     pub indexed_posts: usize,
 }
 
@@ -329,13 +339,14 @@ pub async fn restore(
     restored
 }
 
-/// Gives every restored post not recalled its search entries; how many.
+/// Gives every restored post its search entries (recalled ones too: operators search
+/// them); how many.
 macro_rules! reindex {
     ($store:expr, $tx:expr) => {{
         let mut after = 0;
         let mut indexed = 0;
         loop {
-            let posts = $tx.live_posts(after, 500).await?;
+            let posts = $tx.posts_to_index(after, 500).await?;
             let Some((last, _)) = posts.last() else { break };
             after = *last;
             $store.index_posts(&mut $tx, &posts).await?;
@@ -360,7 +371,7 @@ async fn restore_from(
             manifest.schema_version
         )]));
     }
-    crate::sqlite::MIGRATOR.run(from_pool).await?;
+    // Counted as the backup has them, before this console's migrations add to them.
     let mut from = from_pool.acquire().await?;
     let mut wrong = Vec::new();
     for (table, expected) in &manifest.tables {
@@ -370,6 +381,9 @@ async fn restore_from(
             wrong.push(format!("{}: {found} rows, the manifest says {expected}", table.name));
         }
     }
+    drop(from);
+    crate::sqlite::MIGRATOR.run(from_pool).await?;
+    let mut from = from_pool.acquire().await?;
     let images: Vec<String> = sqlx::query_scalar("SELECT id FROM media ORDER BY id").fetch_all(&mut *from).await?;
     let mut wanted = Vec::with_capacity(images.len());
     for raw in images {

@@ -19,24 +19,34 @@ impl PgStore {
         format!("SELECT {} FROM json_populate_recordset(NULL::{table}, CAST($1 AS json))", names.join(", "))
     }
 
-    /// Search entries for restored posts (`(id, search body)`), as publishing writes them.
+    /// Search entries for restored posts (`(id, search body)`), as publishing writes them:
+    /// one statement for the batch (each post's lexemes travel as one text, joined by a
+    /// character no lexeme holds).
     pub(crate) async fn index_posts(&self, tx: &mut PgConnection, posts: &[(i64, String)]) -> Result<(), sqlx::Error> {
+        const SEPARATOR: char = '\u{1f}';
         let levels: Vec<i32> = self.search_levels.iter().map(|&l| l as i32).collect();
+        let mut ids = Vec::with_capacity(posts.len());
+        let mut lexemes = Vec::with_capacity(posts.len());
+        let mut folded = Vec::with_capacity(posts.len());
         for (id, body) in posts {
-            let (lexemes, folded) = search_row(body);
-            sqlx::query(
-                "UPDATE posts SET search_folded = $4,
-                   search_tokens = array_to_tsvector($2::text[] || ARRAY(
-                     SELECT 'b' || level || '_' || ($1 >> level) FROM unnest($3::int[]) AS level))
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(&lexemes)
-            .bind(&levels)
-            .bind(&folded)
-            .execute(&mut *tx)
-            .await?;
+            let (post_lexemes, post_folded) = search_row(body);
+            ids.push(*id);
+            lexemes.push(post_lexemes.join(&SEPARATOR.to_string()));
+            folded.push(post_folded);
         }
+        sqlx::query(
+            "UPDATE posts p SET search_folded = u.folded,
+               search_tokens = array_to_tsvector(string_to_array(u.lexemes, chr(31)) || ARRAY(
+                 SELECT 'b' || level || '_' || (p.id >> level) FROM unnest($4::int[]) AS level))
+             FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, lexemes, folded)
+             WHERE p.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&lexemes)
+        .bind(&folded)
+        .bind(&levels)
+        .execute(&mut *tx)
+        .await?;
         Ok(())
     }
 

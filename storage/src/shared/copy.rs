@@ -70,10 +70,10 @@ on_both_engines! {
             sqlx::query(&format!("DELETE FROM {}", quoted(table))).execute(&mut *self).await.map(drop)
         }
 
-        async fn live_posts(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
-            let posts: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, text FROM posts WHERE recalled_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
-            )
+        async fn posts_to_index(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+            // Recalled posts too: operators search them ("Show recalled").
+            let posts: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, text FROM posts WHERE id > $1 ORDER BY id LIMIT $2")
             .bind(after)
             .bind(limit)
             .fetch_all(&mut *self)
@@ -88,12 +88,14 @@ on_both_engines! {
             .fetch_all(&mut *self)
             .await?;
             // What a post's search entry holds: its text, then its links' labels (as
-            // `ValidPost::search_body` makes it when the post is published).
+            // `ValidPost::search_body` makes it when the post is published). Both lists are
+            // in id order; a label is only ever its own post's.
             let mut labels = labels.into_iter().peekable();
             Ok(posts
                 .into_iter()
                 .map(|(id, mut body)| {
-                    while let Some((_, label)) = labels.next_if(|(post, _)| *post <= id) {
+                    while labels.next_if(|(post, _)| *post < id).is_some() {}
+                    while let Some((_, label)) = labels.next_if(|(post, _)| *post == id) {
                         body.push('\n');
                         body.push_str(&label);
                     }

@@ -44,6 +44,22 @@ async fn merge_search_slice(store: &SqliteStore) -> Result<bool, sqlx::Error> {
     Ok(merged)
 }
 
+/// One writer waiting for the turn, for the write queue's gauge.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// A write transaction that holds the process's turn to write.
 ///
 /// SQLite lets one connection write at a time; the others, on `BEGIN IMMEDIATE`, find the
@@ -245,9 +261,11 @@ impl SqliteStore {
     /// front, so concurrent writers wait for each other (busy timeout) instead of failing
     /// when a read transaction tries to upgrade to a write after another writer committed.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let turn = self.writer.clone().lock_owned().await;
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let turn = {
+            // Counted while waiting, however the wait ends (a caller that goes away drops it).
+            let _waiting = Waiting::new(&self.waiting);
+            self.writer.clone().lock_owned().await
+        };
         self.begin_in_turn(turn).await
     }
 

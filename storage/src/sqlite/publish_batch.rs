@@ -56,12 +56,12 @@ impl Queue {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).push(job);
     }
 
-    /// The oldest `MAX_BATCH` jobs at most, and whether more are left.
     /// Publishes waiting for the writers' turn.
     pub(super) fn len(&self) -> usize {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
+    /// The oldest `MAX_BATCH` jobs at most, and whether more are left.
     fn take(&self) -> (Vec<Job>, bool) {
         let mut queue = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let n = queue.len().min(MAX_BATCH);
