@@ -527,6 +527,16 @@ async function previewLatency(base) {
   }
 }
 
+/** The channels of the server at `base`, as the composer's select lists them. */
+async function channelOptions(base) {
+  const res = await fetch(`${base}/api/channel_options`, {
+    method: 'POST',
+    headers: withSession(base, { 'content-type': 'application/x-www-form-urlencoded' }),
+    body: '',
+  });
+  return res.json();
+}
+
 async function postsBench() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-posts-'));
   const postsPort = port + 1;
@@ -536,13 +546,7 @@ async function postsBench() {
     const engine = engineFigures(process.env.BENCH_DB_POSTS ?? `sqlite://${path.join(dataDir, 'console.db')}`);
     const server = await startServer(dataDir, postsPort, process.env.BENCH_DB_POSTS, 'posts');
     try {
-      const channels = await (
-        await fetch(`${base}/api/channel_options`, {
-          method: 'POST',
-          headers: withSession(base, { 'content-type': 'application/x-www-form-urlencoded' }),
-          body: '',
-        })
-      ).json();
+      const channels = await channelOptions(base);
       const publish = await publishRate(base, channels[0].id);
       const searches = await searchLatency(base);
       ratios(publish, searches, engine);
@@ -723,13 +727,7 @@ async function durabilityBench() {
       });
       const server = await startServer(dataDir, durabilityPort, undefined, 'durability', { CONSOLE_SQLITE_SYNCHRONOUS: mode });
       try {
-        const channels = await (
-          await fetch(`${at}/api/channel_options`, {
-            method: 'POST',
-            headers: withSession(at, { 'content-type': 'application/x-www-form-urlencoded' }),
-            body: '',
-          })
-        ).json();
+        const channels = await channelOptions(at);
         console.log(`\n== SQLite synchronous=${mode.toUpperCase()} (${seeded} posts seeded)`);
         await publishRate(at, channels[0].id);
         if (mode !== 'full') continue;

@@ -43,36 +43,22 @@ async fn main() {
     let admin_password = std::env::var("CONSOLE_ADMIN_PASSWORD").ok();
     let config = cli.server_args().to_config(leptos_options.site_addr, admin_password);
     leptos_options.site_addr = config.addr;
-    match &cli.command {
-        Some(Command::CompressChunks) => {
-            compress_chunks(&leptos_options);
-            return;
-        }
-        Some(Command::Operator(command)) => {
-            if let Err(e) = operator_command::run(command, &config).await {
-                fail(&e.to_string());
+    // A subcommand runs, says what went wrong if anything did, and ends the process.
+    if let Some(command) = &cli.command {
+        let ran = match command {
+            Command::CompressChunks => {
+                compress_chunks(&leptos_options);
+                Ok(())
             }
-            return;
+            Command::Operator(command) => operator_command::run(command, &config).await,
+            Command::Usersig(command) => usersig_command::run(command, &config).await,
+            Command::Backup(command) => backup_command::backup(command, &config).await,
+            Command::Restore(command) => backup_command::restore(command, &config).await,
+        };
+        if let Err(e) = ran {
+            fail(&e.to_string());
         }
-        Some(Command::Usersig(command)) => {
-            if let Err(e) = usersig_command::run(command, &config).await {
-                fail(&e.to_string());
-            }
-            return;
-        }
-        Some(Command::Backup(command)) => {
-            if let Err(e) = backup_command::backup(command, &config).await {
-                fail(&e.to_string());
-            }
-            return;
-        }
-        Some(Command::Restore(command)) => {
-            if let Err(e) = backup_command::restore(command, &config).await {
-                fail(&e.to_string());
-            }
-            return;
-        }
-        None => {}
+        return;
     }
 
     let (storage, engine) = open_storage(&config).await.unwrap_or_else(|e| fail(&e.to_string()));

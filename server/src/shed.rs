@@ -4,8 +4,8 @@
 //! finds them all busy waits at most `queue` for a turn and is otherwise answered 503 with
 //! `Retry-After` at once. The REST API and the console have a budget each, so an app
 //! flooding the API leaves operators' pages and sign-in alone; health checks, the metrics,
-//! the compiled app's files, images and uploads (which have limits of their own: bytes,
-//! progress, connections) are never held back. One client address may hold at most a
+//! the compiled app's files, images and the console's uploads (`POST /media`, which have
+//! limits of their own: bytes, progress, connections) are never held back. One client address may hold at most a
 //! quarter of a kind's turns, so a client that sends its bodies slowly cannot take them all:
 //! past that it is answered 429 (trusted proxies are exempt: they buffer bodies, and every
 //! client behind one shares its address).
@@ -171,15 +171,9 @@ pub async fn shed(State(shedder): State<Shedder>, request: Request, next: Next) 
 /// API, the console's error for its functions, a line of text otherwise.
 fn busy(kind: Kind, path: &str) -> Response {
     let mut response = match kind {
-        Kind::Rest => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({
-                "ActionStatus": "FAIL",
-                "ErrorCode": crate::rest::errors::INTERNAL,
-                "ErrorInfo": "the server is busy; nothing was changed, try again after Retry-After seconds",
-            })),
-        )
-            .into_response(),
+        Kind::Rest => {
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(crate::rest::errors::busy().envelope())).into_response()
+        }
         Kind::Console if path.starts_with("/api/") => {
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(app::error::AppError::Busy { retry_after_secs: 1 }))
                 .into_response()

@@ -29,6 +29,18 @@ pub fn fail(code: i64, info: impl Into<String>) -> Fail {
     Fail { code, info: info.into() }
 }
 
+impl Fail {
+    /// The vendor's envelope of a refused call.
+    pub fn envelope(&self) -> serde_json::Value {
+        serde_json::json!({ "ActionStatus": "FAIL", "ErrorCode": self.code, "ErrorInfo": self.info })
+    }
+}
+
+/// What a call is told when the server is past capacity (HTTP 503 with `Retry-After`).
+pub fn busy() -> Fail {
+    fail(INTERNAL, "the server is busy; nothing was changed, try again after Retry-After seconds")
+}
+
 pub fn invalid(info: impl std::fmt::Display) -> Fail {
     fail(INVALID_PARAMETER, format!("invalid parameter: {info}"))
 }

@@ -65,9 +65,9 @@ pub async fn handle(
             out.append(&mut fields);
             Value::Object(out)
         }
-        Err(Fail { code, info }) => {
-            tracing::info!(command, code, info, "REST call refused");
-            json!({ "ActionStatus": "FAIL", "ErrorCode": code, "ErrorInfo": info })
+        Err(fail) => {
+            tracing::info!(command, code = fail.code, info = fail.info, "REST call refused");
+            fail.envelope()
         }
     };
     Json(answer).into_response()

@@ -246,27 +246,29 @@ async fn backup_once(engine: &Engine, media: &MediaStore, dir: &Path) -> Result<
 async fn copy_out(from: &mut dyn Rows, to: &mut dyn Rows) -> Result<BTreeMap<String, i64>, BackupError> {
     let mut counts = BTreeMap::new();
     for table in &TABLES {
-        let columns = shared_columns(&mut *to, &mut *from, table.name).await.map_err(|e| match e {
-            Shared::Database(e) => BackupError::Database(e),
-            Shared::Missing(what) => BackupError::Database(sqlx::Error::Protocol(what)),
-        })?;
+        // The live database is this console's own: a column it lacks is a fault, not a
+        // mismatch someone can mend.
+        let columns =
+            shared_columns(&mut *to, &mut *from, table.name, |what| BackupError::Database(sqlx::Error::Protocol(what)))
+                .await?;
         counts.insert(table.name.to_owned(), copy_table(&mut *from, &mut *to, table, &columns).await?);
     }
     Ok(counts)
 }
 
-enum Shared {
-    Database(sqlx::Error),
-    Missing(String),
-}
-
-/// The columns of the backup's table (SQLite's schema), which the other side must have.
-async fn shared_columns(sqlite: &mut dyn Rows, other: &mut dyn Rows, table: &str) -> Result<Vec<String>, Shared> {
-    let columns = sqlite.columns(table).await.map_err(Shared::Database)?;
-    let theirs = other.columns(table).await.map_err(Shared::Database)?;
+/// The columns of the backup's table (SQLite's schema), which the other side must have;
+/// `mismatch` says what is wrong when it does not.
+async fn shared_columns<E: From<sqlx::Error>>(
+    sqlite: &mut dyn Rows,
+    other: &mut dyn Rows,
+    table: &str,
+    mismatch: impl FnOnce(String) -> E,
+) -> Result<Vec<String>, E> {
+    let columns = sqlite.columns(table).await?;
+    let theirs = other.columns(table).await?;
     match columns.iter().find(|c| !theirs.contains(c)) {
-        Some(missing) => Err(Shared::Missing(format!("the table {table} has no column {missing}"))),
-        None if columns.is_empty() => Err(Shared::Missing(format!("there is no table {table}"))),
+        Some(missing) => Err(mismatch(format!("the table {table} has no column {missing}"))),
+        None if columns.is_empty() => Err(mismatch(format!("there is no table {table}"))),
         None => Ok(columns),
     }
 }
@@ -451,10 +453,7 @@ async fn copy_in(from: &mut dyn Rows, to: &mut dyn Rows) -> Result<(), RestoreEr
         to.clear(table.name).await?;
     }
     for table in &TABLES {
-        let columns = shared_columns(&mut *from, &mut *to, table.name).await.map_err(|e| match e {
-            Shared::Database(e) => RestoreError::Database(e),
-            Shared::Missing(what) => RestoreError::Mismatch(what),
-        })?;
+        let columns = shared_columns(&mut *from, &mut *to, table.name, RestoreError::Mismatch).await?;
         copy_table(&mut *from, &mut *to, table, &columns).await?;
     }
     Ok(())
