@@ -18,6 +18,7 @@ pub mod rest;
 pub mod router;
 pub mod serve;
 pub mod shed;
+pub mod subscriber;
 pub mod usersig_command;
 
 pub use app::context::AppState;

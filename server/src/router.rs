@@ -43,6 +43,8 @@ pub struct Network {
     pub forwarded_header: crate::forwarded::ForwardedHeader,
     /// How long a request's body may take to arrive (uploads: how slowly).
     pub body_deadline: crate::body_deadline::BodyDeadline,
+    /// The subscribers' live streams.
+    pub streams: crate::subscriber::StreamOptions,
 }
 
 /// The router with no proxy in front (tests, and a console reached directly).
@@ -119,9 +121,13 @@ pub fn router_with(state: AppState, network: Network) -> Router {
     let metrics = Router::new()
         .route("/metrics", get(crate::metrics::scrape))
         .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
-        .with_state((state, network.metrics.clone(), network.trusted_proxies.clone()));
+        .with_state((state.clone(), network.metrics.clone(), network.trusted_proxies.clone()));
+    // Outside the sign-in gate and the same-origin rule (apps call it from their own
+    // origins with a UserSig), and not compressed: a stream's events go out as they come.
+    let subscribers = crate::subscriber::router(state, network.streams.clone());
     let mut served = console
         .merge(metrics)
+        .merge(subscribers)
         .layer(axum::middleware::from_fn_with_state(network.body_deadline, crate::body_deadline::limit));
     if let Some(limits) = network.shed {
         served = served.layer(axum::middleware::from_fn_with_state(

@@ -99,13 +99,15 @@ impl Shedder {
     }
 
     fn kind(path: &str) -> Option<Kind> {
-        let free = matches!(path, "/healthz" | "/readyz" | "/metrics" | "/media")
+        // A subscriber's stream lasts as long as the client stays: it takes no turn (the
+        // connection cap and the per-client cap hold streams in check).
+        let free = matches!(path, "/healthz" | "/readyz" | "/metrics" | "/media" | "/subscriber/v1/events")
             || path.starts_with("/pkg/")
             || path.starts_with("/media/")
             || path.starts_with("/language/");
         if free {
             None
-        } else if path.starts_with("/v4/") {
+        } else if path.starts_with("/v4/") || path.starts_with("/subscriber/") {
             Some(Kind::Rest)
         } else {
             Some(Kind::Console)
@@ -222,6 +224,8 @@ mod tests {
     fn kinds() {
         assert!(matches!(Shedder::kind("/v4/official_account_open_http_svc/send"), Some(Kind::Rest)));
         assert!(matches!(Shedder::kind("/api/sign_in"), Some(Kind::Console)));
+        assert!(matches!(Shedder::kind("/subscriber/v1/subscribe"), Some(Kind::Rest)));
+        assert!(Shedder::kind("/subscriber/v1/events").is_none());
         assert!(matches!(Shedder::kind("/channels"), Some(Kind::Console)));
         for free in ["/healthz", "/readyz", "/metrics", "/pkg/app.wasm", "/media", "/media/abc/thumb", "/language/ko"] {
             assert!(Shedder::kind(free).is_none(), "{free}");

@@ -14,6 +14,9 @@ pub enum Actor {
     /// A REST API call, signed by this administrator identifier, from an address (when
     /// known).
     Api { identifier: String, address: Option<IpAddr> },
+    /// An app user acting on their own subscriptions through the subscribers' API, signed
+    /// in with their own UserSig, from a platform (the vendor's `OptPlatform`) and address.
+    Subscriber { account: String, platform: &'static str, address: Option<IpAddr> },
     /// A command run on the server's machine (`server operator ...`, first start).
     ServerCommand,
 }
@@ -46,6 +49,7 @@ impl Actor {
         match self {
             Actor::Operator { name, .. } | Actor::SignInAttempt { name, .. } => name.clone(),
             Actor::Api { identifier, .. } => format!("api:{identifier}"),
+            Actor::Subscriber { account, .. } => format!("user:{account}"),
             Actor::ServerCommand => "server".to_owned(),
         }
     }
@@ -53,9 +57,10 @@ impl Actor {
     /// The client address, as the log's "address" column shows it (empty when none).
     pub fn address(&self) -> String {
         match self {
-            Actor::Operator { address, .. } | Actor::SignInAttempt { address, .. } | Actor::Api { address, .. } => {
-                address.map(|a| a.to_string()).unwrap_or_default()
-            }
+            Actor::Operator { address, .. }
+            | Actor::SignInAttempt { address, .. }
+            | Actor::Api { address, .. }
+            | Actor::Subscriber { address, .. } => address.map(|a| a.to_string()).unwrap_or_default(),
             Actor::ServerCommand => String::new(),
         }
     }

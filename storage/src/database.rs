@@ -176,6 +176,8 @@ pub trait SubscriberStore: Send + Sync {
     ) -> StoreResult<Vec<(SubscriberAccount, Unsubscribed)>>;
     /// A page of the channel's subscribers, newest first, after the cursor `after` when given;
     /// only those whose id starts with `prefix` (exactly, case and all), when given.
+    /// When `account` subscribed to the channel (unix seconds), if it does.
+    async fn subscription(&self, channel_id: i64, account: &str) -> StoreResult<Option<i64>>;
     async fn subscribers(
         &self,
         channel_id: i64,
@@ -403,6 +405,33 @@ pub trait LoadStore: Send + Sync {
     fn load(&self) -> Load;
 }
 
+/// The subscribers' live streams (see `crate::streams`).
+#[async_trait]
+pub trait StreamStore: Send + Sync {
+    /// Gives committed events their positions (PostgreSQL; on SQLite they have them) and
+    /// returns the newest position.
+    async fn place_events(&self) -> StoreResult<i64>;
+    /// The events streams carry after `after`, in order, at most `limit`.
+    async fn stream_events(&self, after: i64, limit: u32) -> StoreResult<Vec<crate::streams::StreamEvent>>;
+    /// The users of a channel who asked not to receive its posts (`MsgFlag` `Discard`).
+    async fn discarding(&self, channel_id: i64) -> StoreResult<std::collections::HashSet<String>>;
+    /// Where a stream of `account` starts: after `after` (its `Last-Event-ID`), replaying at
+    /// most `max_replay` events none older than `since_ms`; or now.
+    async fn stream_start(
+        &self,
+        account: &str,
+        after: Option<i64>,
+        since_ms: i64,
+        max_replay: u32,
+    ) -> StoreResult<crate::streams::StreamStart>;
+    /// Records a stream opening; the user's streams beyond the newest `keep` are closed
+    /// (on whichever server holds them, through the event log).
+    async fn open_stream(&self, id: &str, account: &str, keep: u32) -> StoreResult<()>;
+    async fn close_stream(&self, id: &str) -> StoreResult<()>;
+    /// Waits until events were committed (on any server), at most `at_most`.
+    async fn wait_for_stream_events(&self, at_most: std::time::Duration);
+}
+
 /// What the load balancer's readiness check asks.
 #[async_trait]
 pub trait Health: Send + Sync {
@@ -420,6 +449,7 @@ pub trait Database:
     + PostStore
     + SubscriberStore
     + EventStore
+    + StreamStore
     + MediaIndex
     + OperatorStore
     + SessionStore
@@ -436,6 +466,7 @@ impl<T> Database for T where
         + PostStore
         + SubscriberStore
         + EventStore
+        + StreamStore
         + MediaIndex
         + OperatorStore
         + SessionStore

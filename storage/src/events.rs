@@ -47,6 +47,7 @@ impl Actor {
         match self {
             Actor::Api { .. } => "RESTAPI",
             Actor::Operator { .. } | Actor::SignInAttempt { .. } => "Web",
+            Actor::Subscriber { platform, .. } => platform,
             Actor::ServerCommand => "Unknown",
         }
     }
@@ -55,6 +56,7 @@ impl Actor {
         match self {
             Actor::Api { identifier, .. } => identifier.clone(),
             Actor::Operator { name, .. } | Actor::SignInAttempt { name, .. } => name.clone(),
+            Actor::Subscriber { account, .. } => account.clone(),
             Actor::ServerCommand => String::new(),
         }
     }

@@ -30,6 +30,7 @@ pub mod random;
 mod rows;
 mod shared;
 pub mod sqlite;
+pub mod streams;
 pub mod throttle;
 
 pub use audit::Actor;

@@ -131,8 +131,9 @@ impl Webhooks {
     }
 }
 
-/// Makes `FaceUrl` and image URLs that are paths on this server absolute.
-fn absolute(body: &mut Map<String, Value>, base: &str) {
+/// Makes `FaceUrl` and image URLs that are paths on this server absolute (the event log
+/// keeps them as paths; webhooks and the subscribers' streams send them whole).
+pub fn absolute(body: &mut Map<String, Value>, base: &str) {
     let fix = |v: &mut Value| {
         if let Some(path) = v.as_str().filter(|p| p.starts_with('/')) {
             *v = Value::from(format!("{base}{path}"));

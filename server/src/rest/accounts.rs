@@ -40,7 +40,7 @@ impl AccountRequest {
 
 impl Call<'_> {
     /// The channel named by `Official_Account` (or `OfficialAccountUserID`).
-    pub(super) async fn account(&self, name: &AccountName) -> Result<AccountRow, Fail> {
+    pub(crate) async fn account(&self, name: &AccountName) -> Result<AccountRow, Fail> {
         let id = name.id().ok_or_else(|| invalid("Official_Account is required"))?;
         self.state.storage.db.account(id.trim()).await.map_err(|e| internal(&e))?.ok_or_else(|| {
             fail(errors::NO_SUCH_ACCOUNT, format!("the official account {id} does not exist or was destroyed"))
@@ -106,7 +106,7 @@ impl Call<'_> {
         Ok(Map::from_iter([("OfficialAccountInfoList".into(), Value::Array(out))]))
     }
 
-    pub(super) fn describe(&self, row: &AccountRow, filter: Option<&[String]>) -> Value {
+    pub(crate) fn describe(&self, row: &AccountRow, filter: Option<&[String]>) -> Value {
         // An uploaded photo is returned as its absolute URL; otherwise the FaceUrl as given.
         let face = match (&row.photo, &row.face_url) {
             (Some(media), _) => format!("{}{}", self.base, media_url(media.as_ref())),

@@ -17,6 +17,13 @@ pub const NO_SUCH_ACCOUNT: i64 = 130004;
 pub const INVALID_ACCOUNT_ID: i64 = 130007;
 pub const ACCOUNT_ID_TAKEN: i64 = 130008;
 pub const NOT_ENABLED: i64 = 131000;
+/// The subscribers' API: no valid UserSig (missing, expired, forged, or another
+/// application's or user's); which of them is not said.
+pub const NOT_SIGNED_IN: i64 = 70003;
+/// The subscribers' API: the caller does not subscribe to the channel.
+pub const NOT_SUBSCRIBED: i64 = 130010;
+/// The subscribers' API: the channel has `MaxSubscriberNum` subscribers.
+pub const FULL: i64 = 130011;
 
 /// A refused call: the vendor's error code and what to tell the caller.
 #[derive(Debug)]

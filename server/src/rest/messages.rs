@@ -149,7 +149,7 @@ impl Call<'_> {
         Ok(Map::from_iter([("MsgTime".into(), json!(key.time)), ("MsgKey".into(), json!(key.to_string()))]))
     }
 
-    pub(super) async fn history(&self) -> Answer {
+    pub(crate) async fn history(&self) -> Answer {
         let request: HistoryRequest = parse(self.body)?;
         let row = self.account(&request.account).await?;
         let before = match request.last_msg_key.as_deref().filter(|k| !k.is_empty()) {
@@ -184,7 +184,7 @@ impl Call<'_> {
         ]))
     }
 
-    fn message(&self, m: &Message) -> Value {
+    pub(crate) fn message(&self, m: &Message) -> Value {
         let body = msg_body(&m.text, &m.images, &self.base);
         json!({
             "MsgKey": m.key.to_string(),

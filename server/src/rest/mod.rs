@@ -13,11 +13,11 @@
 //!   channels;
 //! - [`errors`]: the vendor's error codes.
 
-mod accounts;
+pub(crate) mod accounts;
 pub mod errors;
-mod messages;
+pub(crate) mod messages;
 pub mod requests;
-mod subscribers;
+pub(crate) mod subscribers;
 pub mod usersig;
 
 use app::context::{AppState, Client};
@@ -34,16 +34,17 @@ use storage::Actor;
 /// JSON bodies are small; images go through `upload_image` (streamed, capped separately).
 const BODY_LIMIT: usize = 1024 * 1024;
 
-type Answer = Result<Map<String, Value>, Fail>;
+pub(crate) type Answer = Result<Map<String, Value>, Fail>;
 
 /// One authenticated call: the state, who signed it and what it sent.
-struct Call<'a> {
-    state: &'a AppState,
-    /// The administrator identifier that signed the call.
-    by: Actor,
-    body: &'a Value,
+pub(crate) struct Call<'a> {
+    pub(crate) state: &'a AppState,
+    /// Who made the call: the administrator identifier that signed it (or, through the
+    /// subscribers' API, the app user).
+    pub(crate) by: Actor,
+    pub(crate) body: &'a Value,
     /// `http(s)://host` of this request, for absolute URLs of uploaded images.
-    base: String,
+    pub(crate) base: String,
 }
 
 pub async fn handle(
@@ -56,7 +57,12 @@ pub async fn handle(
 ) -> Response {
     let address = client.and_then(|c| c.0.addr);
     let outcome = run(&state, &command, query.as_deref().unwrap_or_default(), address, &headers, body).await;
-    let answer = match outcome {
+    Json(envelope(&command, outcome)).into_response()
+}
+
+/// The vendor's envelope around a call's answer.
+pub(crate) fn envelope(command: &str, outcome: Answer) -> Value {
+    match outcome {
         Ok(mut fields) => {
             let mut out = Map::new();
             out.insert("ActionStatus".into(), json!("OK"));
@@ -66,11 +72,10 @@ pub async fn handle(
             Value::Object(out)
         }
         Err(fail) => {
-            tracing::info!(command, code = fail.code, info = fail.info, "REST call refused");
+            tracing::info!(command, code = fail.code, info = fail.info, "call refused");
             fail.envelope()
         }
-    };
-    Json(answer).into_response()
+    }
 }
 
 async fn run(
@@ -150,7 +155,7 @@ async fn authenticate(state: &AppState, params: &HashMap<String, String>) -> Res
 }
 
 /// `http(s)://host` of this request, for absolute URLs of uploaded images.
-fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let https =
         headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));

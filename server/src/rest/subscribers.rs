@@ -14,7 +14,19 @@ use app::domain::{AccountFields, Callback, MsgFlag, SubscriberAccount};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 use storage::database::{Subscribed, Unsubscribed};
+use storage::messages::AccountRow;
 use webhooks::before::Verdict;
+
+/// What became of a user a subscription named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subscription {
+    Added,
+    Already,
+    /// The app's before-callback refused this user.
+    RefusedByApp,
+    /// The channel has `MaxSubscriberNum` subscribers.
+    Full,
+}
 
 /// Users one `add_subscriber` or `delete_subscriber` call may name.
 const MAX_PER_CALL: usize = 100;
@@ -62,13 +74,31 @@ impl Call<'_> {
         let request: AddSubscribersRequest = parse(self.body)?;
         let accounts = subscriber_list(&request.subscriber_list, "SubscriberList")?;
         let channel = self.account(&request.account).await?;
+        let outcomes = self.subscribe(&channel, &accounts).await?;
+        let results = accounts.iter().zip(outcomes).map(|(account, outcome)| {
+            let code = match outcome {
+                Subscription::Added => 1,
+                Subscription::Already => 2,
+                Subscription::RefusedByApp | Subscription::Full => 0,
+            };
+            (account, code)
+        });
+        Ok(result_list(results))
+    }
+
+    /// Subscribes the users to the channel, if the app's before-callback lets it (it may
+    /// refuse the call, or some of its users) and while there is room: what became of each.
+    pub(crate) async fn subscribe(
+        &self,
+        channel: &AccountRow,
+        accounts: &[SubscriberAccount],
+    ) -> Result<Vec<Subscription>, Fail> {
         let list: Vec<Value> = accounts.iter().map(|a| json!({ "Subscriber_Account": a.as_ref() })).collect();
         let asked = Map::from_iter([
             ("Official_Account".into(), json!(channel.account_id)),
             ("Operator_Account".into(), json!(self.by.operator_account())),
             ("SubscribeAccountList".into(), Value::Array(list)),
         ]);
-        // The app may refuse the call, or some of its users (answered 0: not added).
         let refused_users: HashSet<String> =
             match self.state.webhooks.before(Callback::BeforeAddSubscriber, &self.by, asked).await {
                 Verdict::Refuse { code, info } => return Err(refused(code, errors::REFUSED_BY_APP, info)),
@@ -79,22 +109,22 @@ impl Call<'_> {
             accounts.iter().filter(|a| !refused_users.contains(a.as_ref())).cloned().collect();
         let done = self.state.storage.db.add_subscribers(channel.id, &allowed, &self.by).await.map_err(from_store)?;
         let mut outcomes = done.results.iter();
-        let results = accounts.iter().map(|account| {
-            let code = if refused_users.contains(account.as_ref()) {
-                0
-            } else {
-                match outcomes.next().map(|(_, outcome)| outcome) {
-                    Some(Subscribed::Added) => 1,
-                    Some(Subscribed::Already) => 2,
-                    Some(Subscribed::Full) | None => 0,
+        Ok(accounts
+            .iter()
+            .map(|account| {
+                if refused_users.contains(account.as_ref()) {
+                    return Subscription::RefusedByApp;
                 }
-            };
-            (account, code)
-        });
-        Ok(result_list(results))
+                match outcomes.next().map(|(_, outcome)| outcome) {
+                    Some(Subscribed::Added) => Subscription::Added,
+                    Some(Subscribed::Already) => Subscription::Already,
+                    Some(Subscribed::Full) | None => Subscription::Full,
+                }
+            })
+            .collect())
     }
 
-    pub(super) async fn delete_subscribers(&self) -> Answer {
+    pub(crate) async fn delete_subscribers(&self) -> Answer {
         let request: DeleteSubscribersRequest = parse(self.body)?;
         let accounts = subscriber_list(&request.subscribers, "SubscriberToDel_Account")?;
         let channel = self.account(&request.account).await?;

@@ -26,5 +26,6 @@ mod posts;
 mod rest;
 mod search_both;
 mod security;
+mod subscriber_api;
 mod two_servers;
 mod webhook_delivery;

@@ -75,7 +75,8 @@ pub const TABLES: [Table; 14] = [
 const SETTINGS_TABLES: [&str; 3] = ["api_settings", "webhook_settings", "signing_keys"];
 
 /// What a running console keeps only for a while: never copied, emptied by a restore.
-const TRANSIENT_TABLES: [&str; 4] = ["sessions", "sign_in_failures", "media_claims", "media_sweep"];
+const TRANSIENT_TABLES: [&str; 5] =
+    ["sessions", "sign_in_failures", "media_claims", "media_sweep", "subscriber_streams"];
 
 /// Reading and writing a table's rows as JSON objects, on either engine (implemented for
 /// both connections in `crate::shared::copy`).

@@ -60,6 +60,12 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        // The restored events are history, not news for the streams: placed as they were
+        // (the backup, in SQLite's form, orders them by id).
+        sqlx::query("UPDATE events SET position = id WHERE position IS NULL").execute(&mut *tx).await?;
+        sqlx::query("UPDATE event_positions SET last = (SELECT COALESCE(max(position), 0) FROM events) WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         Ok(())
     }
 }

@@ -30,10 +30,57 @@ pub struct PgStore {
     /// waited on), and a bell this server rings for its own events.
     listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
     events: Arc<tokio::sync::Notify>,
+    /// The same for `console_stream`: events for the subscribers' streams committed.
+    stream_listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
+    streams: Arc<tokio::sync::Notify>,
 }
 
 /// The channel servers are told on that events were committed.
 const EVENTS_CHANNEL: &str = "console_events";
+/// The channel servers are told on that events for the subscribers' streams were committed.
+const STREAM_CHANNEL: &str = "console_stream";
+
+/// Waits for a notification on `channel` (from any server) or `bell`, at most `at_most`.
+/// Without a listening connection (the database restarting) it just waits.
+async fn announced(
+    pool: &PgPool,
+    listener: &tokio::sync::Mutex<Option<PgListener>>,
+    channel: &str,
+    bell: &tokio::sync::Notify,
+    at_most: Duration,
+) {
+    let mut guard = listener.lock().await;
+    if guard.is_none() {
+        match PgListener::connect_with(pool).await {
+            Ok(mut listener) => match listener.listen(channel).await {
+                Ok(()) => *guard = Some(listener),
+                Err(error) => tracing::warn!(%error, channel, "could not listen for events; polling"),
+            },
+            Err(error) => tracing::warn!(%error, channel, "could not listen for events; polling"),
+        }
+    }
+    let bell = bell.notified();
+    match guard.as_mut() {
+        Some(listener) => {
+            tokio::select! {
+                heard = listener.try_recv() => {
+                    if heard.is_err() {
+                        *guard = None;
+                        return;
+                    }
+                    // One round handles whatever was announced: the notifications queued
+                    // meanwhile (one per commit) need no round each.
+                    while let Some(Ok(Some(_))) = futures_util::FutureExt::now_or_never(listener.try_recv()) {}
+                }
+                _ = bell => {}
+                _ = tokio::time::sleep(at_most) => {}
+            }
+        }
+        None => {
+            let _ = tokio::time::timeout(at_most, bell).await;
+        }
+    }
+}
 
 impl PgStore {
     /// Connects and applies pending migrations. Servers starting together are safe: the
@@ -46,8 +93,8 @@ impl PgStore {
         }
         let options = PgConnectOptions::from_str(&database_url)?;
         let pool = PgPoolOptions::new()
-            // 16 for requests, and one that the webhook deliverer's LISTEN holds.
-            .max_connections(17)
+            // 16 for requests, and the two LISTENs: the webhook deliverer's and the streams'.
+            .max_connections(18)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
@@ -63,6 +110,8 @@ impl PgStore {
             search_levels: post_list::SEARCH_LEVELS.to_vec(),
             listener: Arc::default(),
             events: Arc::default(),
+            stream_listener: Arc::default(),
+            streams: Arc::default(),
         }
     }
 
@@ -83,40 +132,63 @@ impl PgStore {
         Ok(())
     }
 
-    /// Waits for a notification (from any server) or this server's bell, at most `at_most`.
-    /// Without a listening connection (the database restarting) it just waits.
+    /// Waits for a `console_events` notification (from any server) or this server's bell, at
+    /// most `at_most`.
     pub(crate) async fn events_announced(&self, at_most: Duration) {
-        let mut guard = self.listener.lock().await;
-        if guard.is_none() {
-            match PgListener::connect_with(&self.pool).await {
-                Ok(mut listener) => match listener.listen(EVENTS_CHANNEL).await {
-                    Ok(()) => *guard = Some(listener),
-                    Err(error) => tracing::warn!(%error, "could not listen for events; polling"),
-                },
-                Err(error) => tracing::warn!(%error, "could not listen for events; polling"),
-            }
+        announced(&self.pool, &self.listener, EVENTS_CHANNEL, &self.events, at_most).await
+    }
+
+    /// Tells every server's streams, when the transaction commits, that events were made.
+    pub(crate) async fn announce_stream(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, '')").bind(STREAM_CHANNEL).execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn streams_announced(&self, at_most: Duration) {
+        announced(&self.pool, &self.stream_listener, STREAM_CHANNEL, &self.streams, at_most).await
+    }
+
+    /// A read-only transaction on one snapshot of the database.
+    pub(crate) async fn begin_snapshot(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        Ok(tx)
+    }
+
+    /// The sequencer (see the `live_streams` migration): gives committed events without a
+    /// position the next ones, in id order, one sequencer at a time on any number of
+    /// servers. Returns the newest position.
+    pub(crate) async fn place(&self) -> Result<i64, sqlx::Error> {
+        let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE position IS NULL)")
+            .fetch_one(&self.pool)
+            .await?;
+        if !waiting {
+            return sqlx::query_scalar("SELECT last FROM event_positions WHERE id = 1").fetch_one(&self.pool).await;
         }
-        let bell = self.events.notified();
-        match guard.as_mut() {
-            Some(listener) => {
-                tokio::select! {
-                    heard = listener.try_recv() => {
-                        if heard.is_err() {
-                            *guard = None;
-                            return;
-                        }
-                        // One round claims whatever is due: the notifications queued
-                        // meanwhile (one per commit) need no round each.
-                        while let Some(Ok(Some(_))) = futures_util::FutureExt::now_or_never(listener.try_recv()) {}
-                    }
-                    _ = bell => {}
-                    _ = tokio::time::sleep(at_most) => {}
-                }
-            }
-            None => {
-                let _ = tokio::time::timeout(at_most, bell).await;
-            }
-        }
+        let mut tx = self.pool.begin().await?;
+        let last: i64 =
+            sqlx::query_scalar("SELECT last FROM event_positions WHERE id = 1 FOR UPDATE").fetch_one(&mut *tx).await?;
+        // A statement of its own, so its snapshot is taken with the lock held: it sees the
+        // positions the sequencer before this one committed.
+        let newest: Option<i64> = sqlx::query_scalar(
+            "WITH todo AS (SELECT id FROM events WHERE position IS NULL ORDER BY id FOR UPDATE),
+                  numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM todo),
+                  placed AS (UPDATE events e SET position = $1 + numbered.n FROM numbered
+                             WHERE e.id = numbered.id RETURNING e.position)
+             SELECT max(position) FROM placed",
+        )
+        .bind(last)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(newest) = newest else {
+            tx.rollback().await?;
+            return Ok(last);
+        };
+        sqlx::query("UPDATE event_positions SET last = $1 WHERE id = 1").bind(newest).execute(&mut *tx).await?;
+        // Streams on every server read the newly placed events.
+        sqlx::query("SELECT pg_notify($1, 'placed')").bind(STREAM_CHANNEL).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(newest)
     }
 
     pub fn pool(&self) -> &PgPool {

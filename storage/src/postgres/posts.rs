@@ -144,8 +144,11 @@ where
                 FROM ins, ch, webhook_settings w WHERE w.id = 1 AND $24
                 RETURNING delivery),
               -- Servers hear of a delivery due when this commits.
-              told AS (SELECT pg_notify('console_events', '') FROM ev WHERE delivery = 'pending')
-         SELECT ins.id, ch.name, ch.photo, (SELECT count(*) FROM told) FROM ins, ch",
+              told AS (SELECT pg_notify('console_events', '') FROM ev WHERE delivery = 'pending'),
+              -- And the subscribers' streams, of every post.
+              streamed AS (SELECT pg_notify('console_stream', '') FROM ev)
+         SELECT ins.id, ch.name, ch.photo, (SELECT count(*) FROM told) + (SELECT count(*) FROM streamed)
+         FROM ins, ch",
     )
     .bind(post.channel_id)
     .bind(post.kind.code())

@@ -59,6 +59,9 @@ on_both_engines! {
             if due.as_deref() == Some("pending") {
                 self.announce_events(tx).await?;
             }
+            if event.callback.is_some_and(|c| crate::streams::STREAMED.contains(&c)) {
+                self.announce_stream(tx).await?;
+            }
             Ok(())
         }
     }

@@ -24,6 +24,7 @@
 //!   `ON CONFLICT` target.
 //! - `binary_order!("col")`: code-point order for other text.
 //! - `json_object!()`: the function that makes a JSON object of name, value pairs.
+//! - `position!()`: the column that orders events for streams (see `crate::streams`).
 //!
 //! What differs beyond SQL text (how a write transaction starts, a lock serialising a set-up
 //! step) is an inherent method of the same name on both stores: `begin_write` and
@@ -52,6 +53,7 @@ macro_rules! on_both_engines {
             macro_rules! name_conflict { () => { "(name)" } }
             macro_rules! binary_order { ($col:literal) => { $col } }
             macro_rules! json_object { () => { "json_object" } }
+            macro_rules! position { () => { "id" } }
             $($item)*
         }
         pub(crate) mod on_postgres {
@@ -72,6 +74,7 @@ macro_rules! on_both_engines {
             macro_rules! name_conflict { () => { "((ascii_fold(name)))" } }
             macro_rules! binary_order { ($col:literal) => { concat!($col, " COLLATE \"C\"") } }
             macro_rules! json_object { () => { "json_build_object" } }
+            macro_rules! position { () => { "position" } }
             $($item)*
         }
     };
@@ -94,4 +97,5 @@ pub(crate) mod media;
 pub(crate) mod operators;
 pub(crate) mod posts;
 pub(crate) mod sessions;
+pub(crate) mod streams;
 pub(crate) mod subscribers;

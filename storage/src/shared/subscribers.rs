@@ -267,6 +267,14 @@ on_both_engines! {
             Ok(counts)
         }
 
+        async fn subscription(&self, channel_id: i64, account: &str) -> StoreResult<Option<i64>> {
+            Ok(sqlx::query_scalar("SELECT subscribed_at FROM subscribers WHERE channel_id = $1 AND account = $2")
+                .bind(channel_id)
+                .bind(account)
+                .fetch_optional(&self.pool)
+                .await?)
+        }
+
         async fn modify_subscriber(
             &self,
             channel_id: i64,

@@ -109,6 +109,8 @@ pub struct SqliteStore {
     /// Rung when a transaction records an event to deliver. The deliverer's claim waits
     /// for the write lock, so a ring before the commit is never missed.
     events: Arc<tokio::sync::Notify>,
+    /// Rung when a transaction records an event for the subscribers' streams.
+    streams: Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -153,6 +155,7 @@ impl SqliteStore {
             publishes: Arc::default(),
             rewound_at: Arc::default(),
             events: Arc::default(),
+            streams: Arc::default(),
         }
     }
 
@@ -165,6 +168,30 @@ impl SqliteStore {
 
     pub(crate) async fn events_announced(&self, at_most: Duration) {
         let _ = tokio::time::timeout(at_most, self.events.notified()).await;
+    }
+
+    /// Tells this process's streams that events are (about to be) committed.
+    pub(crate) async fn announce_stream(&self, _tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        self.streams.notify_one();
+        Ok(())
+    }
+
+    /// Waits for the bell, then for the transaction that rang it to end: it rings before
+    /// its commit, and the writers' turn is held until then.
+    pub(crate) async fn streams_announced(&self, at_most: Duration) {
+        if tokio::time::timeout(at_most, self.streams.notified()).await.is_ok() {
+            drop(self.writer.lock().await);
+        }
+    }
+
+    /// A read transaction: SQLite reads one snapshot from its first statement on.
+    pub(crate) async fn begin_snapshot(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// Events are placed as they commit: the position is the id.
+    pub(crate) async fn place(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM events").fetch_one(&self.pool).await
     }
 
     pub fn pool(&self) -> &SqlitePool {

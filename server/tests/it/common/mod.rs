@@ -22,6 +22,7 @@ use storage::{Actor, Storage};
 
 pub mod process;
 pub mod receiver;
+pub mod sse;
 mod test_db;
 pub(crate) use test_db::on_both;
 pub use test_db::{Kind as DbKind, TestDb};

@@ -11,7 +11,7 @@ use std::process::Command;
 const ADMIN: &str = "administrator";
 
 /// A UserSig made by the vendor's npm package.
-fn vendor_sig(appid: i64, key: &str, identifier: &str, expire: i64) -> String {
+pub(crate) fn vendor_sig(appid: i64, key: &str, identifier: &str, expire: i64) -> String {
     let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/node_modules/tls-sig-api-v2");
     let script = format!(
         "const T = require({module:?}); process.stdout.write(new T.Api({appid}, {key:?}).genUserSig({identifier:?}, {expire}));"
@@ -23,7 +23,7 @@ fn vendor_sig(appid: i64, key: &str, identifier: &str, expire: i64) -> String {
 
 /// A valid signature whose document was changed after signing (a longer expiry), re-packed
 /// with the vendor's own encoding, again by node.
-fn tampered_sig(appid: i64, key: &str, identifier: &str) -> String {
+pub(crate) fn tampered_sig(appid: i64, key: &str, identifier: &str) -> String {
     let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/node_modules/tls-sig-api-v2");
     let script = format!(
         "const T = require({module:?}); const zlib = require('zlib');
@@ -41,8 +41,8 @@ fn tampered_sig(appid: i64, key: &str, identifier: &str) -> String {
 
 pub(crate) struct Api {
     pub(crate) app: TestApp,
-    appid: i64,
-    key: String,
+    pub(crate) appid: i64,
+    pub(crate) key: String,
     sig: String,
 }
 
