@@ -596,11 +596,12 @@ async function restCaller(base_) {
   const TLSSigAPIv2 = createRequire(import.meta.url)(path.join(root, 'end2end', 'node_modules', 'tls-sig-api-v2'));
   const sig = new TLSSigAPIv2.Api(sdkappid, key).genUserSig('bench_admin', 86400);
   const query = `sdkappid=${sdkappid}&identifier=bench_admin&usersig=${sig}&random=1&contenttype=json`;
-  return async (command, body, agent_ = agent) => {
+  const call = async (command, body, agent_ = agent) => {
     const answer = await postJson(`${base_}/v4/official_account_open_http_svc/${command}?${query}`, body, agent_);
     if (answer.ErrorCode !== 0) throw new Error(`${command}: ${JSON.stringify(answer)}`);
     return answer;
   };
+  return Object.assign(call, { sdkappid, key });
 }
 
 /** add_subscriber in calls of 100 up to SUBSCRIBERS on one channel, then get_subscriber_info pages. */
@@ -687,6 +688,50 @@ async function webhookFigures(base_) {
   row('deliveries per second', (received.size / ((times[times.length - 1] - started) / 1000)).toFixed(0));
   row('commit to receipt p50 / p99', `${percentile(delays, 50).toFixed(1)} ms`, `${percentile(delays, 99).toFixed(1)} ms`);
   console.log('targets: at least 1,000 deliveries per second; commit to receipt p99 at most 250 ms');
+}
+
+/**
+ * `scripts/bench streams`: for each N in BENCH_STREAMS (10,000, 20,000 and 50,000), N app
+ * users subscribed to one channel each hold a subscribers' stream to a fresh server while
+ * 10 posts are published through REST, one a second (target/release/sse_load, in Rust: a
+ * Node client would take the cores the server needs). Prints the server's memory per idle
+ * stream and publish-to-receipt latency at every subscriber.
+ */
+async function streamsBench() {
+  const sizes = (process.env.BENCH_STREAMS ?? '10000,20000,50000').split(',').map(Number);
+  for (const users of sizes) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-streams-'));
+    const streamsPort = port + 5;
+    const at = `http://127.0.0.1:${streamsPort}`;
+    const server = await startServer(dataDir, streamsPort, process.env.BENCH_DB_MAIN, 'streams', {
+      CONSOLE_MAX_CONNECTIONS: String(users + 1000),
+      CONSOLE_MAX_CONNECTIONS_PER_CLIENT: '2000',
+    });
+    try {
+      const rest = await restCaller(at);
+      const created = await rest('create_official_account', { Owner_Account: 'bench', Name: 'Streamed', MaxSubscriberNum: users });
+      const channel = created.OfficialAccountUserID;
+      let next = 0;
+      const calls = Math.ceil(users / 100);
+      async function worker() {
+        while (next < calls) {
+          const call = next++;
+          const list = Array.from({ length: Math.min(100, users - call * 100) }, (_, i) => ({ Subscriber_Account: `user_${call * 100 + i}` }));
+          await rest('add_subscriber', { Official_Account: channel, SubscriberList: list }, writeAgent);
+        }
+      }
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      console.log(`\n== ${users} subscribers' streams of one channel, 10 posts one a second (${process.env.BENCH_DB_MAIN ? 'PostgreSQL' : 'SQLite'})`);
+      const load = spawn(path.join(root, 'target', 'release', 'sse_load'),
+        [at, String(rest.sdkappid), rest.key, channel, String(users), '10', String(server.pid)], { stdio: 'inherit' });
+      await once(load, 'exit');
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  console.log('targets: 10,000 streams with p99 at most 1 s; at most 32 KiB of server memory per idle stream');
 }
 
 /** `scripts/bench subscribers`: the subscriber and webhook figures on a fresh database. */
@@ -783,6 +828,8 @@ async function main() {
   if (process.argv.includes('subscribers')) return subscribersBench();
   // `scripts/bench durability` runs only the commit durability and backup figures.
   if (process.argv.includes('durability')) return durabilityBench();
+  // `scripts/bench streams` runs only the subscribers' streams figures.
+  if (process.argv.includes('streams')) return streamsBench();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
   const server = await startServer(dataDir);
   try {
@@ -807,6 +854,7 @@ async function main() {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   await subscribersBench();
+  await streamsBench();
   await postsBench();
 }
 

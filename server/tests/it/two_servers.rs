@@ -95,3 +95,116 @@ async fn two_servers_share_one_database_and_one_bucket() {
         call(&b, "list_posts").json(&json!({"filter": {"q": "harbour"}})).send().await.unwrap().json().await.unwrap();
     assert_eq!(found["posts"].as_array().unwrap().len(), 1);
 }
+
+/// Two servers on one PostgreSQL database: a user subscribed on A receives on A what is
+/// published through B, and streams on both servers carry the same events in the same
+/// order, each once, while both publish at once (ids are positions in one log that the
+/// servers' sequencers agree on); a stream resumed on B after an id A gave misses nothing.
+#[tokio::test]
+async fn streams_on_two_servers_carry_every_post_once_in_one_order() {
+    use crate::common::sse::{Source, Sse};
+    use server::rest::usersig;
+    let db = TestDb::postgres().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (a, b) = (Server::start(&db, "a"), Server::start(&db, "b"));
+    a.wait_until_ready(&client).await;
+    b.wait_until_ready(&client).await;
+    let password = [&a, &b].iter().find_map(|s| s.printed_password()).unwrap();
+    let signed_in = sign_in(&client, &a, &password).await;
+    let cookie = signed_in.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let function = |name: &str| client.post(a.url(&format!("/api/{name}"))).header(COOKIE, &cookie);
+    let key: String = function("rotate_api_key").send().await.unwrap().json().await.unwrap();
+    assert_eq!(function("add_api_admin").form(&[("identifier", "administrator")]).send().await.unwrap().status(), 200);
+    let settings: serde_json::Value = function("get_api_settings").send().await.unwrap().json().await.unwrap();
+    let appid = settings["sdkappid"].as_i64().unwrap();
+    let now = storage::clock::now();
+    let rest = |server: &Server, command: &str| {
+        let sig = usersig::generate(appid, &key, "administrator", 3600, now);
+        client.post(server.url(&format!(
+            "/v4/official_account_open_http_svc/{command}?sdkappid={appid}&identifier=administrator&usersig={sig}&random=1&contenttype=json"
+        )))
+    };
+    let ann = format!("sdkappid={appid}&identifier=ann&usersig={}", usersig::generate(appid, &key, "ann", 3600, now));
+    let created: serde_json::Value = rest(&b, "create_official_account")
+        .json(&json!({"Owner_Account": "owner", "Name": "Two servers"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let channel = created["OfficialAccountUserID"].as_str().unwrap().to_owned();
+    let subscribed: serde_json::Value = client
+        .post(a.url(&format!("/subscriber/v1/subscribe?{ann}")))
+        .json(&json!({"Official_Account": channel}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(subscribed["ActionStatus"], "OK", "{subscribed}");
+    let open = |server: &Server, last: Option<i64>| {
+        let mut request = client.get(server.url(&format!("/subscriber/v1/events?{ann}")));
+        if let Some(last) = last {
+            request = request.header("last-event-id", last.to_string());
+        }
+        request.send()
+    };
+    let mut on_a = Sse::new(Source::Http(open(&a, None).await.unwrap()));
+    let mut on_b = Sse::new(Source::Http(open(&b, None).await.unwrap()));
+
+    // Subscribed on A, published on B: it arrives on A.
+    let sent: serde_json::Value = rest(&b, "send_official_account_msg")
+        .json(&json!({"Official_Account": channel, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "from B"}}]}))
+        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(sent["ActionStatus"], "OK", "{sent}");
+    for stream in [&mut on_a, &mut on_b] {
+        let event = stream.next().await;
+        assert_eq!(event.data["MsgKey"], sent["MsgKey"], "{event:?}");
+    }
+
+    // Both servers publish at once, round after round.
+    let mut texts = Vec::new();
+    for round in 0..10 {
+        let sends = (0..16).map(|i| {
+            let text = format!("round {round} post {i}");
+            texts.push(text.clone());
+            let server = if i % 2 == 0 { &a } else { &b };
+            rest(server, "send_official_account_msg")
+                .json(&json!({"Official_Account": channel, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]}))
+                .send()
+        });
+        for answer in futures_util::future::join_all(sends).await {
+            assert_eq!(answer.unwrap().json::<serde_json::Value>().await.unwrap()["ActionStatus"], "OK");
+        }
+    }
+    let mut seen = Vec::new();
+    for stream in [&mut on_a, &mut on_b] {
+        let mut events = Vec::new();
+        for _ in 0..texts.len() {
+            let event = stream.next().await;
+            events
+                .push((event.id.unwrap(), event.data["MsgBody"][0]["MsgContent"]["Text"].as_str().unwrap().to_owned()));
+        }
+        assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "ids in order: {events:?}");
+        let mut got: Vec<&String> = events.iter().map(|(_, t)| t).collect();
+        got.sort();
+        let mut want: Vec<&String> = texts.iter().collect();
+        want.sort();
+        assert_eq!(got, want, "each post once");
+        seen.push(events);
+    }
+    assert_eq!(seen[0], seen[1], "both servers give one order");
+
+    // Resumed on B after the 80th event A gave: the other 80, in that order.
+    let (last, _) = seen[0][79].clone();
+    let mut resumed = Sse::new(Source::Http(open(&b, Some(last)).await.unwrap()));
+    for (id, text) in &seen[0][80..] {
+        let event = resumed.next().await;
+        assert_eq!(
+            (event.id.unwrap(), event.data["MsgBody"][0]["MsgContent"]["Text"].as_str().unwrap()),
+            (*id, text.as_str())
+        );
+    }
+}
