@@ -691,14 +691,14 @@ async function webhookFigures(base_) {
 }
 
 /**
- * `scripts/bench streams`: for each N in BENCH_STREAMS (10,000, 20,000 and 50,000), N app
+ * `scripts/bench streams`: for each N in BENCH_STREAMS (10,000 and 19,000), N app
  * users subscribed to one channel each hold a subscribers' stream to a fresh server while
  * 10 posts are published through REST, one a second (target/release/sse_load, in Rust: a
  * Node client would take the cores the server needs). Prints the server's memory per idle
  * stream and publish-to-receipt latency at every subscriber.
  */
 async function streamsBench() {
-  const sizes = (process.env.BENCH_STREAMS ?? '10000,20000,50000').split(',').map(Number);
+  const sizes = (process.env.BENCH_STREAMS ?? '10000,19000').split(',').map(Number);
   for (const users of sizes) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-bench-streams-'));
     const streamsPort = port + 5;

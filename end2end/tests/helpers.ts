@@ -189,3 +189,23 @@ export function postList(page: Page): Locator {
 export function postItems(page: Page): Locator {
   return postList(page).locator(':scope > li');
 }
+
+/** Makes (or rotates) the secret key on the Settings page and returns it with the app id. */
+export async function newKey(page: Page): Promise<{ appid: number; key: string }> {
+  await open(page, '/settings');
+  const rotate = page.getByRole('button', { name: 'Rotate secret key' });
+  if (await rotate.isVisible()) {
+    await rotate.click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the secret key?' });
+    await dialog.getByRole('button', { name: 'Rotate' }).click();
+    await expect(dialog).toBeHidden();
+  } else {
+    await page.getByRole('button', { name: 'Create secret key' }).click();
+  }
+  const field = page.getByLabel('New secret key');
+  await expect(field).toHaveValue(/^[0-9a-f]{64}$/);
+  const key = await field.inputValue();
+  const appid = Number(await page.getByRole('definition').first().innerText());
+  expect(appid).toBeGreaterThan(1_400_000_000);
+  return { appid, key };
+}

@@ -1,31 +1,11 @@
 import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
-import { RED, channelRow, open, postItems, unique } from './helpers';
+import { RED, channelRow, newKey, open, postItems, unique } from './helpers';
 
 // The vendor's own UserSig generator, from the npm registry.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const TLSSigAPIv2 = require('tls-sig-api-v2');
 
 const ADMIN_ID = 'script_admin';
-
-/** Makes (or rotates) the secret key on the Settings page and returns it with the app id. */
-async function newKey(page: Page): Promise<{ appid: number; key: string }> {
-  await open(page, '/settings');
-  const rotate = page.getByRole('button', { name: 'Rotate secret key' });
-  if (await rotate.isVisible()) {
-    await rotate.click();
-    const dialog = page.getByRole('dialog', { name: 'Rotate the secret key?' });
-    await dialog.getByRole('button', { name: 'Rotate' }).click();
-    await expect(dialog).toBeHidden();
-  } else {
-    await page.getByRole('button', { name: 'Create secret key' }).click();
-  }
-  const field = page.getByLabel('New secret key');
-  await expect(field).toHaveValue(/^[0-9a-f]{64}$/);
-  const key = await field.inputValue();
-  const appid = Number(await page.getByRole('definition').first().innerText());
-  expect(appid).toBeGreaterThan(1_400_000_000);
-  return { appid, key };
-}
 
 class Script {
   constructor(
