@@ -124,7 +124,7 @@ pub fn router_with(state: AppState, network: Network) -> Router {
         .with_state((state.clone(), network.metrics.clone(), network.trusted_proxies.clone()));
     // Outside the sign-in gate and the same-origin rule (apps call it from their own
     // origins with a UserSig), and not compressed: a stream's events go out as they come.
-    let subscribers = crate::subscriber::router(state, network.streams.clone());
+    let subscribers = crate::subscriber::router(state, &network);
     let mut served = console
         .merge(metrics)
         .merge(subscribers)

@@ -133,18 +133,17 @@ async fn authenticate(state: &AppState, params: &HashMap<String, String>) -> Res
     if params.get("random").is_some_and(|random| random.parse::<u32>().is_err()) {
         return Err(packet("random must be a 32-bit unsigned integer"));
     }
+    check_usersig(state, &sdkappid, &identifier, &sig).await.map_err(|refused| match refused {
+        Unsigned::NotEnabled => {
+            fail(errors::NOT_ENABLED, "the REST API is not enabled: create a secret key on the console's Settings page")
+        }
+        Unsigned::OtherApplication => {
+            fail(errors::NOT_ENABLED, format!("sdkappid {sdkappid} is not an application of this server"))
+        }
+        Unsigned::Signature(e) => fail(e.code(), e.info()),
+        Unsigned::Fault(fault) => fault,
+    })?;
     let db = &state.storage.db;
-    let (appid, key) = db.api_credentials().await.map_err(|e| internal(&e))?;
-    let Some(key) = key else {
-        return Err(fail(
-            errors::NOT_ENABLED,
-            "the REST API is not enabled: create a secret key on the console's Settings page",
-        ));
-    };
-    if sdkappid.parse::<i64>().ok() != Some(appid) {
-        return Err(fail(errors::NOT_ENABLED, format!("sdkappid {sdkappid} is not an application of this server")));
-    }
-    usersig::verify(&sig, &key, appid, &identifier, storage::clock::now()).map_err(|e| fail(e.code(), e.info()))?;
     if !db.is_api_admin(&identifier).await.map_err(|e| internal(&e))? {
         return Err(fail(
             errors::NO_PERMISSION,
@@ -152,6 +151,31 @@ async fn authenticate(state: &AppState, params: &HashMap<String, String>) -> Res
         ));
     }
     Ok(identifier)
+}
+
+/// Why a UserSig was not accepted.
+pub(crate) enum Unsigned {
+    /// No secret key yet.
+    NotEnabled,
+    OtherApplication,
+    Signature(usersig::SigError),
+    Fault(Fail),
+}
+
+/// Checks that `sig` is this application's UserSig for `identifier` (an administrator's
+/// for REST calls, an app user's own for the subscribers' API), unexpired.
+pub(crate) async fn check_usersig(
+    state: &AppState,
+    sdkappid: &str,
+    identifier: &str,
+    sig: &str,
+) -> Result<(), Unsigned> {
+    let (appid, key) = state.storage.db.api_credentials().await.map_err(|e| Unsigned::Fault(internal(&e)))?;
+    let Some(key) = key else { return Err(Unsigned::NotEnabled) };
+    if sdkappid.parse::<i64>().ok() != Some(appid) {
+        return Err(Unsigned::OtherApplication);
+    }
+    usersig::verify(sig, &key, appid, identifier, storage::clock::now()).map_err(Unsigned::Signature)
 }
 
 /// `http(s)://host` of this request, for absolute URLs of uploaded images.

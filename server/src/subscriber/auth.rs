@@ -3,14 +3,17 @@
 //! as `sdkappid`, `identifier` and `usersig` query parameters (what a browser's
 //! `EventSource` can send) or with the signature in `Authorization: TLSSig <usersig>`.
 
+use super::Subscribers;
 use crate::rest::errors::{self, fail, invalid, packet, Fail};
-use crate::rest::usersig;
+use crate::rest::{check_usersig, Unsigned};
 use app::context::AppState;
 use app::domain::SubscriberAccount;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use storage::Actor;
 
 /// The vendor's `OptPlatform` values a client may name (`platform`); `Web` by default.
@@ -71,7 +74,7 @@ pub async fn authenticate(
     query: &str,
     headers: &HeaderMap,
     address: Option<IpAddr>,
-) -> Result<(User, HashMap<String, String>), Refusal> {
+) -> Result<User, Refusal> {
     let params: HashMap<String, String> =
         serde_urlencoded::from_str(query).map_err(|e| bad_request(packet(format!("the query string: {e}"))))?;
     let platform = match params.get("platform").map(String::as_str) {
@@ -92,18 +95,24 @@ pub async fn authenticate(
         return Err(not_signed_in("sdkappid, identifier or usersig missing"));
     };
     let account = SubscriberAccount::parse(identifier).map_err(|_| not_signed_in("identifier is no user id"))?;
-    let (appid, key) = match state.storage.db.api_credentials().await {
-        Ok(credentials) => credentials,
-        Err(e) => {
-            return Err(Refusal { status: StatusCode::INTERNAL_SERVER_ERROR, fail: errors::internal(&e) });
-        }
-    };
-    let Some(key) = key else { return Err(not_signed_in("no secret key: the REST API is not enabled")) };
-    if sdkappid.parse::<i64>().ok() != Some(appid) {
-        return Err(not_signed_in("another sdkappid"));
+    match check_usersig(state, sdkappid, account.as_ref(), sig).await {
+        Ok(()) => {}
+        Err(Unsigned::Fault(fail)) => return Err(Refusal { status: StatusCode::INTERNAL_SERVER_ERROR, fail }),
+        Err(Unsigned::NotEnabled) => return Err(not_signed_in("no secret key: the REST API is not enabled")),
+        Err(Unsigned::OtherApplication) => return Err(not_signed_in("another sdkappid")),
+        Err(Unsigned::Signature(e)) => return Err(not_signed_in(e.info())),
     }
-    if let Err(e) = usersig::verify(sig, &key, appid, account.as_ref(), storage::clock::now()) {
-        return Err(not_signed_in(e.info()));
+    Ok(User { account, platform, address })
+}
+
+/// The caller of a subscribers' API handler, signed in (or the refusal, answered at once).
+impl FromRequestParts<Subscribers> for User {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, subscribers: &Subscribers) -> Result<Self, Refusal> {
+        // Outside the sign-in gate, which finds the client for the console's routes.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let address = crate::forwarded::client(peer, &parts.headers, &subscribers.proxies, subscribers.forwarded).addr;
+        authenticate(&subscribers.state, parts.uri.query().unwrap_or_default(), &parts.headers, address).await
     }
-    Ok((User { account, platform, address }, params))
 }

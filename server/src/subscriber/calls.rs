@@ -2,19 +2,18 @@
 //! the REST commands (so the same rules, limits, callbacks and events), answered in the
 //! vendor's envelope.
 
-use super::auth::{authenticate, Refusal};
+use super::auth::{Refusal, User};
 use super::Subscribers;
 use crate::rest::errors::{self, fail, internal, invalid, packet};
 use crate::rest::requests::{parse, AccountListItem, AccountName};
 use crate::rest::subscribers::Subscription;
 use crate::rest::{base_url, envelope, Answer, Call};
-use app::context::Client;
 use app::domain::SubscriberAccount;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -36,17 +35,11 @@ struct AccountsRequest {
 pub(super) async fn handle(
     State(subscribers): State<Subscribers>,
     Path(command): Path<String>,
-    RawQuery(query): RawQuery,
-    client: Option<Extension<Client>>,
+    user: User,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let state = &subscribers.state;
-    let address = client.and_then(|c| c.0.addr);
-    let user = match authenticate(state, query.as_deref().unwrap_or_default(), &headers, address).await {
-        Ok((user, _)) => user,
-        Err(refusal) => return refusal.into_response(),
-    };
     let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) if bytes.is_empty() => Value::Object(Map::new()),
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {

@@ -53,11 +53,16 @@ pub(crate) struct Subscribers {
     pub state: AppState,
     pub hub: Arc<hub::Hub>,
     pub options: StreamOptions,
+    /// Whose forwarding headers say who the client is.
+    pub proxies: crate::forwarded::TrustedProxies,
+    pub forwarded: crate::forwarded::ForwardedHeader,
 }
 
 /// `/subscriber/v1/...`. Any web page may call it (the UserSig, not a cookie, says who is
 /// calling, so there is nothing for another site to borrow): CORS lets every origin in.
-pub fn router(state: AppState, options: StreamOptions) -> Router {
+pub fn router(state: AppState, network: &crate::router::Network) -> Router {
+    let options = network.streams.clone();
+    let (proxies, forwarded) = (network.trusted_proxies.clone(), network.forwarded_header);
     let hub = hub::Hub::start(state.storage.db.clone());
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -71,5 +76,5 @@ pub fn router(state: AppState, options: StreamOptions) -> Router {
         .layer(cors)
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .with_state(Subscribers { state, hub, options })
+        .with_state(Subscribers { state, hub, options, proxies, forwarded })
 }

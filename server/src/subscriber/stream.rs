@@ -5,17 +5,15 @@
 //! snapshot it was read from ends, and live events start after it, so none is missed or
 //! given twice.
 
-use super::auth::{authenticate, Refusal};
+use super::auth::{Refusal, User};
 use super::hub::{Hub, Item, Kind};
 use super::Subscribers;
 use crate::rest::base_url;
 use crate::rest::errors::{internal, invalid};
-use app::context::Client;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -29,18 +27,8 @@ use tokio::time::Instant;
 const RETRY: &[u8] = b"retry: 2000\n\n";
 const KEEPALIVE: &[u8] = b": keepalive\n\n";
 
-pub(super) async fn events(
-    State(subscribers): State<Subscribers>,
-    RawQuery(query): RawQuery,
-    client: Option<Extension<Client>>,
-    headers: HeaderMap,
-) -> Response {
+pub(super) async fn events(State(subscribers): State<Subscribers>, user: User, headers: HeaderMap) -> Response {
     let state = &subscribers.state;
-    let address = client.and_then(|c| c.0.addr);
-    let user = match authenticate(state, query.as_deref().unwrap_or_default(), &headers, address).await {
-        Ok((user, _)) => user,
-        Err(refusal) => return refusal.into_response(),
-    };
     let last = match last_event_id(&headers) {
         Ok(last) => last,
         Err(refusal) => return refusal.into_response(),

@@ -18,13 +18,26 @@ async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> r
         .unwrap()
 }
 
+/// Two servers started together on `db`, both ready.
+async fn start_both(db: &TestDb, client: &reqwest::Client) -> (Server, Server) {
+    let (a, b) = (Server::start(db, "a"), Server::start(db, "b"));
+    a.wait_until_ready(client).await;
+    b.wait_until_ready(client).await;
+    (a, b)
+}
+
+/// The `Cookie` header of a session made on `server`.
+async fn session(client: &reqwest::Client, server: &Server, password: &str) -> String {
+    let signed_in = sign_in(client, server, password).await;
+    assert_eq!(signed_in.status(), 200);
+    signed_in.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn two_servers_share_one_database_and_one_bucket() {
     let db = TestDb::postgres().await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let (a, b) = (Server::start(&db, "a"), Server::start(&db, "b"));
-    a.wait_until_ready(&client).await;
-    b.wait_until_ready(&client).await;
+    let (a, b) = start_both(&db, &client).await;
     let healthz = client.get(b.url("/healthz")).send().await.unwrap();
     assert_eq!(healthz.status(), 200);
 
@@ -35,9 +48,7 @@ async fn two_servers_share_one_database_and_one_bucket() {
     assert_eq!(operators, 1);
 
     // A session made on A opens B.
-    let signed_in = sign_in(&client, &a, &printed[0]).await;
-    assert_eq!(signed_in.status(), 200);
-    let cookie = signed_in.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = session(&client, &a, &printed[0]).await;
     let call =
         |server: &Server, function: &str| client.post(server.url(&format!("/api/{function}"))).header(COOKIE, &cookie);
     assert_eq!(call(&b, "list_channels").form(&[("page", "1")]).send().await.unwrap().status(), 200);
@@ -106,12 +117,9 @@ async fn streams_on_two_servers_carry_every_post_once_in_one_order() {
     use server::rest::usersig;
     let db = TestDb::postgres().await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let (a, b) = (Server::start(&db, "a"), Server::start(&db, "b"));
-    a.wait_until_ready(&client).await;
-    b.wait_until_ready(&client).await;
+    let (a, b) = start_both(&db, &client).await;
     let password = [&a, &b].iter().find_map(|s| s.printed_password()).unwrap();
-    let signed_in = sign_in(&client, &a, &password).await;
-    let cookie = signed_in.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = session(&client, &a, &password).await;
     let function = |name: &str| client.post(a.url(&format!("/api/{name}"))).header(COOKIE, &cookie);
     let key: String = function("rotate_api_key").send().await.unwrap().json().await.unwrap();
     assert_eq!(function("add_api_admin").form(&[("identifier", "administrator")]).send().await.unwrap().status(), 200);

@@ -170,12 +170,12 @@ impl PgStore {
             sqlx::query_scalar("SELECT last FROM event_positions WHERE id = 1 FOR UPDATE").fetch_one(&mut *tx).await?;
         // A statement of its own, so its snapshot is taken with the lock held: it sees the
         // positions the sequencer before this one committed.
-        let newest: Option<i64> = sqlx::query_scalar(
+        let (newest, deliverable): (Option<i64>, Option<bool>) = sqlx::query_as(
             "WITH todo AS (SELECT id FROM events WHERE position IS NULL ORDER BY id FOR UPDATE),
                   numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM todo),
                   placed AS (UPDATE events e SET position = $1 + numbered.n FROM numbered
-                             WHERE e.id = numbered.id RETURNING e.position)
-             SELECT max(position) FROM placed",
+                             WHERE e.id = numbered.id RETURNING e.position, e.delivery)
+             SELECT max(position), bool_or(delivery = 'pending') FROM placed",
         )
         .bind(last)
         .fetch_one(&mut *tx)
@@ -187,6 +187,10 @@ impl PgStore {
         sqlx::query("UPDATE event_positions SET last = $1 WHERE id = 1").bind(newest).execute(&mut *tx).await?;
         // Streams on every server read the newly placed events.
         sqlx::query("SELECT pg_notify($1, 'placed')").bind(STREAM_CHANNEL).execute(&mut *tx).await?;
+        if deliverable == Some(true) {
+            // A deliverer's claim passes over rows locked here (SKIP LOCKED): it looks again.
+            sqlx::query("SELECT pg_notify($1, '')").bind(EVENTS_CHANNEL).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(newest)
     }
