@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import http from 'node:http';
+import { once } from 'node:events';
 import { newKey, openPosts, png, postItems, unique } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,13 +42,14 @@ test("subscribers: an app's web page on another origin receives an operator's po
   const account = (await made.json()).account_id as string;
   expect(account).toMatch(/^@TOA#_/);
 
-  // The app's page, served from its own origin, subscribes and opens a stream.
-  const app = await context.newPage();
+  // The app's page, served from its own origin (another port), subscribes and opens a stream.
   const sig = new TLSSigAPIv2.Api(appid, key).genUserSig('ann', 600);
-  await app.route('http://app.example/', (route) =>
-    route.fulfill({ contentType: 'text/html', body: appPage(baseURL!, appid, sig, account) }),
-  );
-  await app.goto('http://app.example/');
+  const html = appPage(baseURL!, appid, sig, account);
+  const appServer = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  appServer.listen(0, '127.0.0.1');
+  await once(appServer, 'listening');
+  const app = await context.newPage();
+  await app.goto(`http://127.0.0.1:${(appServer.address() as { port: number }).port}/`);
   await expect(app).toHaveTitle('connected');
   const live = app.getByRole('list', { name: 'Live posts' });
   await expect(live.getByRole('listitem')).toHaveCount(0);
@@ -66,4 +69,5 @@ test("subscribers: an app's web page on another origin receives an operator's po
   await post.getByRole('button', { name: 'Recall' }).click();
   await page.getByRole('dialog', { name: 'Recall post?' }).getByRole('button', { name: 'Recall' }).click();
   await expect(live.getByRole('listitem')).toHaveCount(0);
+  appServer.close();
 });
