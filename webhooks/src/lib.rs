@@ -67,6 +67,11 @@ impl Webhooks {
         &self.outbound
     }
 
+    /// The clock events are timed on (tests move a `ManualClock`).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     pub fn options(&self) -> &Options {
         &self.options
     }

@@ -202,7 +202,7 @@ impl Hub {
             }
             ring.cursor = last;
             drop(ring);
-            metrics::gauge!("subscriber_stream_position").set(last as f64);
+            metrics::gauge!("console_subscriber_stream_position").set(last as f64);
             self.newest.send_replace(last);
             if !full {
                 break;

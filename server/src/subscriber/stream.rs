@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
-use storage::clock::Clock;
 use storage::streams::{Gap, StreamEvent};
 use storage::Database;
 use tokio::sync::watch;
@@ -39,10 +38,10 @@ pub(super) async fn events(State(subscribers): State<Subscribers>, user: User, h
     if let Err(e) = db.open_stream(&id, &account, subscribers.options.max_per_user).await {
         return Refusal { status: StatusCode::INTERNAL_SERVER_ERROR, fail: internal(&e) }.into_response();
     }
-    metrics::gauge!("subscriber_streams_open").increment(1.0);
+    metrics::gauge!("console_subscriber_streams_open").increment(1.0);
     let opened = Opened { id: id.clone(), db: db.clone() };
     let window = subscribers.options.replay_window.as_millis() as i64;
-    let since = storage::clock::SystemClock.now_ms() - window;
+    let since = state.webhooks.clock().now_ms() - window;
     // Everything committed before this request is placed first, so the stream starts after
     // it (on PostgreSQL a commit is placed a moment later; on SQLite this does nothing).
     let placed = db.place_events().await;
@@ -140,7 +139,7 @@ struct Opened {
 
 impl Drop for Opened {
     fn drop(&mut self) {
-        metrics::gauge!("subscriber_streams_open").decrement(1.0);
+        metrics::gauge!("console_subscriber_streams_open").decrement(1.0);
         let (id, db) = (std::mem::take(&mut self.id), self.db.clone());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
@@ -253,7 +252,7 @@ impl Stream {
             }
         };
         if send {
-            metrics::counter!("subscriber_stream_events_total").increment(1);
+            metrics::counter!("console_subscriber_stream_events_total").increment(1);
             self.queue.push_back(item.frame(&self.base));
         }
     }

@@ -251,6 +251,22 @@ on_both! { async fn a_users_sixth_stream_closes_the_oldest_and_resuming_too_far_
     let open: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriber_streams").fetch_one(&api.app.pool).await.unwrap();
     assert_eq!(open, 5);
 
+    // A day and an hour away (the app's clock moved, nothing waited): the missed post is
+    // past the replay window, so the stream says reset first, then goes on live.
+    let (status, mut sse) = api.stream_with(&api.user_query("ann"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ok(&api.send_text(&channel, "seen", 3).await);
+    let seen = expect_post(&mut sse, "seen").await;
+    drop(sse);
+    assert_ok(&api.send_text(&channel, "missed a day ago", 4).await);
+    api.app.clock.advance(Duration::from_secs(25 * 3600));
+    let mut late = api.stream("ann", seen.id).await;
+    let reset = late.next().await;
+    assert_eq!(reset.event, "reset");
+    assert!(reset.data["Reason"].as_str().unwrap().contains("replay window"), "{reset:?}");
+    assert_ok(&api.send_text(&channel, "today", 5).await);
+    expect_post(&mut late, "today").await;
+
     // An id this server never gave: told to read afresh, then live.
     let mut sse = api.stream("ann", Some(1_000_000)).await;
     let reset = sse.next().await;
@@ -292,3 +308,34 @@ async fn other_origins_may_call_the_subscribers_api() {
     assert_eq!(preflight.status, StatusCode::OK);
     assert_eq!(preflight.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
 }
+
+on_both! { async fn subscribing_obeys_the_apps_callback_and_the_maximum(pool: TestDb) {
+    let api = Api::new(pool).await;
+    let created = api.call("create_official_account", json!({"Owner_Account": "o", "Name": "Tiny", "MaxSubscriberNum": 1})).await;
+    let channel = created["OfficialAccountUserID"].as_str().unwrap().to_owned();
+    let receiver = crate::common::receiver::Receiver::start().await;
+    crate::rest::webhooks::set_webhook(&api, &receiver.url, "", &["BeforeAddSubscriber"], false).await;
+
+    // The app refuses the call: its code and words, nothing subscribed.
+    receiver.answer(200, r#"{"ActionStatus":"FAIL","ErrorCode":120001,"ErrorInfo":"not in this country"}"#);
+    let refused = api.as_user("ann", "subscribe", json!({"Official_Account": channel})).await;
+    assert_fail(&refused, 120001, "not in this country");
+    let hit = &receiver.take()[0];
+    assert_eq!(hit.command(), "OfficialAccount.CallbackBeforeAddSubscriber");
+    assert_eq!(hit.json()["SubscribeAccountList"], json!([{"Subscriber_Account": "ann"}]));
+    assert_eq!(hit.json()["Operator_Account"], "ann");
+    assert_eq!(hit.query["OptPlatform"], "Web");
+    // The app refuses this user only.
+    receiver.answer(200, r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["ann"]}"#);
+    assert_fail(&api.as_user("ann", "subscribe", json!({"Official_Account": channel})).await, errors::REFUSED_BY_APP, "refused");
+
+    // Allowed: one subscriber fits, the second does not.
+    receiver.answer(200, r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
+    assert_eq!(api.as_user("ann", "subscribe", json!({"Official_Account": channel})).await["Result"], 1);
+    let full = api.as_user("bob", "subscribe", json!({"Official_Account": channel})).await;
+    assert_fail(&full, errors::FULL, "maximum of 1");
+    let info = api.call("get_subscriber_info", json!({"Official_Account": channel})).await;
+    assert_eq!(info["SubscriberNum"], 1);
+    let unknown = api.as_user("bob", "subscribe", json!({"Official_Account": "@TOA#_nope"})).await;
+    assert_fail(&unknown, errors::NO_SUCH_ACCOUNT, "does not exist");
+}}

@@ -359,4 +359,4 @@ on_both! { async fn a_console_channel_is_reachable_through_the_api_with_its_phot
 
 mod messages;
 mod subscribers;
-mod webhooks;
+pub(crate) mod webhooks;

@@ -25,7 +25,7 @@ const AFTER: [&str; 8] = [
 ];
 
 /// Saves the webhook on the Webhooks page; returns the signing secret made the first time.
-async fn set_webhook(api: &Api, url: &str, token: &str, callbacks: &[&str], refuse: bool) -> Option<String> {
+pub(crate) async fn set_webhook(api: &Api, url: &str, token: &str, callbacks: &[&str], refuse: bool) -> Option<String> {
     let form = json!({"form": {
         "url": url,
         "token": token,
