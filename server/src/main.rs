@@ -94,18 +94,24 @@ async fn main() {
         .unwrap_or_else(|e| fail(&format!("could not listen on {}: {e}", config.addr)));
     tracing::info!("Channel Console listening on http://{}", config.addr);
     tracing::info!(data_dir = %config.data_dir.display(), database = %config.redacted_database_url());
+    // Stopping ends the subscribers' streams at once, so that their clients resume on
+    // another server instead of the shutdown waiting out its grace period for them.
+    let (stop_streams, stop) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop_streams.send(true);
+    };
     let network = Network {
         trusted_proxies: config.trusted_proxies.clone(),
         public_origin: config.public_origin.clone(),
         metrics: config.metrics.clone(),
         shed: Some(config.shed),
         forwarded_header: config.forwarded_header,
+        streams: server::subscriber::StreamOptions { stop: Some(stop), ..Default::default() },
         ..Network::default()
     };
     let per_client = PerClient { max: config.max_connections_per_client, exempt: config.trusted_proxies.clone() };
-    if let Err(e) =
-        serve(listener, router_with(state, network), config.connections, per_client, shutdown_signal()).await
-    {
+    if let Err(e) = serve(listener, router_with(state, network), config.connections, per_client, shutdown).await {
         fail(&format!("server error: {e}"));
     }
 }

@@ -146,31 +146,57 @@ pub struct Hub {
     ring: Mutex<Ring>,
     /// The newest position read: streams wait on it.
     newest: watch::Sender<i64>,
+    /// The server is stopping: streams end.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
-    /// A hub, and its reading task (which ends when the hub is dropped).
-    pub fn start(db: Arc<dyn Database>) -> Arc<Hub> {
+    /// A hub, and its reading task (which ends when the hub is dropped). When `stop` turns
+    /// `true`, every stream ends.
+    pub fn start(db: Arc<dyn Database>, stop: Option<watch::Receiver<bool>>) -> Arc<Hub> {
         let ring = Ring { items: VecDeque::new(), start: 0, cursor: 0, ready: false };
-        let hub = Arc::new(Hub { db: db.clone(), ring: Mutex::new(ring), newest: watch::Sender::new(0) });
+        let hub = Arc::new(Hub {
+            db: db.clone(),
+            ring: Mutex::new(ring),
+            newest: watch::Sender::new(0),
+            stopped: Default::default(),
+        });
         let weak = Arc::downgrade(&hub);
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return hub };
+        if let Some(mut stop) = stop {
+            let weak = weak.clone();
             runtime.spawn(async move {
-                loop {
-                    let Some(hub) = weak.upgrade() else { break };
-                    if let Err(error) = hub.read().await {
-                        tracing::warn!(%error, "reading events for the subscribers' streams failed; will retry");
+                while !*stop.borrow_and_update() {
+                    if stop.changed().await.is_err() {
+                        return;
                     }
-                    drop(hub);
-                    db.wait_for_stream_events(Duration::from_secs(1)).await;
+                }
+                if let Some(hub) = weak.upgrade() {
+                    hub.stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+                    // Wakes every stream, which then sees the hub stopped.
+                    hub.newest.send_modify(|_| {});
                 }
             });
         }
+        runtime.spawn(async move {
+            loop {
+                let Some(hub) = weak.upgrade() else { break };
+                if let Err(error) = hub.read().await {
+                    tracing::warn!(%error, "reading events for the subscribers' streams failed; will retry");
+                }
+                drop(hub);
+                db.wait_for_stream_events(Duration::from_secs(1)).await;
+            }
+        });
         hub
     }
 
     fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
         self.ring.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<i64> {

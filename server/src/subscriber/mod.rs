@@ -23,7 +23,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How streams behave.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct StreamOptions {
     /// A comment line is sent after this long without anything else, so that proxies do
     /// not close an idle stream.
@@ -34,6 +34,10 @@ pub struct StreamOptions {
     pub replay_window: Duration,
     /// Events one replay gives at most; past it the client is told to read afresh.
     pub max_replay: u32,
+    /// Set to `true` when the server stops: every stream ends at once (its client
+    /// reconnects, with `Last-Event-ID`, to a server that goes on) instead of holding the
+    /// graceful shutdown for its whole grace period.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Default for StreamOptions {
@@ -43,6 +47,7 @@ impl Default for StreamOptions {
             max_per_user: 5,
             replay_window: Duration::from_secs(24 * 3600),
             max_replay: 10_000,
+            stop: None,
         }
     }
 }
@@ -63,7 +68,7 @@ pub(crate) struct Subscribers {
 pub fn router(state: AppState, network: &crate::router::Network) -> Router {
     let options = network.streams.clone();
     let (proxies, forwarded) = (network.trusted_proxies.clone(), network.forwarded_header);
-    let hub = hub::Hub::start(state.storage.db.clone());
+    let hub = hub::Hub::start(state.storage.db.clone(), options.stop.clone());
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])

@@ -184,7 +184,7 @@ impl Stream {
                 self.quiet_since = Instant::now();
                 return Some(frame);
             }
-            if self.ended {
+            if self.ended || self.hub.stopped() {
                 return None;
             }
             if let Some(event) = self.replay.pop_front() {

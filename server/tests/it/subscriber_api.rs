@@ -276,9 +276,14 @@ on_both! { async fn a_users_sixth_stream_closes_the_oldest_and_resuming_too_far_
     expect_post(&mut sse, "after the reset").await;
 }}
 
-on_both! { async fn an_idle_stream_gets_a_comment_to_keep_proxies_from_closing_it(pool: TestDb) {
+on_both! { async fn an_idle_stream_gets_keepalive_comments_and_ends_when_the_server_stops(pool: TestDb) {
     let api = Api::new(pool).await;
-    let streams = server::subscriber::StreamOptions { keepalive: Duration::from_millis(50), ..Default::default() };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let streams = server::subscriber::StreamOptions {
+        keepalive: Duration::from_millis(50),
+        stop: Some(stopped),
+        ..Default::default()
+    };
     let network = server::router::Network { streams, ..Default::default() };
     let router = server::router::router_with(api.app.state.clone(), network);
     let request = Request::get(format!("/subscriber/v1/events?{}", api.user_query("ann"))).body(Body::empty()).unwrap();
@@ -289,6 +294,10 @@ on_both! { async fn an_idle_stream_gets_a_comment_to_keep_proxies_from_closing_i
     let frame = sse.frame_within(Duration::from_secs(10)).await.unwrap();
     assert!(frame.comment, "{frame:?}");
     assert_eq!(frame.event, "keepalive");
+
+    // The server stopping ends the stream at once (its client resumes elsewhere).
+    stop.send(true).unwrap();
+    assert!(sse.ends().await);
 }}
 
 /// Any origin may call it (a UserSig, not a cookie, says who calls).
