@@ -18,6 +18,11 @@ async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> r
         .unwrap()
 }
 
+/// A request's answer, as JSON.
+async fn answer(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Two servers started together on `db`, both ready.
 async fn start_both(db: &TestDb, client: &reqwest::Client) -> (Server, Server) {
     let (a, b) = (Server::start(db, "a"), Server::start(db, "b"));
@@ -55,16 +60,7 @@ async fn two_servers_share_one_database_and_one_bucket() {
 
     // A photo uploaded on A is served by B.
     let png = crate::common::png(9, 7, 42);
-    let uploaded: serde_json::Value = client
-        .post(a.url("/media"))
-        .header(COOKIE, &cookie)
-        .body(png.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let uploaded = answer(client.post(a.url("/media")).header(COOKIE, &cookie).body(png.clone())).await;
     let photo = uploaded["id"].as_str().unwrap().to_owned();
     // (Not used by anything yet, so only for operators.)
     let served = client.get(b.url(&format!("/media/{photo}"))).header(COOKIE, &cookie).send().await.unwrap();
@@ -73,14 +69,8 @@ async fn two_servers_share_one_database_and_one_bucket() {
     assert_eq!(served.bytes().await.unwrap().as_ref(), png.as_slice());
 
     // A post published on B is found by search on A.
-    let channel: serde_json::Value = call(&a, "create_channel")
-        .form(&[("name", "Harbour news"), ("profile", ""), ("photo", &photo)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let channel =
+        answer(call(&a, "create_channel").form(&[("name", "Harbour news"), ("profile", ""), ("photo", &photo)])).await;
     let draft = json!({"channel_id": channel["id"], "kind": "ImageAndText", "text": "Ferries leave the 서울 harbour at dawn",
         "images": [{"media": photo, "alt": ""}], "links": []});
     let published =
@@ -123,7 +113,7 @@ async fn streams_on_two_servers_carry_every_post_once_in_one_order() {
     let function = |name: &str| client.post(a.url(&format!("/api/{name}"))).header(COOKIE, &cookie);
     let key: String = function("rotate_api_key").send().await.unwrap().json().await.unwrap();
     assert_eq!(function("add_api_admin").form(&[("identifier", "administrator")]).send().await.unwrap().status(), 200);
-    let settings: serde_json::Value = function("get_api_settings").send().await.unwrap().json().await.unwrap();
+    let settings = answer(function("get_api_settings")).await;
     let appid = settings["sdkappid"].as_i64().unwrap();
     let now = storage::clock::now();
     let rest = |server: &Server, command: &str| {
@@ -133,24 +123,14 @@ async fn streams_on_two_servers_carry_every_post_once_in_one_order() {
         )))
     };
     let ann = format!("sdkappid={appid}&identifier=ann&usersig={}", usersig::generate(appid, &key, "ann", 3600, now));
-    let created: serde_json::Value = rest(&b, "create_official_account")
-        .json(&json!({"Owner_Account": "owner", "Name": "Two servers"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created =
+        answer(rest(&b, "create_official_account").json(&json!({"Owner_Account": "owner", "Name": "Two servers"})))
+            .await;
     let channel = created["OfficialAccountUserID"].as_str().unwrap().to_owned();
-    let subscribed: serde_json::Value = client
-        .post(a.url(&format!("/subscriber/v1/subscribe?{ann}")))
-        .json(&json!({"Official_Account": channel}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let subscribed = answer(
+        client.post(a.url(&format!("/subscriber/v1/subscribe?{ann}"))).json(&json!({"Official_Account": channel})),
+    )
+    .await;
     assert_eq!(subscribed["ActionStatus"], "OK", "{subscribed}");
     let open = |server: &Server, last: Option<i64>| {
         let mut request = client.get(server.url(&format!("/subscriber/v1/events?{ann}")));
@@ -163,9 +143,9 @@ async fn streams_on_two_servers_carry_every_post_once_in_one_order() {
     let mut on_b = Sse::new(Source::Http(open(&b, None).await.unwrap()));
 
     // Subscribed on A, published on B: it arrives on A.
-    let sent: serde_json::Value = rest(&b, "send_official_account_msg")
-        .json(&json!({"Official_Account": channel, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "from B"}}]}))
-        .send().await.unwrap().json().await.unwrap();
+    let sent = answer(rest(&b, "send_official_account_msg")
+        .json(&json!({"Official_Account": channel, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "from B"}}]})))
+    .await;
     assert_eq!(sent["ActionStatus"], "OK", "{sent}");
     for stream in [&mut on_a, &mut on_b] {
         let event = stream.next().await;
